@@ -1,0 +1,5 @@
+"""``python -m runtime`` is ``hsrun``."""
+
+from runtime.cli import main
+
+main()

@@ -1,0 +1,84 @@
+"""Project paths and ``HSRUN_*`` settings, read lazily in one place.
+
+Nothing here is read at import time: call :func:`get_settings` when a value is needed,
+so tests and the CLI can change the environment between calls.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Folder, inside the project, holding every piece of local state (git-ignored).
+STATE_DIRNAME = ".hsrun"
+
+#: The portal id put in ``event.origin.portalId`` when none is configured.
+DEFAULT_PORTAL_ID = 12345678
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings resolved from the environment at one moment."""
+
+    project_root: Path
+    home: Path
+    portal_id: int
+    secrets_key: str | None
+    secrets_backend: str
+    config_dir: Path
+
+    @property
+    def journal_path(self) -> Path:
+        return self.home / "journal.db"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.home / "secrets.json"
+
+    @property
+    def portal_path(self) -> Path:
+        return self.home / "portal.json"
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest folder upwards holding ``pyproject.toml``, ``actions/`` or ``.hsrun/``.
+
+    Falls back to the starting folder, so hsrun works in any directory.
+    """
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in ("actions", STATE_DIRNAME)):
+            return folder
+        if (folder / "pyproject.toml").exists():
+            return folder
+    return here
+
+
+def _user_config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME")
+    return (Path(base) if base else Path.home() / ".config") / "hsrun"
+
+
+def get_settings() -> Settings:
+    """Read every ``HSRUN_*`` setting now."""
+    root = find_project_root()
+    home_env = os.environ.get("HSRUN_HOME")
+    home = Path(home_env).expanduser().resolve() if home_env else root / STATE_DIRNAME
+    portal_env = os.environ.get("HSRUN_PORTAL_ID", "")
+    portal_id = int(portal_env) if portal_env.isdigit() else DEFAULT_PORTAL_ID
+    config_env = os.environ.get("HSRUN_CONFIG_DIR")
+    return Settings(
+        project_root=root,
+        home=home,
+        portal_id=portal_id,
+        secrets_key=os.environ.get("HSRUN_SECRETS_KEY") or None,
+        secrets_backend=os.environ.get("HSRUN_SECRETS_BACKEND", "local"),
+        config_dir=Path(config_env).expanduser() if config_env else _user_config_dir(),
+    )
+
+
+def ensure_home(settings: Settings) -> Path:
+    """Create the state folder (mode 0700) and return it."""
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return settings.home

@@ -1,0 +1,117 @@
+"""What one invocation produced: the ``RunResult`` and its parts.
+
+A ``RunResult`` is plain data: it round-trips through JSON (``to_dict`` / ``from_dict``), which
+is how the journal stores it and how ``--json`` prints it. Secret values are masked before a
+result is built, so nothing downstream has to think about them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Bump when a key is renamed or removed; adding keys keeps the version.
+RECORD_VERSION = 1
+
+SUCCESS = "SUCCESS"
+FAILED = "FAILED"
+TIMEOUT = "TIMEOUT"
+MEMORY_EXCEEDED = "MEMORY_EXCEEDED"
+RETRY_SCHEDULED = "RETRY_SCHEDULED"
+RUNNING = "RUNNING"
+INTERRUPTED = "INTERRUPTED"  # journal only: hsrun itself died while the run was in flight
+
+STATUSES = (SUCCESS, FAILED, TIMEOUT, MEMORY_EXCEEDED, RETRY_SCHEDULED, RUNNING, INTERRUPTED)
+
+#: `hsrun invoke` exit code per status (documented in its --help).
+EXIT_CODES = {
+    SUCCESS: 0,
+    FAILED: 1,
+    TIMEOUT: 3,
+    MEMORY_EXCEEDED: 4,
+    RETRY_SCHEDULED: 5,
+    INTERRUPTED: 1,
+    RUNNING: 1,
+}
+
+
+@dataclass
+class LogLine:
+    """One line the action wrote, stamped when the parent received it (epoch seconds)."""
+
+    t: float
+    stream: str  # "stdout" | "stderr" | "hsrun"
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t": self.t, "stream": self.stream, "text": self.text}
+
+
+@dataclass
+class ErrorInfo:
+    """Why a run did not succeed, in Lambda's vocabulary where there is one."""
+
+    type: str
+    message: str
+    traceback: str = ""
+    phase: str = "handler"  # "init" | "handler" | "runtime" | "outputs"
+    http_status: int | None = None
+
+
+@dataclass
+class RunResult:
+    """Everything HubSpot's test panel shows about one run, and more."""
+
+    run_id: str
+    action: str
+    status: str
+    event: dict[str, Any]
+    callback_id: str
+    started_at: float
+    outputs: dict[str, Any] = field(default_factory=dict)
+    output_types: dict[str, str | None] = field(default_factory=dict)
+    alerts: list[dict[str, str]] = field(default_factory=list)
+    error: ErrorInfo | None = None
+    logs: list[LogLine] = field(default_factory=list)
+    logs_truncated: bool = False
+    log_bytes_dropped: int = 0
+    api_calls: list[dict[str, Any]] = field(default_factory=list)
+    runtime_ms: float = 0.0
+    init_ms: float | None = None
+    memory_mb: float = 0.0
+    memory_limit_mb: int = 128
+    timeout_s: float = 20.0
+    warm: bool = False
+    retry_in_s: list[int] | None = None
+    runtime: str = "PYTHON39"
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == SUCCESS
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES.get(self.status, 1)
+
+    @property
+    def log_text(self) -> str:
+        return "\n".join(line.text for line in self.logs)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["version"] = RECORD_VERSION
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        data = dict(data)
+        data.pop("version", None)
+        known = cls.__dataclass_fields__
+        extra = {k for k in data if k not in known}
+        for key in extra:  # records written by a newer hsrun keep loading
+            data.pop(key)
+        error = data.get("error")
+        data["error"] = ErrorInfo(**error) if error else None
+        data["logs"] = [LogLine(**line) for line in data.get("logs", [])]
+        return cls(**data)
