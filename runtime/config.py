@@ -7,7 +7,7 @@ so tests and the CLI can change the environment between calls.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Folder, inside the project, holding every piece of local state (git-ignored).
@@ -24,9 +24,13 @@ class Settings:
     project_root: Path
     home: Path
     portal_id: int
-    secrets_key: str | None
+    # Key material never appears in a repr (tracebacks and debug logs print settings).
+    secrets_key: str | None = field(repr=False)
     secrets_backend: str
     config_dir: Path
+    secrets_passphrase: str | None = field(default=None, repr=False)
+    secrets_file: Path | None = None
+    aws_secrets_prefix: str = "hsrun/"
 
     @property
     def journal_path(self) -> Path:
@@ -34,7 +38,8 @@ class Settings:
 
     @property
     def secrets_path(self) -> Path:
-        return self.home / "secrets.json"
+        # HSRUN_SECRETS_FILE lets a team keep a passphrase-protected store in the repo.
+        return self.secrets_file or self.home / "secrets.json"
 
     @property
     def portal_path(self) -> Path:
@@ -68,6 +73,7 @@ def get_settings() -> Settings:
     portal_env = os.environ.get("HSRUN_PORTAL_ID", "")
     portal_id = int(portal_env) if portal_env.isdigit() else DEFAULT_PORTAL_ID
     config_env = os.environ.get("HSRUN_CONFIG_DIR")
+    secrets_file_env = os.environ.get("HSRUN_SECRETS_FILE")
     return Settings(
         project_root=root,
         home=home,
@@ -75,6 +81,9 @@ def get_settings() -> Settings:
         secrets_key=os.environ.get("HSRUN_SECRETS_KEY") or None,
         secrets_backend=os.environ.get("HSRUN_SECRETS_BACKEND", "local"),
         config_dir=Path(config_env).expanduser() if config_env else _user_config_dir(),
+        secrets_passphrase=os.environ.get("HSRUN_SECRETS_PASSPHRASE") or None,
+        secrets_file=Path(secrets_file_env).expanduser().resolve() if secrets_file_env else None,
+        aws_secrets_prefix=os.environ.get("HSRUN_AWS_SECRETS_PREFIX", "hsrun/"),
     )
 
 

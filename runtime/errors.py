@@ -12,7 +12,8 @@ One root, with the exit code the CLI uses as a class attribute (as click does)::
     │   ├── SecretNotFoundError     a selected secret the store does not hold
     │   ├── SecretsTooLongError     HubSpot's 1,000-character total
     │   ├── SecretKeyError          missing or wrong key / passphrase
-    │   └── SecretStoreCorruptError truncated or tampered store file
+    │   ├── SecretStoreCorruptError truncated or tampered store file
+    │   └── SecretBackendError      a remote backend (AWS) refused or is unreachable
     ├── JournalError (8)            the run journal cannot be read or written
     │   └── RunNotFoundError (2)    no run with that id
     ├── RunnerError (70)            the runner itself could not start or talk to a child
@@ -87,6 +88,10 @@ class SecretKeyError(SecretError):
 
 class SecretStoreCorruptError(SecretError):
     """The store file is truncated, tampered with or of an unknown version."""
+
+
+class SecretBackendError(SecretError):
+    """A remote secrets backend (AWS Secrets Manager) refused or could not be reached."""
 
 
 class JournalError(HsrunError):
