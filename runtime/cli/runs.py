@@ -2,8 +2,278 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from runtime.cli._common import console, handle_errors
+
+if TYPE_CHECKING:
+    from runtime.config import Settings
+    from runtime.contract import ActionManifest
+    from runtime.invoke import PortalLink, RunResult
+    from runtime.secrets import SecretSource
+
+INVOKE_EPILOG = (
+    "Exit codes: 0 SUCCESS, 1 FAILED, 3 TIMEOUT, 4 MEMORY_EXCEEDED, 5 RETRY_SCHEDULED "
+    "(the action raised on an HTTP 429/5xx, so HubSpot would retry it), 2 bad input "
+    "(action, manifest, event, flags), 6 secrets problem, 70 hsrun bug. "
+    "With --events the exit code is 0 only if every run succeeded, 1 otherwise."
+)
+
+
+class Format(str, Enum):
+    panel = "panel"
+    lambda_ = "lambda"
+
+
+def _parse_inputs(pairs: list[str]) -> dict[str, str]:
+    from runtime.errors import UsageError
+
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--input takes NAME=VALUE, got {pair!r}")
+        values[name.strip()] = value
+    return values
+
+
+def _secret_source(settings: Settings, env_file: Path | None) -> SecretSource:
+    from runtime import secrets
+
+    if env_file:
+        return secrets.EnvFileSecrets(env_file)
+    default_source = getattr(secrets, "default_source", None)
+    return default_source(settings) if default_source else secrets.DictSecrets()
+
+
+@contextlib.contextmanager
+def _portal(settings: Settings, live: bool) -> Iterator[PortalLink | None]:
+    """The fake portal served on loopback for the run, unless the run goes --live."""
+    if live:
+        yield None
+        return
+    from runtime import fake_hubspot
+
+    attach = getattr(fake_hubspot, "attach", None)
+    if attach is None:
+        yield None
+        return
+    with attach(settings) as portal:
+        yield portal
+
+
+def _checks(action: ActionManifest) -> list[dict[str, Any]]:
+    try:
+        from runtime.packaging import check_action
+    except ImportError:
+        return []
+    return [finding.to_dict() for finding in check_action(action)]
+
+
+def _show(result: RunResult, *, as_json: bool, fmt: Format) -> None:
+    from runtime.invoke import render
+
+    if as_json:
+        print(render.to_json(result))
+    elif fmt is Format.lambda_:
+        print(render.lambda_lines(result))
+    else:
+        console().print(render.panel(result))
+
+
+def invoke(
+    action: Annotated[Path, typer.Argument(help="The action file, e.g. actions/lead_score.py.")],
+    input_: Annotated[
+        list[str] | None,
+        typer.Option("--input", "-i", help="An input field, NAME=VALUE (repeatable)."),
+    ] = None,
+    event: Annotated[
+        Path | None, typer.Option(help="A recorded event JSON file (see tests/events/).")
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option(help="A JSON-lines file of events: run them all (batch).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Batch runs at once.", min=1)] = 2,
+    object_id: Annotated[
+        int | None, typer.Option(help="Id of the enrolled record; inputs come from it.")
+    ] = None,
+    env_file: Annotated[
+        Path | None, typer.Option(help="Take secret values from this dotenv file.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="panel (HubSpot's test panel) or lambda.")
+    ] = Format.panel,
+    timeout: Annotated[
+        float, typer.Option(help="Time limit in seconds (HubSpot: 20).", min=0.01)
+    ] = 20.0,
+    memory: Annotated[int, typer.Option(help="Memory limit in MB (HubSpot: 128).", min=16)] = 128,
+    warm: Annotated[
+        bool, typer.Option(help="Batch: reuse one process, keeping module state.")
+    ] = False,
+    allow_net: Annotated[
+        bool, typer.Option("--allow-net", help="Let the action reach any host.")
+    ] = False,
+    live: Annotated[
+        bool, typer.Option("--live", help="Send HubSpot API calls to the real HubSpot.")
+    ] = False,
+) -> None:
+    """Run an action locally exactly as HubSpot would, and record the run."""
+    from runtime.config import get_settings
+    from runtime.contract import load_action, load_event
+    from runtime.errors import UsageError
+    from runtime.invoke import RunOptions, Runner
+    from runtime.journal import Journal
+
+    if event is not None and events is not None:
+        raise UsageError("use --event or --events, not both")
+    settings = get_settings()
+    spec = load_action(action)
+    source = _secret_source(settings, env_file)
+    checks = _checks(spec)
+    options = RunOptions(
+        timeout_s=timeout, memory_mb=memory, warm=warm, allow_net=allow_net, live=live,
+        portal_id=settings.portal_id, zygote=events is not None,
+    )
+    inputs = _parse_inputs(input_ or [])
+    with (
+        Journal(settings.journal_path) as journal,
+        Runner(options) as runner,
+        _portal(settings, live) as portal,
+    ):
+        if events is not None:
+            code = _batch(runner, spec, events, inputs, source, portal, journal, concurrency,
+                          as_json)
+            raise typer.Exit(code)
+        loaded = load_event(event) if event is not None else None
+        result = runner.run(
+            spec, loaded, inputs=inputs, object_id=object_id, secrets=source, portal=portal,
+            journal=journal, checks=checks,
+        )
+    _show(result, as_json=as_json, fmt=fmt)
+    raise typer.Exit(result.exit_code)
+
+
+def _batch(
+    runner: Any,
+    spec: ActionManifest,
+    path: Path,
+    inputs: dict[str, str],
+    source: SecretSource,
+    portal: PortalLink | None,
+    journal: Any,
+    concurrency: int,
+    as_json: bool,
+) -> int:
+    import json
+
+    from rich.progress import Progress
+
+    from runtime.invoke.batch import read_events, run_batch, summarize
+
+    record_lookup = portal.record_properties if portal is not None else None
+    options = runner.options
+    if portal is not None:
+        from dataclasses import replace
+
+        options = replace(options, hubspot_url=portal.url)
+    prepared = [
+        runner.prepare(spec, ev, inputs=inputs, secrets=source, record_lookup=record_lookup,
+                       options=options)
+        for ev in read_events(path)
+    ]
+    runner.start()
+    results = []
+    start = time.perf_counter()
+    with Progress(console=console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"{spec.name}", total=len(prepared))
+        for result in run_batch(runner, prepared, concurrency=concurrency, portal=portal,
+                                journal=journal):
+            results.append(result)
+            progress.advance(task)
+    summary = summarize(results, time.perf_counter() - start)
+    if as_json:
+        print(json.dumps({"summary": summary.to_dict(),
+                          "runs": [{"run_id": r.run_id, "status": r.status,
+                                    "outputs": r.outputs} for r in results]}, indent=2))
+    else:
+        _print_summary(summary)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _print_summary(summary: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{summary.count} runs in {summary.wall_s:.2f} s", box=None)
+    for column in ("STATUS", "RUNS"):
+        table.add_column(column)
+    for status, count in sorted(summary.by_status.items()):
+        table.add_row(status, str(count))
+    out = console()
+    out.print(table)
+    out.print(
+        f"runtime p50 {summary.p50_ms:.2f} ms  p95 {summary.p95_ms:.2f} ms  "
+        f"peak memory {summary.peak_memory_mb:.0f} MB  "
+        f"throughput {summary.count / max(summary.wall_s, 1e-9):.0f} runs/s"
+    )
+
+
+def history(
+    action: Annotated[
+        str | None, typer.Option(help="Only runs of this action (name or path).")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help="SUCCESS, FAILED, TIMEOUT, MEMORY_EXCEEDED, RETRY_SCHEDULED, "
+                     "RUNNING or INTERRUPTED."),
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only runs this recent: 90s, 15m, 1h, 2d.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many runs.", min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List recorded runs, newest first."""
+    import json
+
+    from runtime.config import get_settings
+    from runtime.invoke import render
+    from runtime.journal import Journal, parse_period
+
+    since_s = parse_period(since) if since else None
+    with Journal(get_settings().journal_path) as journal:
+        runs = journal.history(action=action, status=status, since_s=since_s, limit=limit)
+    if as_json:
+        print(json.dumps([run.to_dict() for run in runs], indent=2))
+    elif not runs:
+        print("No runs recorded yet" + (" that match." if (action or status or since) else "."),
+              file=sys.stderr)
+    else:
+        console().print(render.history_table(runs))
+
+
+def show(
+    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="panel or lambda.")] = Format.panel,
+) -> None:
+    """Show one recorded run."""
+    from runtime.config import get_settings
+    from runtime.journal import Journal
+
+    with Journal(get_settings().journal_path) as journal:
+        result = journal.get(run_id)
+    _show(result, as_json=as_json, fmt=fmt)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
+    app.command(epilog=INVOKE_EPILOG)(handle_errors(invoke))
+    app.command()(handle_errors(history))
+    app.command()(handle_errors(show))

@@ -85,6 +85,7 @@ class RunResult:
     retry_in_s: list[int] | None = None
     runtime: str = "PYTHON39"
     checks: list[dict[str, Any]] = field(default_factory=list)
+    request_id: str = ""
 
     @property
     def ok(self) -> bool:

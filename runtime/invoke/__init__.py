@@ -1,0 +1,17 @@
+"""Running one action: the runner, its options and the run record."""
+
+from __future__ import annotations
+
+from runtime.invoke.result import ErrorInfo, LogLine, RunResult
+from runtime.invoke.runner import PortalLink, RunJournal, RunOptions, Runner, run_action
+
+__all__ = [
+    "ErrorInfo",
+    "LogLine",
+    "PortalLink",
+    "RunJournal",
+    "RunOptions",
+    "RunResult",
+    "Runner",
+    "run_action",
+]

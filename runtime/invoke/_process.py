@@ -1,0 +1,313 @@
+"""Starting action processes: directly, or forked from a zygote that pre-imported HubSpot's
+libraries.
+
+Either way the parent gets a :class:`Child`: a pid that leads its own process group, a control
+socket speaking the bootstrap's JSON protocol, and the read ends of its stdout and stderr pipes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from runtime.errors import RunnerError
+
+BOOTSTRAP = Path(__file__).with_name("_child_python.py")
+PROTOCOL_VERSION = 1
+#: HubSpot's Python libraries, imported once by the zygote so each cold start skips them.
+ZYGOTE_PRELOAD = ("urllib3", "requests", "hubspot")
+
+
+class Channel:
+    """Newline-delimited JSON over the control socket (parent side)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+        self.closed = False
+
+    def send(self, msg: dict[str, Any]) -> None:
+        msg = {**msg, "v": PROTOCOL_VERSION}
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+
+    def feed(self) -> list[dict[str, Any]]:
+        """Read what is available (the socket is readable) and return complete messages."""
+        try:
+            chunk = self.sock.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return []
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.closed = True
+            return []
+        self.buf += chunk
+        messages = []
+        while b"\n" in self.buf:
+            line, _, self.buf = self.buf.partition(b"\n")
+            msg = json.loads(line)
+            if msg.get("v") != PROTOCOL_VERSION:
+                raise RunnerError(
+                    f"child spoke protocol version {msg.get('v')}, expected {PROTOCOL_VERSION}"
+                )
+            messages.append(msg)
+        return messages
+
+
+class Child:
+    """One live action process."""
+
+    def __init__(
+        self,
+        pid: int,
+        control: socket.socket,
+        out_fd: int,
+        err_fd: int,
+        waiter: _Waiter,
+    ) -> None:
+        self.pid = pid
+        self.channel = Channel(control)
+        self.out_fd = out_fd
+        self.err_fd = err_fd
+        self._waiter = waiter
+        self.dead = False
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (the action and anything it started)."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def wait_status(self, timeout: float) -> int | None:
+        """The raw wait status once the process has exited, or None after ``timeout``."""
+        return self._waiter.wait(self.pid, timeout)
+
+    def close(self) -> None:
+        self.dead = True
+        for fd in (self.out_fd, self.err_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.channel.sock.close()
+
+
+class _Waiter:
+    """Exit statuses: from ``waitpid`` for direct children, from the zygote for forked ones."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._statuses: dict[int, int] = {}
+        self._procs: dict[int, subprocess.Popen[bytes]] = {}
+
+    def track(self, proc: subprocess.Popen[bytes]) -> None:
+        self._procs[proc.pid] = proc
+
+    def record(self, pid: int, status: int) -> None:
+        with self._cond:
+            self._statuses[pid] = status
+            self._cond.notify_all()
+
+    def wait(self, pid: int, timeout: float) -> int | None:
+        proc = self._procs.pop(pid, None)
+        if proc is not None:
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._procs[pid] = proc
+                return None
+            code = proc.returncode
+            # Popen gives -signum for a signal death; rebuild a wait status.
+            return (-code) & 0x7F if code < 0 else (code & 0xFF) << 8
+        with self._cond:
+            self._cond.wait_for(lambda: pid in self._statuses, timeout)
+            return self._statuses.pop(pid, None)
+
+
+def child_base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment an action process starts with: nothing of the parent's."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin/:/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.update(extra or {})
+    return env
+
+
+def _pipes() -> tuple[int, int, int, int]:
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    return out_r, out_w, err_r, err_w
+
+
+def spawn_direct(python: str, env: Mapping[str, str], preload: tuple[str, ...] = ()) -> Child:
+    """Start one bootstrap process (no zygote). Used for one-shot CLI runs."""
+    parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    out_r, out_w, err_r, err_w = _pipes()
+    waiter = _Waiter()
+    try:
+        proc = subprocess.Popen(
+            [python, "-I", str(BOOTSTRAP), "--control-fd", str(child_sock.fileno()),
+             "--preload", ",".join(preload)],
+            stdin=subprocess.DEVNULL,
+            stdout=out_w,
+            stderr=err_w,
+            pass_fds=(child_sock.fileno(),),
+            env=dict(env),
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError as exc:
+        for fd in (out_r, out_w, err_r, err_w):
+            os.close(fd)
+        parent_sock.close()
+        child_sock.close()
+        raise RunnerError(f"cannot start the action interpreter {python}: {exc}") from exc
+    finally:
+        child_sock.close()
+    os.close(out_w)
+    os.close(err_w)
+    waiter.track(proc)
+    return Child(proc.pid, parent_sock, out_r, err_r, waiter)
+
+
+class Zygote:
+    """A long-lived process that has imported HubSpot's libraries and forks workers."""
+
+    def __init__(self, python: str | None = None, env: Mapping[str, str] | None = None) -> None:
+        self.python = python or sys.executable
+        self._env = child_base_env(env)
+        self._sock: socket.socket | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._waiter = _Waiter()
+        self._lock = threading.Lock()
+        self._spawned: dict[int, int] = {}
+        self._spawned_cond = threading.Condition()
+        self._ready = threading.Event()
+        self._next_id = 0
+        self._reader: threading.Thread | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None and self._sock is not None
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start the zygote and wait until its libraries are imported."""
+        if self.alive:
+            return
+        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._proc = subprocess.Popen(
+                [self.python, "-I", str(BOOTSTRAP), "--mode", "zygote",
+                 "--control-fd", str(child_sock.fileno()), "--preload", ",".join(ZYGOTE_PRELOAD)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(child_sock.fileno(),),
+                env=self._env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            parent_sock.close()
+            raise RunnerError(f"cannot start the zygote with {self.python}: {exc}") from exc
+        finally:
+            child_sock.close()
+        self._sock = parent_sock
+        self._ready.clear()
+        self._reader = threading.Thread(target=self._read, name="hsrun-zygote", daemon=True)
+        self._reader.start()
+        if not self._ready.wait(timeout):
+            self.close()
+            raise RunnerError(f"the zygote did not start within {timeout:.0f} s")
+
+    def _read(self) -> None:
+        sock = self._sock
+        assert sock is not None
+        while True:
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                with self._spawned_cond:
+                    self._spawned_cond.notify_all()
+                return
+            msg = json.loads(data)
+            kind = msg.get("type")
+            if kind == "ready":
+                self._ready.set()
+            elif kind == "spawned":
+                with self._spawned_cond:
+                    self._spawned[msg["id"]] = msg["pid"]
+                    self._spawned_cond.notify_all()
+            elif kind == "exited":
+                self._waiter.record(msg["pid"], msg["status"])
+
+    def spawn(self) -> Child:
+        """Fork one worker from the zygote."""
+        if not self.alive:
+            self.start()
+        sock = self._sock
+        assert sock is not None
+        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_r, out_w, err_r, err_w = _pipes()
+        with self._lock:
+            self._next_id += 1
+            request_id = self._next_id
+            try:
+                socket.send_fds(
+                    sock,
+                    [json.dumps({"type": "spawn", "id": request_id, "v": 1}).encode()],
+                    [child_sock.fileno(), out_w, err_w],
+                )
+            except OSError as exc:
+                for fd in (out_r, err_r):
+                    os.close(fd)
+                parent_sock.close()
+                raise RunnerError(f"the zygote is gone: {exc}") from exc
+            finally:
+                child_sock.close()
+                os.close(out_w)
+                os.close(err_w)
+        with self._spawned_cond:
+            ok = self._spawned_cond.wait_for(
+                lambda: request_id in self._spawned or not self.alive, 10.0
+            )
+            pid = self._spawned.pop(request_id, None)
+        if not ok or pid is None:
+            for fd in (out_r, err_r):
+                os.close(fd)
+            parent_sock.close()
+            raise RunnerError("the zygote did not fork a worker")
+        return Child(pid, parent_sock, out_r, err_r, self._waiter)
+
+    def close(self) -> None:
+        """Stop the zygote (its workers are separate process groups and are not touched)."""
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(2)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        if self._reader is not None:
+            self._reader.join(2)
+            self._reader = None

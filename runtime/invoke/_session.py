@@ -1,0 +1,263 @@
+"""One invocation, seen from the parent: send the job, watch the clock and the memory, collect
+the logs, and come back with what happened.
+
+The parent owns the clock: at the deadline it kills the child's whole process group, whatever
+the action is doing (HubSpot's 20 s are enforced by Lambda the same way, from outside).
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.invoke._process import Child
+from runtime.invoke.result import LogLine
+
+#: First memory sample after this long; a trivial action never pays for sampling.
+FIRST_SAMPLE_S = 0.004
+SAMPLE_EVERY_S = 0.005
+PROCESS_SCAN_EVERY_S = 0.1
+DRAIN_AFTER_KILL_S = 0.5
+
+
+@dataclass
+class Outcome:
+    """Raw facts about one invocation, before HubSpot's rules are applied."""
+
+    message: dict[str, Any] | None = None  # the child's result or error message
+    started: dict[str, Any] | None = None  # the child's "start" message
+    killed_for: str | None = None  # "timeout" | "memory" | "processes"
+    exit_status: int | None = None  # wait status when the child died on its own
+    elapsed_s: float = 0.0
+    peak_kb: int = 0
+    logs: list[LogLine] = field(default_factory=list)
+    logs_truncated: bool = False
+    log_bytes_dropped: int = 0
+
+
+class _LogCollector:
+    """Splits the child's output into timestamped lines, keeping at most ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.kept = 0
+        self.dropped = 0
+        self.lines: list[LogLine] = []
+        self._partial: dict[str, tuple[float, bytes]] = {}
+
+    def feed(self, stream: str, data: bytes) -> None:
+        now = time.time()
+        if self.kept >= self.max_bytes:
+            self.dropped += len(data)
+            return
+        start, buf = self._partial.get(stream, (now, b""))
+        buf += data
+        *complete, rest = buf.split(b"\n")
+        for raw in complete:
+            self._add(stream, start, raw)
+            start = now
+        if len(rest) > self.max_bytes:  # one endless line: keep what fits
+            self._add(stream, start, rest)
+            rest = b""
+        if rest:
+            self._partial[stream] = (start, rest)
+        else:
+            self._partial.pop(stream, None)
+
+    def _add(self, stream: str, t: float, raw: bytes) -> None:
+        room = self.max_bytes - self.kept
+        if room <= 0:
+            self.dropped += len(raw) + 1
+            return
+        if len(raw) > room:
+            self.dropped += len(raw) - room
+            raw = raw[:room]
+        self.kept += len(raw) + 1
+        self.lines.append(LogLine(t, stream, raw.decode("utf-8", "backslashreplace")))
+
+    def finish(self) -> None:
+        for stream, (t, rest) in list(self._partial.items()):
+            self._add(stream, t, rest)
+        self._partial.clear()
+
+
+def read_peak_kb(pid: int) -> tuple[int, int]:
+    """(VmHWM, VmRSS) in kB from /proc; (0, 0) once the process is gone."""
+    hwm = rss = 0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1])
+                elif line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1])
+                    break
+    except (OSError, ValueError):
+        pass
+    return hwm, rss
+
+
+def count_group(pgid: int) -> int:
+    """How many live processes are in process group ``pgid``."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat.rsplit(b")", 1)[-1].split()
+        if len(fields) > 2 and fields[0] != b"Z" and int(fields[2]) == pgid:
+            count += 1
+    return count
+
+
+def run_job(
+    child: Child,
+    job: dict[str, Any],
+    *,
+    timeout_s: float,
+    memory_limit_mb: int,
+    max_processes: int,
+    max_log_bytes: int,
+    keep_alive: bool,
+) -> Outcome:
+    """Send ``job`` to ``child`` and supervise it until it answers, dies or is killed."""
+    outcome = Outcome()
+    logs = _LogCollector(max_log_bytes)
+    limit_kb = memory_limit_mb * 1024
+    sel = selectors.DefaultSelector()
+    channel = child.channel
+    sel.register(channel.sock, selectors.EVENT_READ, "control")
+    streams = {child.out_fd: "stdout", child.err_fd: "stderr"}
+    open_streams = dict(streams)
+    for fd in streams:
+        os.set_blocking(fd, False)
+        sel.register(fd, selectors.EVENT_READ, "stream")
+
+    start = time.monotonic()
+    deadline = start + timeout_s
+    next_sample = start + FIRST_SAMPLE_S
+    next_scan = start + PROCESS_SCAN_EVERY_S
+    channel.send(job)
+    try:
+        while outcome.message is None and not channel.closed:
+            now = time.monotonic()
+            wait = max(0.0, min(deadline, next_sample) - now)
+            for key, _ in sel.select(wait):
+                if key.data == "control":
+                    for msg in channel.feed():
+                        if msg.get("type") == "start":
+                            outcome.started = msg
+                        elif msg.get("type") in ("result", "error"):
+                            outcome.message = msg
+                    if channel.closed:
+                        sel.unregister(channel.sock)
+                else:
+                    _read_stream(key.fd, open_streams, logs, sel)
+            now = time.monotonic()
+            if outcome.message is not None or channel.closed:
+                break
+            if now >= next_sample:
+                hwm, _ = read_peak_kb(child.pid)
+                outcome.peak_kb = max(outcome.peak_kb, hwm)
+                if hwm > limit_kb:
+                    outcome.killed_for = "memory"
+                    break
+                next_sample = now + SAMPLE_EVERY_S
+            if now >= next_scan:
+                if count_group(child.pid) > max_processes:
+                    outcome.killed_for = "processes"
+                    break
+                next_scan = now + PROCESS_SCAN_EVERY_S
+            if now >= deadline:
+                outcome.killed_for = "timeout"
+                break
+        outcome.elapsed_s = time.monotonic() - start
+        if not channel.closed:
+            sel.unregister(channel.sock)
+
+        finished = outcome.message is not None
+        if outcome.killed_for or not finished or not keep_alive:
+            # Cold runs end here (Lambda freezes the sandbox once the handler returns);
+            # kills end here; a child that died on its own is reaped here.
+            if outcome.killed_for:
+                hwm, _ = read_peak_kb(child.pid)
+                outcome.peak_kb = max(outcome.peak_kb, hwm)
+            child.kill()
+            _drain(open_streams, logs, sel, DRAIN_AFTER_KILL_S)
+            status = child.wait_status(2.0)
+            if not finished and not outcome.killed_for:
+                outcome.exit_status = status
+            child.close()
+        else:
+            _drain(open_streams, logs, sel, 0.0)
+        if outcome.message is not None:
+            outcome.peak_kb = max(outcome.peak_kb, int(outcome.message.get("peak_kb") or 0))
+    finally:
+        sel.close()
+    logs.finish()
+    outcome.logs = logs.lines
+    outcome.log_bytes_dropped = logs.dropped
+    outcome.logs_truncated = logs.dropped > 0
+    return outcome
+
+
+def _read_stream(
+    fd: int, open_streams: dict[int, str], logs: _LogCollector, sel: selectors.BaseSelector
+) -> bool:
+    try:
+        data = os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return True
+    except OSError:
+        data = b""
+    if not data:
+        sel.unregister(fd)
+        open_streams.pop(fd, None)
+        return False
+    logs.feed(open_streams[fd], data)
+    return True
+
+
+def _drain(
+    open_streams: dict[int, str],
+    logs: _LogCollector,
+    sel: selectors.BaseSelector,
+    wait_s: float,
+) -> None:
+    """Read what the child already wrote; with ``wait_s``, until EOF or that long."""
+    end = time.monotonic() + wait_s
+    while open_streams:
+        events = sel.select(max(0.0, end - time.monotonic()))
+        if not events:
+            return
+        for key, _ in events:
+            if key.fd in open_streams:
+                _read_stream(key.fd, open_streams, logs, sel)
+
+
+def describe_exit(status: int | None) -> str:
+    """Lambda's wording for a runtime that exited on its own."""
+    if status is None:
+        return "Runtime exited without providing a reason"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return f"Runtime exited with error: signal: {_SIGNAL_TEXT.get(sig, signal.Signals(sig).name)}"
+    return f"Runtime exited with error: exit status {os.waitstatus_to_exitcode(status)}"
+
+
+_SIGNAL_TEXT = {
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGKILL: "killed",
+    signal.SIGABRT: "aborted",
+    signal.SIGBUS: "bus error",
+    signal.SIGTERM: "terminated",
+    signal.SIGFPE: "floating point exception",
+}

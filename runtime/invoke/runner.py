@@ -1,0 +1,511 @@
+"""Run one action as HubSpot would: the public ``Runner`` and ``run_action``.
+
+A run has three steps: prepare (manifest, event, secrets — every input error is raised here,
+before any process starts), supervise (``_session.run_job`` in a child process), and judge
+(HubSpot's rules turn the child's raw answer into a ``RunResult``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from runtime.config import get_settings
+from runtime.contract import ActionManifest, Event, build_event, check_outputs, load_action
+from runtime.contract.event import parse_event
+from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
+from runtime.contract.retry import is_retryable_status, retry_schedule
+from runtime.errors import UsageError
+from runtime.invoke import result as r
+from runtime.invoke._process import Child, Zygote, child_base_env, spawn_direct
+from runtime.invoke._session import Outcome, describe_exit, run_job
+from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
+
+RecordLookup = Callable[[str, int, list[str]], Mapping[str, str | None]]
+
+
+class PortalLink(Protocol):
+    """What the runner needs from a HubSpot portal the action talks to (the fake one)."""
+
+    @property
+    def url(self) -> str: ...
+
+    def record_properties(
+        self, object_type: str, object_id: int, names: list[str]
+    ) -> Mapping[str, str | None]: ...
+
+    def calls_between(self, start: float, end: float) -> list[dict[str, Any]]: ...
+
+
+class RunJournal(Protocol):
+    """Where runs are recorded: written as RUNNING first, finalised after."""
+
+    def start(self, result: r.RunResult) -> None: ...
+
+    def finish(self, result: r.RunResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: HubSpot's limits by default, overridable for tests."""
+
+    timeout_s: float = TIMEOUT_SECONDS
+    memory_mb: int = MEMORY_LIMIT_MB
+    #: Reuse one process for consecutive runs of the same action (module state survives).
+    warm: bool = False
+    #: Let the action reach any host (default: HubSpot's hosts, loopback and allow_hosts).
+    allow_net: bool = False
+    allow_hosts: tuple[str, ...] = ()
+    #: Route api.hubapi.com to this URL (the fake portal).
+    hubspot_url: str | None = None
+    #: Let HubSpot calls reach the real API.
+    live: bool = False
+    #: Interpreter for the action (default: the one running hsrun).
+    python: str | None = None
+    max_log_bytes: int = MAX_LOG_BYTES
+    max_processes: int = MAX_PROCESSES
+    portal_id: int | None = None
+    #: Fork cold starts from a zygote that pre-imported HubSpot's libraries.
+    zygote: bool = True
+
+    def __post_init__(self) -> None:
+        if self.timeout_s <= 0:
+            raise UsageError(f"timeout must be positive, got {self.timeout_s}")
+        if self.memory_mb < 16:
+            raise UsageError(f"memory limit must be at least 16 MB, got {self.memory_mb}")
+
+
+@dataclass
+class _Prepared:
+    action: ActionManifest
+    event: Event
+    secrets: dict[str, str]
+    masker: Masker
+    options: RunOptions
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+def lambda_env(action: ActionManifest, options: RunOptions) -> dict[str, str]:
+    """Variables AWS Lambda's Python 3.9 runtime sets, as HubSpot's sandbox has them."""
+    name = action.name
+    return child_base_env(
+        {
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.9",
+            "AWS_LAMBDA_FUNCTION_NAME": f"hsrun-{name}",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(options.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "LAMBDA_TASK_ROOT": str(action.source_path.resolve().parent),
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",
+            "_HANDLER": f"{name}.main",
+        }
+    )
+
+
+class Runner:
+    """Runs actions; keeps a zygote and warm processes between runs. Close it when done."""
+
+    def __init__(self, options: RunOptions | None = None) -> None:
+        self.options = options or RunOptions()
+        self._zygote: Zygote | None = None
+        self._warm: dict[str, Child] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop warm processes and the zygote."""
+        for child in self._warm.values():
+            child.kill()
+            child.wait_status(1.0)
+            child.close()
+        self._warm.clear()
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
+
+    def start(self) -> None:
+        """Start the zygote now instead of on the first run."""
+        if self.options.zygote:
+            self._get_zygote()
+
+    def _get_zygote(self) -> Zygote:
+        with self._lock:
+            if self._zygote is None or not self._zygote.alive:
+                self._zygote = Zygote(self.options.python)
+                self._zygote.start()
+            return self._zygote
+
+    # -- preparing ---------------------------------------------------------------------
+
+    def prepare(
+        self,
+        action: str | Path | ActionManifest,
+        event: Event | Mapping[str, Any] | None = None,
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        object_id: int | str | None = None,
+        secrets: Mapping[str, str] | SecretSource | None = None,
+        record_lookup: RecordLookup | None = None,
+        options: RunOptions | None = None,
+    ) -> _Prepared:
+        """Check every input and build the event; raises before any process starts."""
+        opts = options or self.options
+        spec = action if isinstance(action, ActionManifest) else load_action(action)
+        if not spec.is_python:
+            raise UsageError(
+                f"{spec.source_path}: runtime {spec.manifest.runtime} is not supported yet; "
+                "hsrun runs PYTHON39 actions"
+            )
+        source = secrets if isinstance(secrets, SecretSource) else DictSecrets(secrets)
+        values = select_secrets(source, list(spec.manifest.secrets))
+        built = self._event(spec, event, inputs, object_id, record_lookup, opts)
+        return _Prepared(spec, built, values, Masker(values), opts)
+
+    def _event(
+        self,
+        spec: ActionManifest,
+        event: Event | Mapping[str, Any] | None,
+        inputs: Mapping[str, Any] | None,
+        object_id: int | str | None,
+        record_lookup: RecordLookup | None,
+        opts: RunOptions,
+    ) -> Event:
+        if isinstance(event, Event):
+            return event
+        if event is not None:
+            parsed = parse_event(dict(event))
+            if inputs:
+                parsed.inputFields.update(inputs)
+            return parsed
+        oid = _object_id(object_id)
+        fields: dict[str, Any] = {}
+        if record_lookup is not None and oid is not None and spec.manifest.inputs:
+            props = record_lookup(
+                spec.manifest.object_type, oid, list(spec.manifest.inputs.values())
+            )
+            fields = {var: props.get(prop) for var, prop in spec.manifest.inputs.items()}
+        fields.update(inputs or {})
+        portal_id = opts.portal_id or get_settings().portal_id
+        return build_event(
+            portal_id=portal_id,
+            object_type=spec.manifest.object_type,
+            object_id=oid,
+            inputs=fields,
+        )
+
+    # -- running -----------------------------------------------------------------------
+
+    def run(
+        self,
+        action: str | Path | ActionManifest,
+        event: Event | Mapping[str, Any] | None = None,
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        object_id: int | str | None = None,
+        secrets: Mapping[str, str] | SecretSource | None = None,
+        portal: PortalLink | None = None,
+        options: RunOptions | None = None,
+        journal: RunJournal | None = None,
+        checks: list[dict[str, Any]] | None = None,
+    ) -> r.RunResult:
+        """Run ``action`` once and return what HubSpot's test panel would show."""
+        opts = options or self.options
+        if portal is not None and not opts.live:
+            opts = replace(opts, hubspot_url=portal.url)
+        prepared = self.prepare(
+            action,
+            event,
+            inputs=inputs,
+            object_id=object_id,
+            secrets=secrets,
+            record_lookup=portal.record_properties if portal is not None else None,
+            options=opts,
+        )
+        return self.execute(prepared, portal=portal, journal=journal, checks=checks)
+
+    def execute(
+        self,
+        prepared: _Prepared,
+        *,
+        portal: PortalLink | None = None,
+        journal: RunJournal | None = None,
+        checks: list[dict[str, Any]] | None = None,
+    ) -> r.RunResult:
+        """Run an already prepared invocation."""
+        opts = prepared.options
+        started_at = time.time()
+        pending = r.RunResult(
+            run_id=prepared.run_id,
+            action=str(prepared.action.source_path),
+            status=r.RUNNING,
+            event=prepared.masker.data(prepared.event.to_payload()),
+            callback_id=prepared.event.callbackId,
+            started_at=started_at,
+            memory_limit_mb=opts.memory_mb,
+            timeout_s=opts.timeout_s,
+            warm=opts.warm,
+            runtime=prepared.action.manifest.runtime,
+            checks=list(checks or []),
+            request_id=prepared.request_id,
+        )
+        if journal is not None:
+            journal.start(pending)
+        outcome = self._supervise(prepared)
+        result = judge(prepared, outcome, pending)
+        if portal is not None:
+            result.api_calls = prepared.masker.data(
+                portal.calls_between(started_at, time.time() + 0.001)
+            )
+        if journal is not None:
+            journal.finish(result)
+        return result
+
+    def _supervise(self, prepared: _Prepared) -> Outcome:
+        opts = prepared.options
+        path = str(prepared.action.source_path.resolve())
+        manifest_path = prepared.action.manifest_path
+        job = {
+            "type": "run",
+            "path": path,
+            "event": prepared.event.to_payload(),
+            "env": {**lambda_env(prepared.action, opts), **prepared.secrets},
+            "warm": opts.warm,
+            "request_id": prepared.request_id,
+            "max_processes": opts.max_processes,
+            "network": {
+                "allow_all": opts.allow_net,
+                "allow_hosts": [*prepared.action.manifest.allow_hosts, *opts.allow_hosts],
+                "hubspot_url": opts.hubspot_url,
+                "live": opts.live,
+                "manifest": str(manifest_path or prepared.action.source_path.with_suffix(".toml")),
+            },
+        }
+        child = self._child_for(path, opts)
+        outcome = run_job(
+            child,
+            job,
+            timeout_s=opts.timeout_s,
+            memory_limit_mb=opts.memory_mb,
+            max_processes=opts.max_processes,
+            max_log_bytes=opts.max_log_bytes,
+            keep_alive=opts.warm,
+        )
+        if opts.warm and child.dead:
+            self._warm.pop(path, None)
+        return outcome
+
+    def _child_for(self, path: str, opts: RunOptions) -> Child:
+        if opts.warm:
+            child = self._warm.get(path)
+            if child is not None and not child.dead:
+                return child
+        if opts.zygote:
+            child = self._get_zygote().spawn()
+        else:
+            child = spawn_direct(opts.python or _python(), child_base_env())
+        if opts.warm:
+            self._warm[path] = child
+        return child
+
+
+def _python() -> str:
+    import sys
+
+    return sys.executable
+
+
+def _object_id(value: int | str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"object id must be a number, got {value!r}") from None
+
+
+# -- judging -------------------------------------------------------------------------------
+
+_OUTPUT_FIELD_TYPOS = ("outputfields", "output_fields", "outputField", "OutputFields", "outputs")
+
+
+def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunResult:
+    """Apply HubSpot's rules to what the child did."""
+    opts, mask = prepared.options, prepared.masker
+    msg = outcome.message or {}
+    result.logs = [r.LogLine(line.t, line.stream, mask.text(line.text)) for line in outcome.logs]
+    result.logs_truncated = outcome.logs_truncated
+    result.log_bytes_dropped = outcome.log_bytes_dropped
+    if outcome.logs_truncated:
+        result.logs.append(
+            r.LogLine(
+                time.time(),
+                "hsrun",
+                f"[hsrun] log output over {opts.max_log_bytes // 1024} KiB: "
+                f"{outcome.log_bytes_dropped:,} bytes were not kept",
+            )
+        )
+    result.memory_mb = round(outcome.peak_kb / 1024, 1)
+    duration = msg.get("duration_ms")
+    result.runtime_ms = round(duration if duration is not None else outcome.elapsed_s * 1000, 2)
+    init_ms = msg.get("init_ms") or (outcome.started or {}).get("init_ms")
+    result.init_ms = round(init_ms, 2) if init_ms is not None else None
+    over_memory = outcome.peak_kb > opts.memory_mb * 1024
+
+    if outcome.killed_for == "timeout":
+        result.runtime_ms = round(outcome.elapsed_s * 1000, 2)
+        return _fail(
+            result, r.TIMEOUT, "Sandbox.Timedout",
+            f"Task timed out after {outcome.elapsed_s:.2f} seconds", phase="runtime",
+        )
+    if outcome.killed_for == "memory" or (over_memory and not msg.get("type") == "result"):
+        return _fail(
+            result, r.MEMORY_EXCEEDED, "Runtime.OutOfMemory",
+            f"Runtime exited with error: signal: killed (memory used {result.memory_mb:.0f} MB "
+            f"exceeded the {opts.memory_mb} MB limit)",
+            phase="runtime",
+        )
+    if outcome.killed_for == "processes":
+        return _fail(
+            result, r.FAILED, "Runtime.ProcessLimitExceeded",
+            f"the action started more than {opts.max_processes} processes and was killed",
+            phase="runtime",
+        )
+    if not msg:
+        return _fail(
+            result, r.FAILED, "Runtime.ExitError", describe_exit(outcome.exit_status),
+            phase="runtime",
+        )
+    if msg["type"] == "error":
+        status = msg.get("http_status")
+        retry = msg.get("phase") == "handler" and is_retryable_status(status)
+        result.error = r.ErrorInfo(
+            type=msg["error_type"],
+            message=mask.text(msg["message"]),
+            traceback=mask.text(msg.get("traceback") or ""),
+            phase=msg.get("phase", "handler"),
+            http_status=status,
+        )
+        if retry:
+            result.status = r.RETRY_SCHEDULED
+            result.retry_in_s = retry_schedule()
+        else:
+            result.status = r.FAILED
+        return result
+    return _judge_return(prepared, json.loads(msg["value_json"]), msg["value_type"], result)
+
+
+def _judge_return(
+    prepared: _Prepared, value: Any, value_type: str, result: r.RunResult
+) -> r.RunResult:
+    mask = prepared.masker
+    declared = prepared.action.manifest.outputs
+    if value is None:
+        fields: Any = {}
+        result.alerts.append(
+            {"code": "NO_RETURN", "output": "",
+             "message": "main returned None: the action has no data outputs"}
+        )
+    elif not isinstance(value, dict):
+        return _fail(
+            result, r.FAILED, "Runtime.InvalidReturn",
+            f"main must return a dict like {{\"outputFields\": {{...}}}}, it returned "
+            f"{value_type} {mask.text(_short(value))}",
+            phase="outputs",
+        )
+    elif "outputFields" not in value:
+        typo = next((k for k in value if k in _OUTPUT_FIELD_TYPOS), None)
+        hint = f" (found '{typo}': the key is 'outputFields')" if typo else ""
+        fields = {}
+        result.alerts.append(
+            {"code": "NO_OUTPUT_FIELDS", "output": "",
+             "message": f"main returned a dict without 'outputFields'{hint}: "
+             "the action has no data outputs"}
+        )
+    else:
+        fields = value["outputFields"]
+        if fields is None:
+            fields = {}
+        if not isinstance(fields, dict):
+            return _fail(
+                result, r.FAILED, "Runtime.InvalidReturn",
+                f"outputFields must be a dict of name to value, got {type(fields).__name__}",
+                phase="outputs",
+            )
+    check = check_outputs(fields, declared)
+    result.outputs = mask.data(fields)
+    result.output_types = {o.name: o.type for o in check.outputs}
+    result.alerts.extend(mask.data(a.to_dict()) for a in check.alerts)
+    if check.error_code:
+        return _fail(result, r.FAILED, check.error_code, check.error_message or "", phase="outputs")
+    result.status = r.SUCCESS
+    return result
+
+
+def _fail(result: r.RunResult, status: str, kind: str, message: str, *, phase: str) -> r.RunResult:
+    result.status = status
+    result.error = r.ErrorInfo(type=kind, message=message, phase=phase)
+    return result
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- module-level convenience ---------------------------------------------------------------
+
+_default_runner: Runner | None = None
+_default_lock = threading.Lock()
+
+
+def _shared_runner() -> Runner:
+    global _default_runner
+    with _default_lock:
+        if _default_runner is None:
+            _default_runner = Runner()
+            atexit.register(_default_runner.close)
+        return _default_runner
+
+
+def run_action(
+    action: str | Path | ActionManifest,
+    event: Event | Mapping[str, Any] | None = None,
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    object_id: int | str | None = None,
+    secrets: Mapping[str, str] | SecretSource | None = None,
+    options: RunOptions | None = None,
+    portal: PortalLink | None = None,
+    journal: RunJournal | None = None,
+) -> r.RunResult:
+    """Run an action once, as HubSpot would, with a shared runner (zygote kept warm).
+
+    Args:
+        action: path of the action file (its manifest is the ``.toml`` beside it).
+        event: a full event; by default one is built from ``inputs`` and ``object_id``.
+        inputs: input field values (merged over the event's when both are given).
+        object_id: id of the enrolled record.
+        secrets: the secret values available; only those the manifest selects reach the action.
+        options: limits and network settings; HubSpot's by default.
+        portal: a fake portal to route HubSpot calls to and to fill inputs from.
+        journal: where to record the run.
+    """
+    return _shared_runner().run(
+        action, event, inputs=inputs, object_id=object_id, secrets=secrets,
+        options=options, portal=portal, journal=journal,
+    )
+
