@@ -471,12 +471,12 @@ def zygote_loop(sock):
 def reap(chan):
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
-        chan.send({"type": "exited", "pid": pid, "status": status})
+        chan.send({"type": "exited", "pid": pid, "status": status, "maxrss": usage.ru_maxrss})
 
 
 def become_worker(fds, zygote_sock):

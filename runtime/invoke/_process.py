@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -87,8 +88,8 @@ class Child:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def wait_status(self, timeout: float) -> int | None:
-        """The raw wait status once the process has exited, or None after ``timeout``."""
+    def wait_status(self, timeout: float) -> tuple[int, int] | None:
+        """(wait status, peak memory in kB) once the process has exited, or None."""
         return self._waiter.wait(self.pid, timeout)
 
     def close(self) -> None:
@@ -102,35 +103,47 @@ class Child:
 
 
 class _Waiter:
-    """Exit statuses: from ``waitpid`` for direct children, from the zygote for forked ones."""
+    """Exit statuses and peak memory (``wait4``'s maxrss): from ``wait4`` for direct children,
+    from the zygote for forked ones."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._statuses: dict[int, int] = {}
+        self._statuses: dict[int, tuple[int, int]] = {}
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
 
     def track(self, proc: subprocess.Popen[bytes]) -> None:
         self._procs[proc.pid] = proc
 
-    def record(self, pid: int, status: int) -> None:
+    def record(self, pid: int, status: int, maxrss_kb: int) -> None:
         with self._cond:
-            self._statuses[pid] = status
+            self._statuses[pid] = (status, maxrss_kb)
             self._cond.notify_all()
 
-    def wait(self, pid: int, timeout: float) -> int | None:
-        proc = self._procs.pop(pid, None)
+    def wait(self, pid: int, timeout: float) -> tuple[int, int] | None:
+        proc = self._procs.get(pid)
         if proc is not None:
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._procs[pid] = proc
-                return None
-            code = proc.returncode
-            # Popen gives -signum for a signal death; rebuild a wait status.
-            return (-code) & 0x7F if code < 0 else (code & 0xFF) << 8
+            return self._wait_direct(proc, timeout)
         with self._cond:
             self._cond.wait_for(lambda: pid in self._statuses, timeout)
             return self._statuses.pop(pid, None)
+
+    def _wait_direct(self, proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, int] | None:
+        end = time.monotonic() + timeout
+        delay = 0.0005
+        while True:
+            try:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            except ChildProcessError:
+                self._procs.pop(proc.pid, None)
+                return None
+            if pid:
+                self._procs.pop(proc.pid, None)
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                return status, usage.ru_maxrss
+            if time.monotonic() >= end:
+                return None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
 
 
 def child_base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -252,7 +265,7 @@ class Zygote:
                     self._spawned[msg["id"]] = msg["pid"]
                     self._spawned_cond.notify_all()
             elif kind == "exited":
-                self._waiter.record(msg["pid"], msg["status"])
+                self._waiter.record(msg["pid"], msg["status"], msg.get("maxrss", 0))
 
     def spawn(self) -> Child:
         """Fork one worker from the zygote."""

@@ -69,14 +69,17 @@ class _LogCollector:
             self._partial.pop(stream, None)
 
     def _add(self, stream: str, t: float, raw: bytes) -> None:
+        # Each line counts as its bytes plus the newline.
         room = self.max_bytes - self.kept
-        if room <= 0:
-            self.dropped += len(raw) + 1
+        size = len(raw) + 1
+        if room <= 1:
+            self.dropped += size
             return
-        if len(raw) > room:
-            self.dropped += len(raw) - room
-            raw = raw[:room]
-        self.kept += len(raw) + 1
+        if size > room:
+            self.dropped += size - room
+            raw = raw[: room - 1]
+            size = room
+        self.kept += size
         self.lines.append(LogLine(t, stream, raw.decode("utf-8", "backslashreplace")))
 
     def finish(self) -> None:
@@ -192,9 +195,12 @@ def run_job(
                 outcome.peak_kb = max(outcome.peak_kb, hwm)
             child.kill()
             _drain(open_streams, logs, sel, DRAIN_AFTER_KILL_S)
-            status = child.wait_status(2.0)
-            if not finished and not outcome.killed_for:
-                outcome.exit_status = status
+            waited = child.wait_status(2.0)
+            if waited is not None:
+                status, maxrss_kb = waited
+                outcome.peak_kb = max(outcome.peak_kb, maxrss_kb)
+                if not finished and not outcome.killed_for:
+                    outcome.exit_status = status
             child.close()
         else:
             _drain(open_streams, logs, sel, 0.0)

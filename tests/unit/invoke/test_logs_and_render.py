@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from runtime.errors import UsageError
+from runtime.invoke import render
+from runtime.invoke._session import _LogCollector, describe_exit
+from runtime.invoke.result import ErrorInfo, LogLine, RunResult
+from runtime.journal import parse_period
+from runtime.secrets import Masker
+
+
+def test_log_collector_splits_lines_across_chunks() -> None:
+    logs = _LogCollector(1024)
+    logs.feed("stdout", b"hel")
+    logs.feed("stdout", b"lo\nwor")
+    logs.feed("stderr", b"oops\n")
+    logs.feed("stdout", b"ld")
+    logs.finish()
+    assert [(line.stream, line.text) for line in logs.lines] == [
+        ("stdout", "hello"),
+        ("stderr", "oops"),
+        ("stdout", "world"),
+    ]
+
+
+def test_log_collector_caps_what_it_keeps_and_counts_the_rest() -> None:
+    logs = _LogCollector(100)
+    for _ in range(50):
+        logs.feed("stdout", b"0123456789\n")
+    logs.finish()
+    assert sum(len(line.text) + 1 for line in logs.lines) <= 100
+    assert logs.dropped == 50 * 11 - logs.kept
+
+
+def test_log_collector_survives_invalid_utf8() -> None:
+    logs = _LogCollector(100)
+    logs.feed("stdout", b"caf\xe9\n")
+    assert logs.lines[0].text == "caf\\xe9"
+
+
+def test_masker_replaces_values_in_nested_data() -> None:
+    mask = Masker({"TOKEN": "pat-na1-secret", "SHORT": "ab"})
+    data = {"a": ["x pat-na1-secret y"], "pat-na1-secret": 1, "n": 5}
+    assert mask.data(data) == {"a": ["x [TOKEN] y"], "[TOKEN]": 1, "n": 5}
+    assert mask.text("ab") == "ab"  # too short to mask without shredding logs
+    assert "pat-na1-secret" not in repr(mask)
+
+
+def test_describe_exit_uses_lambdas_words() -> None:
+    assert describe_exit(11) == "Runtime exited with error: signal: segmentation fault"
+    assert describe_exit(3 << 8) == "Runtime exited with error: exit status 3"
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("15m", 900), ("1h", 3600), ("2d", 172800)])
+def test_parse_period(text: str, seconds: int) -> None:
+    assert parse_period(text) == seconds
+
+
+def test_parse_period_rejects_nonsense() -> None:
+    with pytest.raises(UsageError, match="use a number and s, m, h, d or w"):
+        parse_period("yesterday")
+
+
+def sample() -> RunResult:
+    return RunResult(
+        run_id="abc123def456",
+        action="actions/x.py",
+        status="FAILED",
+        event={"inputFields": {}},
+        callback_id="ap-1-2-3-0",
+        started_at=1_700_000_000.0,
+        logs=[LogLine(1_700_000_000.1, "stdout", "hello")],
+        error=ErrorInfo("KeyError", "'email'", "Traceback (most recent call last):\n  File x\nKeyError: 'email'\n"),
+        runtime_ms=153.214,
+        init_ms=12.5,
+        memory_mb=40.2,
+        request_id="rid",
+    )
+
+
+def test_lambda_format_has_start_end_report() -> None:
+    text = render.lambda_lines(sample())
+    lines = text.splitlines()
+    assert lines[0] == "START RequestId: rid Version: $LATEST"
+    assert "hello" in lines
+    assert "[ERROR] KeyError: 'email'" in lines
+    assert lines[-2] == "END RequestId: rid"
+    assert lines[-1] == (
+        "REPORT RequestId: rid\tDuration: 153.21 ms\tBilled Duration: 154 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 41 MB\tInit Duration: 12.50 ms"
+    )
+
+
+def test_record_round_trips_through_json() -> None:
+    result = sample()
+    again = RunResult.from_dict(json.loads(render.to_json(result)))
+    assert again == result
