@@ -1,0 +1,224 @@
+"""`hsrun invoke`, `history`, `show` through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from runtime.cli import app
+
+ROOT = Path(__file__).resolve().parents[3]
+ACTIONS = ROOT / "actions"
+EVENTS = ROOT / "tests" / "events"
+
+cli = CliRunner()
+
+
+def hsrun(*args: str) -> tuple[int, str, str]:
+    result = cli.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_invoke_shows_hubspots_test_panel() -> None:
+    code, out, _ = hsrun(
+        "invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=(555) 010-2233",
+        "--input", "country=US",
+    )
+    assert code == 0
+    assert "✔ Success" in out
+    assert "phone_e164" in out and '"+15550102233"' in out
+    assert "Memory: " in out and "/128 MB  Runtime: " in out
+
+
+def test_invoke_json_is_the_run_record() -> None:
+    code, out, _ = hsrun("invoke", str(ACTIONS / "lead_score.py"), "--event",
+                         str(EVENTS / "lead_score.json"), "--json")
+    assert code == 0
+    record = json.loads(out)
+    assert record["status"] == "SUCCESS"
+    assert record["outputs"] == {"score": 77, "tier": "hot"}
+    assert record["callback_id"] == "ap-12345678-987654321-2-0"
+    assert record["version"] == 1
+
+
+def test_invoke_lambda_format() -> None:
+    code, out, _ = hsrun("invoke", str(ACTIONS / "lead_score.py"), "--event",
+                         str(EVENTS / "lead_score.json"), "--format", "lambda")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("START RequestId: ")
+    assert lines[-2].startswith("END RequestId: ")
+    assert lines[-1].startswith("REPORT RequestId: ")
+    assert "\tBilled Duration: " in lines[-1] and "\tMemory Size: 128 MB\t" in lines[-1]
+
+
+def test_exit_codes_follow_the_status(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.py"
+    loop.write_text("def main(event):\n    while True:\n        pass\n")
+    fail = tmp_path / "fail.py"
+    fail.write_text("def main(event):\n    raise ValueError('nope')\n")
+    assert hsrun("invoke", str(loop), "--timeout", "0.3")[0] == 3
+    code, out, _ = hsrun("invoke", str(fail))
+    assert code == 1
+    assert "ValueError: nope" in out
+
+
+def test_history_and_show(tmp_path: Path) -> None:
+    fail = tmp_path / "fail.py"
+    fail.write_text("def main(event):\n    raise ValueError('nope')\n")
+    hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=5550102233")
+    hsrun("invoke", str(fail))
+    code, out, _ = hsrun("history", "--status", "FAILED", "--since", "1h", "--json")
+    assert code == 0
+    runs = json.loads(out)
+    assert [r["action"] for r in runs] == [str(fail)]
+    run_id = runs[0]["run_id"]
+    code, out, _ = hsrun("show", run_id[:6], "--format", "lambda")
+    assert code == 0
+    assert "[ERROR] ValueError: nope" in out
+    code, out, _ = hsrun("history", "--action", "format_phone")
+    assert code == 0 and "SUCCESS" in out and "FAILED" not in out
+
+
+def test_show_unknown_run() -> None:
+    code, _, err = hsrun("show", "abcdef")
+    assert code == 2
+    assert "no run 'abcdef'" in err
+
+
+def test_malformed_event_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "event.json"
+    bad.write_text("{not json")
+    code, _, err = hsrun("invoke", str(ACTIONS / "lead_score.py"), "--event", str(bad))
+    assert code == 2
+    assert f"Error: {bad}: not valid JSON (line 1, column 2" in err
+
+
+def test_malformed_manifest_names_file_key_and_expectation(tmp_path: Path) -> None:
+    action = tmp_path / "act.py"
+    action.write_text("def main(event):\n    return {}\n")
+    action.with_suffix(".toml").write_text('[outputs]\nscore = "integer"\n')
+    code, _, err = hsrun("invoke", str(action))
+    assert code == 2
+    assert f"invalid manifest {action.with_suffix('.toml')}" in err
+    assert "key 'outputs.score.type': expected one of string|number" in err
+
+
+def test_missing_action_file(tmp_path: Path) -> None:
+    code, _, err = hsrun("invoke", str(tmp_path / "nope.py"))
+    assert code == 2
+    assert "action file not found" in err
+
+
+def test_bad_input_flag() -> None:
+    code, _, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone")
+    assert code == 2
+    assert "--input takes NAME=VALUE" in err
+
+
+def test_secrets_from_an_env_file(tmp_path: Path) -> None:
+    action = tmp_path / "act.py"
+    action.write_text(
+        "import os\ndef main(event):\n    print(os.environ['TOKEN'])\n"
+        "    return {'outputFields': {'n': len(os.environ['TOKEN'])}}\n"
+    )
+    action.with_suffix(".toml").write_text('secrets = ["TOKEN"]\n')
+    env = tmp_path / "secrets.env"
+    env.write_text("TOKEN=pat-na1-from-env-file\nUNUSED=zzz\n")
+    code, out, _ = hsrun("invoke", str(action), "--env-file", str(env), "--json")
+    assert code == 0
+    record = json.loads(out)
+    assert record["outputs"] == {"n": len("pat-na1-from-env-file")}
+    assert record["logs"][0]["text"] == "[TOKEN]"
+    assert "pat-na1-from-env-file" not in out
+
+
+def test_missing_secret_in_env_file(tmp_path: Path) -> None:
+    action = tmp_path / "act.py"
+    action.write_text("def main(event):\n    pass\n")
+    action.with_suffix(".toml").write_text('secrets = ["TOKEN"]\n')
+    env = tmp_path / "secrets.env"
+    env.write_text("OTHER=1\n")
+    code, _, err = hsrun("invoke", str(action), "--env-file", str(env))
+    assert code == 6
+    assert "TOKEN" in err and str(env) in err
+
+
+def test_batch_runs_every_event(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    base = json.loads((EVENTS / "format_phone.json").read_text())
+    lines = []
+    for n in range(20):
+        base["inputFields"]["phone"] = f"555010{n:04d}"
+        lines.append(json.dumps(base))
+    events.write_text("\n".join(lines) + "\n")
+    code, out, _ = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--events", str(events),
+                         "--concurrency", "4", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["summary"]["count"] == 20
+    assert report["summary"]["by_status"] == {"SUCCESS": 20}
+    assert report["summary"]["p95_ms"] >= report["summary"]["p50_ms"] > 0
+    code, out, _ = hsrun("history", "--limit", "100", "--json")
+    assert len(json.loads(out)) == 20
+
+
+def test_batch_names_the_bad_line(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text((EVENTS / "format_phone.json").read_text().replace("\n", "") + "\n{oops\n")
+    code, _, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--events", str(events))
+    assert code == 2
+    assert f"{events}:2: not valid JSON" in err
+
+
+def test_a_killed_hsrun_leaves_an_interrupted_run(tmp_path: Path) -> None:
+    action = tmp_path / "slow.py"
+    action.write_text("import time\ndef main(event):\n    time.sleep(30)\n")
+    env = {**os.environ, "HSRUN_HOME": os.environ["HSRUN_HOME"]}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "invoke", str(action)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    journal = Path(os.environ["HSRUN_HOME"]) / "journal.db"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if journal.exists():
+            with sqlite3.connect(journal) as db:
+                if db.execute("SELECT count(*) FROM runs").fetchone()[0]:
+                    break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    code, out, _ = hsrun("history", "--status", "INTERRUPTED", "--json")
+    assert code == 0
+    runs = json.loads(out)
+    assert [r["status"] for r in runs] == ["INTERRUPTED"]
+    with sqlite3.connect(journal) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_corrupt_journal_is_reported_and_left_alone() -> None:
+    journal = Path(os.environ["HSRUN_HOME"]) / "journal.db"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_bytes(b"this is not a database" * 100)
+    code, _, err = hsrun("history")
+    assert code == 8
+    assert "journal" in err and "move it aside" in err
+    assert journal.read_bytes() == b"this is not a database" * 100
+
+
+@pytest.mark.parametrize("command", ["invoke", "history", "show"])
+def test_help(command: str) -> None:
+    code, out, _ = hsrun(command, "--help")
+    assert code == 0
+    if command == "invoke":
+        assert "Exit codes: 0 SUCCESS, 1 FAILED, 3 TIMEOUT" in " ".join(out.split())
