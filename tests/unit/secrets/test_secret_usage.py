@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from runtime.secrets.usage import secret_usage
+
+
+def test_actions_are_listed_per_secret_and_broken_manifests_noted(project: Path) -> None:
+    actions = project / "actions"
+    (actions / "archive_contact.py").write_text("def main(event):\n    pass\n")
+    (actions / "archive_contact.toml").write_text('secrets = ["TEST_SECRET", "API_KEY"]\n')
+    (actions / "notify.js").write_text("exports.main = () => {};\n")
+    (actions / "notify.toml").write_text('secrets = ["API_KEY"]\n')
+    (actions / "broken.toml").write_text("secrets = [\n")
+    (actions / "typo.toml").write_text('secret = ["X"]\n')
+
+    usage = secret_usage(project)
+
+    assert usage.by_secret == {
+        "TEST_SECRET": ["archive_contact"],
+        "API_KEY": ["archive_contact", "notify"],
+    }
+    assert len(usage.notes) == 2
+    assert usage.notes[0].startswith("skipped broken.toml: not valid TOML")
+    assert usage.notes[1].startswith("skipped typo.toml: key 'secret': unknown key")
+
+
+def test_no_actions_folder(tmp_path: Path) -> None:
+    usage = secret_usage(tmp_path)
+    assert usage.by_secret == {}
+    assert usage.notes == []
