@@ -1,5 +1,5 @@
 """``python -m runtime`` is ``hsrun``."""
 
-from runtime.cli import main
+from runtime._launch import main
 
 main()

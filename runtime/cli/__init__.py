@@ -35,8 +35,9 @@ _register_commands()
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv, prog_name="hsrun")
+        app(args=args, prog_name="hsrun")
     except SystemExit:
         raise
     except KeyboardInterrupt:

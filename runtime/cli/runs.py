@@ -6,7 +6,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -28,7 +28,7 @@ INVOKE_EPILOG = (
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     panel = "panel"
     lambda_ = "lambda"
 
@@ -130,7 +130,7 @@ def invoke(
     from runtime.config import get_settings
     from runtime.contract import load_action, load_event
     from runtime.errors import UsageError
-    from runtime.invoke import RunOptions, Runner
+    from runtime.invoke import Runner, RunOptions
     from runtime.journal import Journal
 
     if event is not None and events is not None:
@@ -140,8 +140,13 @@ def invoke(
     source = _secret_source(settings, env_file)
     checks = _checks(spec)
     options = RunOptions(
-        timeout_s=timeout, memory_mb=memory, warm=warm, allow_net=allow_net, live=live,
-        portal_id=settings.portal_id, zygote=events is not None,
+        timeout_s=timeout,
+        memory_mb=memory,
+        warm=warm,
+        allow_net=allow_net,
+        live=live,
+        portal_id=settings.portal_id,
+        zygote=events is not None,
     )
     inputs = _parse_inputs(input_ or [])
     with (
@@ -150,13 +155,20 @@ def invoke(
         _portal(settings, live) as portal,
     ):
         if events is not None:
-            code = _batch(runner, spec, events, inputs, source, portal, journal, concurrency,
-                          as_json)
+            code = _batch(
+                runner, spec, events, inputs, source, portal, journal, concurrency, as_json
+            )
             raise typer.Exit(code)
         loaded = load_event(event) if event is not None else None
         result = runner.run(
-            spec, loaded, inputs=inputs, object_id=object_id, secrets=source, portal=portal,
-            journal=journal, checks=checks,
+            spec,
+            loaded,
+            inputs=inputs,
+            object_id=object_id,
+            secrets=source,
+            portal=portal,
+            journal=journal,
+            checks=checks,
         )
     _show(result, as_json=as_json, fmt=fmt)
     raise typer.Exit(result.exit_code)
@@ -186,8 +198,9 @@ def _batch(
 
         options = replace(options, hubspot_url=portal.url)
     prepared = [
-        runner.prepare(spec, ev, inputs=inputs, secrets=source, record_lookup=record_lookup,
-                       options=options)
+        runner.prepare(
+            spec, ev, inputs=inputs, secrets=source, record_lookup=record_lookup, options=options
+        )
         for ev in read_events(path)
     ]
     runner.start()
@@ -195,15 +208,25 @@ def _batch(
     start = time.perf_counter()
     with Progress(console=console(stderr=True), transient=True) as progress:
         task = progress.add_task(f"{spec.name}", total=len(prepared))
-        for result in run_batch(runner, prepared, concurrency=concurrency, portal=portal,
-                                journal=journal):
+        for result in run_batch(
+            runner, prepared, concurrency=concurrency, portal=portal, journal=journal
+        ):
             results.append(result)
             progress.advance(task)
     summary = summarize(results, time.perf_counter() - start)
     if as_json:
-        print(json.dumps({"summary": summary.to_dict(),
-                          "runs": [{"run_id": r.run_id, "status": r.status,
-                                    "outputs": r.outputs} for r in results]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "summary": summary.to_dict(),
+                    "runs": [
+                        {"run_id": r.run_id, "status": r.status, "outputs": r.outputs}
+                        for r in results
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         _print_summary(summary)
     return 0 if all(r.ok for r in results) else 1
@@ -232,10 +255,14 @@ def history(
     ] = None,
     status: Annotated[
         str | None,
-        typer.Option(help="SUCCESS, FAILED, TIMEOUT, MEMORY_EXCEEDED, RETRY_SCHEDULED, "
-                     "RUNNING or INTERRUPTED."),
+        typer.Option(
+            help="SUCCESS, FAILED, TIMEOUT, MEMORY_EXCEEDED, RETRY_SCHEDULED, "
+            "RUNNING or INTERRUPTED."
+        ),
     ] = None,
-    since: Annotated[str | None, typer.Option(help="Only runs this recent: 90s, 15m, 1h, 2d.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only runs this recent: 90s, 15m, 1h, 2d.")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many runs.", min=1)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -252,8 +279,10 @@ def history(
     if as_json:
         print(json.dumps([run.to_dict() for run in runs], indent=2))
     elif not runs:
-        print("No runs recorded yet" + (" that match." if (action or status or since) else "."),
-              file=sys.stderr)
+        print(
+            "No runs recorded yet" + (" that match." if (action or status or since) else "."),
+            file=sys.stderr,
+        )
     else:
         console().print(render.history_table(runs))
 

@@ -171,7 +171,6 @@ def load_action(source: Path | str) -> ActionManifest:
     mpath = manifest_path_for(path)
     if mpath.is_file():
         manifest = load_manifest(mpath, source_suffix=path.suffix)
-    else:
-        mpath = None
-        manifest = Manifest(runtime=DEFAULT_RUNTIME_BY_SUFFIX.get(path.suffix, "PYTHON39"))
-    return ActionManifest(source_path=path, manifest_path=mpath, manifest=manifest)
+        return ActionManifest(source_path=path, manifest_path=mpath, manifest=manifest)
+    manifest = Manifest(runtime=DEFAULT_RUNTIME_BY_SUFFIX.get(path.suffix, "PYTHON39"))
+    return ActionManifest(source_path=path, manifest_path=None, manifest=manifest)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runtime.invoke.result import ErrorInfo, LogLine, RunResult
-from runtime.invoke.runner import PortalLink, RunJournal, RunOptions, Runner, run_action
+from runtime.invoke.runner import PortalLink, RunJournal, Runner, RunOptions, run_action
 
 __all__ = [
     "ErrorInfo",

@@ -190,7 +190,7 @@ class LambdaLogHandler(logging.Handler):
     def emit(self, record):
         try:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            stamp += ".%03dZ" % (record.msecs)
+            stamp += f".{int(record.msecs):03d}Z"
             msg = self.format(record)
             sys.stdout.write(f"[{record.levelname}]\t{stamp}\t{self.request_id}\t{msg}\n")
             sys.stdout.flush()
@@ -323,7 +323,7 @@ def run_job(job, chan, state):
         t0 = time.perf_counter()
         try:
             module = load_module(path, fresh=True)
-        except BaseException as exc:  # noqa: BLE001 - an action may raise anything, SystemExit too
+        except BaseException as exc:
             flush_std()
             chan.send(error_message(exc, "init", path) | {"peak_kb": peak_memory_kb()})
             return False
@@ -355,7 +355,7 @@ def run_job(job, chan, state):
         chan.send(msg | {"duration_ms": (time.perf_counter() - t0) * 1000,
                          "init_ms": init_ms, "peak_kb": peak_memory_kb()})
         return False
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         flush_std()
         chan.send(error_message(exc, "handler", path) | {
             "duration_ms": (time.perf_counter() - t0) * 1000, "init_ms": init_ms,
@@ -408,14 +408,14 @@ def preload(modules):
     for name in modules:
         try:
             __import__(name)
-        except Exception:  # noqa: BLE001 - a missing optional library is not fatal
+        except Exception:
             pass
     # hubspot's top-level package is cheap; its API packages are what actions touch.
     if "hubspot" in sys.modules:
         try:
-            from hubspot import HubSpot  # noqa: F401
             import hubspot.crm.contacts  # noqa: F401
-        except Exception:  # noqa: BLE001
+            from hubspot import HubSpot  # noqa: F401
+        except Exception:
             pass
 
 
@@ -499,7 +499,7 @@ def become_worker(fds, zygote_sock):
 
 
 def main(argv):
-    args = dict(zip(argv[::2], argv[1::2]))
+    args = dict(zip(argv[::2], argv[1::2], strict=False))
     preload([m for m in args.get("--preload", "").split(",") if m])
     sock = socket.socket(fileno=int(args["--control-fd"]))
     if args.get("--mode") == "zygote":

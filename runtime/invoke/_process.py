@@ -80,6 +80,8 @@ class Child:
         self.err_fd = err_fd
         self._waiter = waiter
         self.dead = False
+        #: A forked worker is ready at once; a direct child says so once its imports are done.
+        self.ready = True
 
     def kill(self) -> None:
         """SIGKILL the whole process group (the action and anything it started)."""
@@ -171,8 +173,15 @@ def spawn_direct(python: str, env: Mapping[str, str], preload: tuple[str, ...] =
     waiter = _Waiter()
     try:
         proc = subprocess.Popen(
-            [python, "-I", str(BOOTSTRAP), "--control-fd", str(child_sock.fileno()),
-             "--preload", ",".join(preload)],
+            [
+                python,
+                "-I",
+                str(BOOTSTRAP),
+                "--control-fd",
+                str(child_sock.fileno()),
+                "--preload",
+                ",".join(preload),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=out_w,
             stderr=err_w,
@@ -192,7 +201,27 @@ def spawn_direct(python: str, env: Mapping[str, str], preload: tuple[str, ...] =
     os.close(out_w)
     os.close(err_w)
     waiter.track(proc)
-    return Child(proc.pid, parent_sock, out_r, err_r, waiter)
+    child = Child(proc.pid, parent_sock, out_r, err_r, waiter)
+    child.ready = False
+    return child
+
+
+_prespawned: Child | None = None
+
+
+def prespawn(python: str | None = None) -> None:
+    """Start a direct child now, so its interpreter and HubSpot's libraries load while the
+    parent is still parsing arguments (the one-shot CLI's critical path)."""
+    global _prespawned
+    if _prespawned is None:
+        _prespawned = spawn_direct(python or sys.executable, child_base_env(), ZYGOTE_PRELOAD)
+
+
+def take_prespawned() -> Child | None:
+    """The child started by :func:`prespawn`, once."""
+    global _prespawned
+    child, _prespawned = _prespawned, None
+    return child
 
 
 class Zygote:
@@ -222,8 +251,17 @@ class Zygote:
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._proc = subprocess.Popen(
-                [self.python, "-I", str(BOOTSTRAP), "--mode", "zygote",
-                 "--control-fd", str(child_sock.fileno()), "--preload", ",".join(ZYGOTE_PRELOAD)],
+                [
+                    self.python,
+                    "-I",
+                    str(BOOTSTRAP),
+                    "--mode",
+                    "zygote",
+                    "--control-fd",
+                    str(child_sock.fileno()),
+                    "--preload",
+                    ",".join(ZYGOTE_PRELOAD),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

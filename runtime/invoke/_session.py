@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.errors import RunnerError
 from runtime.invoke._process import Child
 from runtime.invoke.result import LogLine
 
@@ -144,6 +145,8 @@ def run_job(
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ, "stream")
 
+    if not child.ready:
+        _await_ready(child)
     start = time.monotonic()
     deadline = start + timeout_s
     next_sample = start + FIRST_SAMPLE_S
@@ -215,6 +218,22 @@ def run_job(
     return outcome
 
 
+def _await_ready(child: Child, limit_s: float = 60.0) -> None:
+    """Wait for a direct child's interpreter to start: HubSpot's clock starts at the handler,
+    not while the sandbox boots."""
+    end = time.monotonic() + limit_s
+    with selectors.DefaultSelector() as sel:
+        sel.register(child.channel.sock, selectors.EVENT_READ)
+        while not child.ready and not child.channel.closed and time.monotonic() < end:
+            if sel.select(max(0.0, end - time.monotonic())):
+                child.ready = any(m.get("type") == "ready" for m in child.channel.feed())
+    if not child.ready:
+        child.kill()
+        child.wait_status(2.0)
+        child.close()
+        raise RunnerError("the action's interpreter did not start (see its stderr above)")
+
+
 def _read_stream(
     fd: int, open_streams: dict[int, str], logs: _LogCollector, sel: selectors.BaseSelector
 ) -> bool:
@@ -255,7 +274,8 @@ def describe_exit(status: int | None) -> str:
         return "Runtime exited without providing a reason"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        return f"Runtime exited with error: signal: {_SIGNAL_TEXT.get(sig, signal.Signals(sig).name)}"
+        text = _SIGNAL_TEXT.get(signal.Signals(sig), signal.Signals(sig).name)
+        return f"Runtime exited with error: signal: {text}"
     return f"Runtime exited with error: exit status {os.waitstatus_to_exitcode(status)}"
 
 

@@ -52,7 +52,7 @@ class BatchSummary:
 
 def summarize(results: list[RunResult], wall_s: float) -> BatchSummary:
     runtimes = sorted(r.runtime_ms for r in results) or [0.0]
-    p95 = runtimes[min(len(runtimes) - 1, int(round(0.95 * (len(runtimes) - 1))))]
+    p95 = runtimes[min(len(runtimes) - 1, round(0.95 * (len(runtimes) - 1)))]
     return BatchSummary(
         count=len(results),
         by_status=dict(Counter(r.status for r in results)),

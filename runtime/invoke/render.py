@@ -131,8 +131,10 @@ def lambda_lines(result: RunResult) -> str:
     out += [line.text for line in result.logs]
     if result.error is not None:
         if result.status == TIMEOUT:
-            out.append(f"{_stamp(result.started_at + result.runtime_ms / 1000)} {rid} "
-                       f"{result.error.message}")
+            out.append(
+                f"{_stamp(result.started_at + result.runtime_ms / 1000)} {rid} "
+                f"{result.error.message}"
+            )
         else:
             out.append(f"[ERROR] {result.error.type}: {result.error.message}")
             tb = result.error.traceback.strip().splitlines()[1:-1]

@@ -24,7 +24,14 @@ from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_M
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import UsageError
 from runtime.invoke import result as r
-from runtime.invoke._process import Child, Zygote, child_base_env, spawn_direct
+from runtime.invoke._process import (
+    ZYGOTE_PRELOAD,
+    Child,
+    Zygote,
+    child_base_env,
+    spawn_direct,
+    take_prespawned,
+)
 from runtime.invoke._session import Outcome, describe_exit, run_job
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
@@ -316,7 +323,9 @@ class Runner:
         if opts.zygote:
             child = self._get_zygote().spawn()
         else:
-            child = spawn_direct(opts.python or _python(), child_base_env())
+            child = take_prespawned() or spawn_direct(
+                opts.python or _python(), child_base_env(), ZYGOTE_PRELOAD
+            )
         if opts.warm:
             self._warm[path] = child
         return child
@@ -368,25 +377,35 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
     if outcome.killed_for == "timeout":
         result.runtime_ms = round(outcome.elapsed_s * 1000, 2)
         return _fail(
-            result, r.TIMEOUT, "Sandbox.Timedout",
-            f"Task timed out after {outcome.elapsed_s:.2f} seconds", phase="runtime",
+            result,
+            r.TIMEOUT,
+            "Sandbox.Timedout",
+            f"Task timed out after {outcome.elapsed_s:.2f} seconds",
+            phase="runtime",
         )
-    if outcome.killed_for == "memory" or (over_memory and not msg.get("type") == "result"):
+    if outcome.killed_for == "memory" or (over_memory and msg.get("type") != "result"):
         return _fail(
-            result, r.MEMORY_EXCEEDED, "Runtime.OutOfMemory",
+            result,
+            r.MEMORY_EXCEEDED,
+            "Runtime.OutOfMemory",
             f"Runtime exited with error: signal: killed (memory used {result.memory_mb:.0f} MB "
             f"exceeded the {opts.memory_mb} MB limit)",
             phase="runtime",
         )
     if outcome.killed_for == "processes":
         return _fail(
-            result, r.FAILED, "Runtime.ProcessLimitExceeded",
+            result,
+            r.FAILED,
+            "Runtime.ProcessLimitExceeded",
             f"the action started more than {opts.max_processes} processes and was killed",
             phase="runtime",
         )
     if not msg:
         return _fail(
-            result, r.FAILED, "Runtime.ExitError", describe_exit(outcome.exit_status),
+            result,
+            r.FAILED,
+            "Runtime.ExitError",
+            describe_exit(outcome.exit_status),
             phase="runtime",
         )
     if msg["type"] == "error":
@@ -416,13 +435,18 @@ def _judge_return(
     if value is None:
         fields: Any = {}
         result.alerts.append(
-            {"code": "NO_RETURN", "output": "",
-             "message": "main returned None: the action has no data outputs"}
+            {
+                "code": "NO_RETURN",
+                "output": "",
+                "message": "main returned None: the action has no data outputs",
+            }
         )
     elif not isinstance(value, dict):
         return _fail(
-            result, r.FAILED, "Runtime.InvalidReturn",
-            f"main must return a dict like {{\"outputFields\": {{...}}}}, it returned "
+            result,
+            r.FAILED,
+            "Runtime.InvalidReturn",
+            f'main must return a dict like {{"outputFields": {{...}}}}, it returned '
             f"{value_type} {mask.text(_short(value))}",
             phase="outputs",
         )
@@ -431,9 +455,12 @@ def _judge_return(
         hint = f" (found '{typo}': the key is 'outputFields')" if typo else ""
         fields = {}
         result.alerts.append(
-            {"code": "NO_OUTPUT_FIELDS", "output": "",
-             "message": f"main returned a dict without 'outputFields'{hint}: "
-             "the action has no data outputs"}
+            {
+                "code": "NO_OUTPUT_FIELDS",
+                "output": "",
+                "message": f"main returned a dict without 'outputFields'{hint}: "
+                "the action has no data outputs",
+            }
         )
     else:
         fields = value["outputFields"]
@@ -441,7 +468,9 @@ def _judge_return(
             fields = {}
         if not isinstance(fields, dict):
             return _fail(
-                result, r.FAILED, "Runtime.InvalidReturn",
+                result,
+                r.FAILED,
+                "Runtime.InvalidReturn",
                 f"outputFields must be a dict of name to value, got {type(fields).__name__}",
                 phase="outputs",
             )
@@ -505,7 +534,12 @@ def run_action(
         journal: where to record the run.
     """
     return _shared_runner().run(
-        action, event, inputs=inputs, object_id=object_id, secrets=secrets,
-        options=options, portal=portal, journal=journal,
+        action,
+        event,
+        inputs=inputs,
+        object_id=object_id,
+        secrets=secrets,
+        options=options,
+        portal=portal,
+        journal=journal,
     )
-

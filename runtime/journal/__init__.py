@@ -125,8 +125,14 @@ class Journal:
         self._write(
             "INSERT INTO runs (id, action, status, started_at, owner, record) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (result.run_id, result.action, RUNNING, result.started_at, self._owner,
-             json.dumps(result.to_dict())),
+            (
+                result.run_id,
+                result.action,
+                RUNNING,
+                result.started_at,
+                self._owner,
+                json.dumps(result.to_dict()),
+            ),
         )
 
     def finish(self, result: RunResult) -> None:
@@ -136,8 +142,15 @@ class Journal:
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
             "status = excluded.status, finished_at = excluded.finished_at, "
             "record = excluded.record",
-            (result.run_id, result.action, result.status, result.started_at, time.time(),
-             self._owner, json.dumps(result.to_dict())),
+            (
+                result.run_id,
+                result.action,
+                result.status,
+                result.started_at,
+                time.time(),
+                self._owner,
+                json.dumps(result.to_dict()),
+            ),
         )
 
     # -- reading -------------------------------------------------------------------------
@@ -184,7 +197,8 @@ class Journal:
         limit: int = 20,
     ) -> list[RunResult]:
         """Runs, newest first, filtered by action (name or path), status and period."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if action:
             where.append("(action = ? OR action LIKE ?)")
             params += [action, f"%/{Path(action).stem}.%"]

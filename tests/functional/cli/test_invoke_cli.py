@@ -30,8 +30,12 @@ def hsrun(*args: str) -> tuple[int, str, str]:
 
 def test_invoke_shows_hubspots_test_panel() -> None:
     code, out, _ = hsrun(
-        "invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=(555) 010-2233",
-        "--input", "country=US",
+        "invoke",
+        str(ACTIONS / "format_phone.py"),
+        "--input",
+        "phone=(555) 010-2233",
+        "--input",
+        "country=US",
     )
     assert code == 0
     assert "✔ Success" in out
@@ -40,8 +44,13 @@ def test_invoke_shows_hubspots_test_panel() -> None:
 
 
 def test_invoke_json_is_the_run_record() -> None:
-    code, out, _ = hsrun("invoke", str(ACTIONS / "lead_score.py"), "--event",
-                         str(EVENTS / "lead_score.json"), "--json")
+    code, out, _ = hsrun(
+        "invoke",
+        str(ACTIONS / "lead_score.py"),
+        "--event",
+        str(EVENTS / "lead_score.json"),
+        "--json",
+    )
     assert code == 0
     record = json.loads(out)
     assert record["status"] == "SUCCESS"
@@ -51,8 +60,14 @@ def test_invoke_json_is_the_run_record() -> None:
 
 
 def test_invoke_lambda_format() -> None:
-    code, out, _ = hsrun("invoke", str(ACTIONS / "lead_score.py"), "--event",
-                         str(EVENTS / "lead_score.json"), "--format", "lambda")
+    code, out, _ = hsrun(
+        "invoke",
+        str(ACTIONS / "lead_score.py"),
+        "--event",
+        str(EVENTS / "lead_score.json"),
+        "--format",
+        "lambda",
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("START RequestId: ")
@@ -161,8 +176,15 @@ def test_batch_runs_every_event(tmp_path: Path) -> None:
         base["inputFields"]["phone"] = f"555010{n:04d}"
         lines.append(json.dumps(base))
     events.write_text("\n".join(lines) + "\n")
-    code, out, _ = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--events", str(events),
-                         "--concurrency", "4", "--json")
+    code, out, _ = hsrun(
+        "invoke",
+        str(ACTIONS / "format_phone.py"),
+        "--events",
+        str(events),
+        "--concurrency",
+        "4",
+        "--json",
+    )
     assert code == 0
     report = json.loads(out)
     assert report["summary"]["count"] == 20
@@ -186,15 +208,21 @@ def test_a_killed_hsrun_leaves_an_interrupted_run(tmp_path: Path) -> None:
     env = {**os.environ, "HSRUN_HOME": os.environ["HSRUN_HOME"]}
     proc = subprocess.Popen(
         [sys.executable, "-m", "runtime", "invoke", str(action)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     journal = Path(os.environ["HSRUN_HOME"]) / "journal.db"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if journal.exists():
-            with sqlite3.connect(journal) as db:
-                if db.execute("SELECT count(*) FROM runs").fetchone()[0]:
-                    break
+            try:
+                with sqlite3.connect(journal) as db:
+                    if db.execute("SELECT count(*) FROM runs").fetchone()[0]:
+                        break
+            except sqlite3.OperationalError:  # the table is being created
+                pass
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -90,21 +90,45 @@ def test_string_output_too_large_fails(runner: Runner, write_action: Callable[..
 @pytest.mark.parametrize(
     ("source", "status", "kind", "message"),
     [
-        ("def main(event)\n    return 1\n", "FAILED", "Runtime.UserCodeSyntaxError",
-         "Syntax error in module 'act': expected ':' (act.py, line 1)"),
+        (
+            "def main(event)\n    return 1\n",
+            "FAILED",
+            "Runtime.UserCodeSyntaxError",
+            "Syntax error in module 'act': expected ':' (act.py, line 1)",
+        ),
         ("raise RuntimeError('boom at import')\n", "FAILED", "RuntimeError", "boom at import"),
-        ("import no_such_library\n", "FAILED", "Runtime.ImportModuleError",
-         "Unable to import module 'act': No module named 'no_such_library'"),
+        (
+            "import no_such_library\n",
+            "FAILED",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'act': No module named 'no_such_library'",
+        ),
         ("x = 1\n", "FAILED", "Runtime.HandlerNotFound", "Handler 'main' missing on module 'act'"),
-        ("def main(event):\n    return [1, 2]\n", "FAILED", "Runtime.InvalidReturn",
-         "main must return a dict like"),
-        ("def main(event):\n    return {'outputFields': 'x'}\n", "FAILED",
-         "Runtime.InvalidReturn", "outputFields must be a dict"),
-        ("import datetime\ndef main(event):\n    return {'outputFields': "
-         "{'when': datetime.datetime.now()}}\n", "FAILED", "Runtime.MarshalError",
-         "Unable to marshal response: Object of type datetime is not JSON serializable"),
-        ("def main(event):\n    return event['inputFields']['missing']\n", "FAILED",
-         "KeyError", "'missing'"),
+        (
+            "def main(event):\n    return [1, 2]\n",
+            "FAILED",
+            "Runtime.InvalidReturn",
+            "main must return a dict like",
+        ),
+        (
+            "def main(event):\n    return {'outputFields': 'x'}\n",
+            "FAILED",
+            "Runtime.InvalidReturn",
+            "outputFields must be a dict",
+        ),
+        (
+            "import datetime\ndef main(event):\n    return {'outputFields': "
+            "{'when': datetime.datetime.now()}}\n",
+            "FAILED",
+            "Runtime.MarshalError",
+            "Unable to marshal response: Object of type datetime is not JSON serializable",
+        ),
+        (
+            "def main(event):\n    return event['inputFields']['missing']\n",
+            "FAILED",
+            "KeyError",
+            "'missing'",
+        ),
     ],
 )
 def test_broken_actions_get_a_clear_error(
@@ -272,18 +296,28 @@ class _Recorder(BaseHTTPRequestHandler):
     """A loopback stand-in for HubSpot's contacts archive endpoint."""
 
     status = 204
-    seen: list[dict[str, Any]] = []
+    seen: ClassVar[list[dict[str, Any]]] = []
 
-    def do_DELETE(self) -> None:  # noqa: N802 - http.server's naming
+    def do_DELETE(self) -> None:
         type(self).seen.append(
-            {"path": self.path, "auth": self.headers.get("Authorization"), "host": self.headers["Host"]}
+            {
+                "path": self.path,
+                "auth": self.headers.get("Authorization"),
+                "host": self.headers["Host"],
+            }
         )
         if self.status == 204:
             self.send_response(204)
             self.end_headers()
             return
-        body = json.dumps({"status": "error", "message": "You have reached your secondly limit.",
-                           "policyName": "SECONDLY", "correlationId": "c-1"}).encode()
+        body = json.dumps(
+            {
+                "status": "error",
+                "message": "You have reached your secondly limit.",
+                "policyName": "SECONDLY",
+                "correlationId": "c-1",
+            }
+        ).encode()
         self.send_response(self.status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(body)))

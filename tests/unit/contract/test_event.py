@@ -68,4 +68,6 @@ def test_load_event_missing_file(tmp_path: Path) -> None:
 def test_recorded_events_are_valid() -> None:
     folder = Path(__file__).resolve().parents[2] / "events"
     for path in folder.glob("*.json"):
-        assert load_event(path).origin.portalId == json.loads(path.read_text())["origin"]["portalId"]
+        assert (
+            load_event(path).origin.portalId == json.loads(path.read_text())["origin"]["portalId"]
+        )

@@ -41,7 +41,10 @@ def test_no_manifest_means_hubspot_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[outputs]\nscore = "integer"\n', "key 'outputs.score.type': expected one of string|number"),
+        (
+            '[outputs]\nscore = "integer"\n',
+            "key 'outputs.score.type': expected one of string|number",
+        ),
         ('secrets = ["1BAD"]\n', "key 'secrets': secret name '1BAD' is not allowed"),
         ('runtime = "PYTHON312"\n', "key 'runtime': expected one of PYTHON39"),
         ('secret = ["A"]\n', "key 'secret': unknown key"),

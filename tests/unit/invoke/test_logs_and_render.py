@@ -54,7 +54,9 @@ def test_describe_exit_uses_lambdas_words() -> None:
     assert describe_exit(3 << 8) == "Runtime exited with error: exit status 3"
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("15m", 900), ("1h", 3600), ("2d", 172800)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("15m", 900), ("1h", 3600), ("2d", 172800)]
+)
 def test_parse_period(text: str, seconds: int) -> None:
     assert parse_period(text) == seconds
 
@@ -73,7 +75,11 @@ def sample() -> RunResult:
         callback_id="ap-1-2-3-0",
         started_at=1_700_000_000.0,
         logs=[LogLine(1_700_000_000.1, "stdout", "hello")],
-        error=ErrorInfo("KeyError", "'email'", "Traceback (most recent call last):\n  File x\nKeyError: 'email'\n"),
+        error=ErrorInfo(
+            "KeyError",
+            "'email'",
+            "Traceback (most recent call last):\n  File x\nKeyError: 'email'\n",
+        ),
         runtime_ms=153.214,
         init_ms=12.5,
         memory_mb=40.2,
