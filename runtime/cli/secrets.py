@@ -219,10 +219,12 @@ def audit(
     if not events:
         print(f"No secret changes recorded in {log.path}")
         return
+    user_width = max(len(e.user) for e in events)
     for e in events:
-        extra = " ".join(f"{k}={v}" for k, v in sorted(e.detail.items()))
-        fields = [e.time, e.user, e.action, e.name or "-", f"[{e.backend}]", extra]
-        print("  ".join(f for f in fields if f))
+        detail = dict(e.detail, backend=e.backend) if e.backend != "local" else e.detail
+        extra = " ".join(f"{k}={v}" for k, v in sorted(detail.items()))
+        line = f"{e.time}  {e.user:<{user_width}}  {e.action:<10}  {e.name or '-':<20}  {extra}"
+        print(line.rstrip())
 
 
 @secrets_app.command("reveal")
