@@ -1,0 +1,169 @@
+"""Benchmark: running actions, ours beside the alternatives, measured in the same run.
+
+    python benchmarks/invoke.py [--runs 15] [--batch 600]
+
+Rows:
+  a. `hsrun invoke` wall time on a trivial action that imports requests, against
+     python-lambda-local on the same handler and against the floor (a bare `python -c` that
+     imports the action and calls main). Target: <= 1.3x the floor.
+  b. library cold-semantics invoke overhead through the zygote (wall time minus the handler's
+     own runtime), against starting a fresh interpreter per invocation. Target: <= 10 ms median.
+  c. warm invoke overhead. Target: <= 1 ms median.
+  d. batch throughput, cold semantics, against python-lambda-local one process per event.
+     Target: >= 300 invocations/s.
+
+Timings are medians; the machine is shared, so read ratios rather than absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from runtime.invoke import Runner, RunOptions  # noqa: E402
+from runtime.invoke.batch import run_batch  # noqa: E402
+
+ACTION = textwrap.dedent(
+    """
+    import requests
+
+    def main(event):
+        return {"outputFields": {"ok": True}}
+    """
+)
+HANDLER = textwrap.dedent(
+    """
+    from trivial import main
+
+    def handler(event, context):
+        return main(event)
+    """
+)
+EVENT = {
+    "origin": {"portalId": 12345678, "actionDefinitionId": 1},
+    "object": {"objectType": "CONTACT", "objectId": 1},
+    "inputFields": {},
+    "callbackId": "ap-12345678-1-1-0",
+}
+
+
+def wall(cmd: list[str], runs: int, env: dict[str, str], cwd: Path) -> float:
+    """Median wall seconds of a command (after one warm-up run for the page cache)."""
+    samples = []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, check=False)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr.decode()}")
+        if i:
+            samples.append(elapsed)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--batch", type=int, default=600)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="hsrun-bench-"))
+    (work / "trivial.py").write_text(ACTION)
+    (work / "handler.py").write_text(HANDLER)
+    (work / "event.json").write_text(json.dumps(EVENT))
+    env = {**os.environ, "HSRUN_HOME": str(work / "state"), "HSRUN_CONFIG_DIR": str(work / "cfg")}
+    python = sys.executable
+    bindir = Path(python).parent
+    hsrun = str(bindir / "hsrun")
+    lambda_local = shutil.which("python-lambda-local", path=str(bindir)) or shutil.which(
+        "python-lambda-local"
+    )
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    # a. the CLI
+    floor = wall([python, "-c", "import trivial; trivial.main({})"], args.runs, env, work)
+    ours = wall([hsrun, "invoke", "trivial.py", "--event", "event.json"], args.runs, env, work)
+    rows.append(("a. hsrun invoke (CLI, wall)", f"{ours * 1000:.0f} ms",
+                 f"floor {floor * 1000:.0f} ms", f"{ours / floor:.2f}x", "<= 1.3x floor"))
+    if lambda_local:
+        ll = wall([lambda_local, "-f", "handler", "handler.py", "event.json", "-t", "20"],
+                  args.runs, env, work)
+        rows.append(("a. hsrun invoke vs python-lambda-local", f"{ours * 1000:.0f} ms",
+                     f"{ll * 1000:.0f} ms", f"{ours / ll:.2f}x", "-"))
+    else:
+        ll = None
+    daemon_ok = subprocess.run([hsrun, "daemon", "start"], env=env, cwd=work,
+                               capture_output=True, check=False).returncode == 0
+    if daemon_ok:
+        try:
+            with_daemon = wall([hsrun, "invoke", "trivial.py", "--event", "event.json"],
+                               args.runs, env, work)
+        finally:
+            subprocess.run([hsrun, "daemon", "stop"], env=env, cwd=work, capture_output=True,
+                           check=False)
+        rows.append(("a. hsrun invoke with `hsrun daemon start`", f"{with_daemon * 1000:.0f} ms",
+                     f"floor {floor * 1000:.0f} ms", f"{with_daemon / floor:.2f}x",
+                     "<= 1.3x floor"))
+
+    action = work / "trivial.py"
+    with Runner(RunOptions()) as runner:
+        runner.start()
+        for _ in range(5):
+            runner.run(action, EVENT)
+        # b. cold semantics through the zygote
+        cold = []
+        for _ in range(args.runs * 10):
+            start = time.perf_counter()
+            result = runner.run(action, EVENT)
+            cold.append((time.perf_counter() - start) * 1000 - result.runtime_ms)
+        fresh = wall([python, "-c", "import trivial; trivial.main({})"], args.runs, env, work)
+        rows.append(("b. library cold invoke overhead (median)",
+                     f"{statistics.median(cold):.2f} ms",
+                     f"fresh interpreter {fresh * 1000:.0f} ms",
+                     f"{statistics.median(cold) / (fresh * 1000):.3f}x", "<= 10 ms"))
+        # c. warm
+        warm_opts = RunOptions(warm=True)
+        runner.run(action, EVENT, options=warm_opts)
+        warm = []
+        for _ in range(args.runs * 20):
+            start = time.perf_counter()
+            result = runner.run(action, EVENT, options=warm_opts)
+            warm.append((time.perf_counter() - start) * 1000 - result.runtime_ms)
+        rows.append(("c. library warm invoke overhead (median)",
+                     f"{statistics.median(warm):.2f} ms", "cold via zygote "
+                     f"{statistics.median(cold):.2f} ms",
+                     f"{statistics.median(warm) / statistics.median(cold):.2f}x", "<= 1 ms"))
+        # d. batch throughput
+        prepared = [runner.prepare(action, EVENT) for _ in range(args.batch)]
+        start = time.perf_counter()
+        count = sum(1 for _ in run_batch(runner, prepared, concurrency=os.cpu_count() or 2))
+        rate = count / (time.perf_counter() - start)
+    alt = f"lambda-local {1 / ll:.1f}/s" if ll else "n/a"
+    ratio = f"{rate * ll:.0f}x" if ll else "-"
+    rows.append(("d. batch throughput (cold semantics)", f"{rate:.0f} runs/s", alt, ratio,
+                 ">= 300 runs/s"))
+
+    widths = [max(len(r[i]) for r in rows + [HEADER]) for i in range(5)]
+    for row in [HEADER, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+    print(f"\n{os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs per "
+          f"CLI row, batch of {args.batch}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+HEADER = ("measure", "hsrun", "alternative", "ratio", "target")
+
+if __name__ == "__main__":
+    main()
