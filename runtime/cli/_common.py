@@ -33,4 +33,4 @@ def console(*, stderr: bool = False) -> Any:
     """A rich console (imported lazily: rich costs startup time)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return Console(stderr=stderr, highlight=False)

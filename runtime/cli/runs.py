@@ -70,12 +70,24 @@ def _portal(settings: Settings, live: bool) -> Iterator[PortalLink | None]:
         yield portal
 
 
-def _checks(action: ActionManifest) -> list[dict[str, Any]]:
-    try:
-        from runtime.packaging import check_action
-    except ImportError:
-        return []
-    return [finding.to_dict() for finding in check_action(action)]
+def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:
+    """`hsrun check`'s findings, plus secrets the code reads that HubSpot would not give it."""
+    from runtime import packaging
+    from runtime.secrets import unselected_secret_hints
+
+    check_action = getattr(packaging, "check_action", None)
+    findings = [finding.to_dict() for finding in check_action(action)] if check_action else []
+    names = getattr(source, "names", None)
+    if callable(names):
+        text = action.source_path.read_text(encoding="utf-8", errors="replace")
+        language = "python" if action.is_python else "node"
+        for message in unselected_secret_hints(
+            text, action.manifest.secrets, names(), language=language
+        ):
+            findings.append(
+                {"code": "SECRET_NOT_SELECTED", "severity": "warning", "message": message}
+            )
+    return findings
 
 
 def _show(result: RunResult, *, as_json: bool, fmt: Format) -> None:
@@ -138,7 +150,7 @@ def invoke(
     settings = get_settings()
     spec = load_action(action)
     source = _secret_source(settings, env_file)
-    checks = _checks(spec)
+    checks = _checks(spec, source)
     options = RunOptions(
         timeout_s=timeout,
         memory_mb=memory,

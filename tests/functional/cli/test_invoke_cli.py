@@ -250,3 +250,34 @@ def test_help(command: str) -> None:
     assert code == 0
     if command == "invoke":
         assert "Exit codes: 0 SUCCESS, 1 FAILED, 3 TIMEOUT" in " ".join(out.split())
+
+
+def test_invoke_takes_secrets_from_the_encrypted_store(tmp_path: Path) -> None:
+    action = tmp_path / "act.py"
+    action.write_text(
+        "import os\ndef main(event):\n"
+        "    print('token', os.getenv('TEST_SECRET'), os.getenv('OTHER_TOKEN'))\n"
+        "    return {'outputFields': {'n': len(os.environ['TEST_SECRET'])}}\n"
+    )
+    action.with_suffix(".toml").write_text('secrets = ["TEST_SECRET"]\n')
+    for name, value in (("TEST_SECRET", "pat-na1-stored-value"), ("OTHER_TOKEN", "pat-na1-other")):
+        done = cli.invoke(app, ["secrets", "set", name, "--from-stdin"], input=value + "\n")
+        assert done.exit_code == 0, done.stderr
+    code, out, _ = hsrun("invoke", str(action), "--json")
+    assert code == 0
+    record = json.loads(out)
+    assert record["outputs"] == {"n": len("pat-na1-stored-value")}
+    # the selected secret is masked; the unselected one never reached the action
+    assert record["logs"][0]["text"] == "token [TEST_SECRET] None"
+    hints = [c for c in record["checks"] if c["code"] == "SECRET_NOT_SELECTED"]
+    assert len(hints) == 1 and "OTHER_TOKEN" in hints[0]["message"]
+    assert "pat-na1-stored-value" not in out
+
+
+def test_invoke_names_a_secret_missing_from_the_store(tmp_path: Path) -> None:
+    action = tmp_path / "act.py"
+    action.write_text("def main(event):\n    pass\n")
+    action.with_suffix(".toml").write_text('secrets = ["TEST_SECRET"]\n')
+    code, _, err = hsrun("invoke", str(action))
+    assert code == 6
+    assert "TEST_SECRET" in err and "hsrun secrets set TEST_SECRET" in err
