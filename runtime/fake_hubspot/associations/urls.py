@@ -1,0 +1,35 @@
+"""Routes of the associations v4 API (contract §4.7)."""
+
+from __future__ import annotations
+
+from runtime.fake_hubspot.associations import responses as r
+from runtime.fake_hubspot.core.routing import Route
+from runtime.fake_hubspot.core.scopes import associations_rule
+
+OBJECT = "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}"
+DEFAULT = (
+    "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default"
+    "/{toObjectType}/{toObjectId}"
+)
+PAIR = "/crm/v4/associations/{fromObjectType}/{toObjectType}"
+
+
+def routes() -> list[Route]:
+    """Every associations v4 route; scopes: any object scope of either type (contract §1.5)."""
+    on_object = associations_rule("objectType", "toObjectType")
+    on_pair = associations_rule("fromObjectType", "toObjectType")
+    return [
+        Route("PUT", f"{OBJECT}/{{toObjectId}}", r.create_labelled, on_object),
+        Route("DELETE", f"{OBJECT}/{{toObjectId}}", r.delete_pair, on_object),
+        Route("GET", OBJECT, r.list_associations, on_object),
+        Route("PUT", DEFAULT, r.create_default, on_pair),
+        Route("POST", f"{PAIR}/batch/create", r.batch_create, on_pair),
+        Route("POST", f"{PAIR}/batch/associate/default", r.batch_default, on_pair),
+        Route("POST", f"{PAIR}/batch/read", r.batch_read, on_pair),
+        Route("POST", f"{PAIR}/batch/archive", r.batch_archive, on_pair),
+        Route("POST", f"{PAIR}/batch/labels/archive", r.batch_archive_labels, on_pair),
+        Route("GET", f"{PAIR}/labels", r.list_labels, on_pair),
+        Route("POST", f"{PAIR}/labels", r.create_label, on_pair),
+        Route("PUT", f"{PAIR}/labels", r.update_label, on_pair),
+        Route("DELETE", f"{PAIR}/labels/{{associationTypeId}}", r.delete_label, on_pair),
+    ]

@@ -1,0 +1,81 @@
+"""One request in, one HubSpot answer out: routing, auth, scopes, rate limits, the call log.
+
+Order (each step can answer on its own):
+
+1. route, else 404 ``resource not found`` naming the nearest routes (contract §2.2);
+2. ``Authorization: Bearer`` → private app, else 401 (§1.3);
+3. scopes, else 403 ``MISSING_SCOPES`` (§1.4);
+4. rate limits, else 429 (§2.4, §3);
+5. the handler; a ``HubSpotError`` becomes HubSpot's envelope, anything else a JSON 500
+   (a bug in the fake must never reach the client as a traceback or a dropped connection).
+
+Every answer carries ``X-HubSpot-Correlation-Id`` (the same id as an error body's
+``correlationId``) and lands in the call log.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from runtime.fake_hubspot.core.errors import (
+    HubSpotError,
+    InternalError,
+    MissingScopes,
+    new_correlation_id,
+)
+from runtime.fake_hubspot.core.http import Request, Response, json_response
+from runtime.fake_hubspot.core.routing import SEARCH, UNLIMITED, Context
+
+if TYPE_CHECKING:
+    from runtime.fake_hubspot.portal import FakePortal
+
+logger = logging.getLogger("runtime.fake_hubspot")
+
+
+def dispatch(portal: FakePortal, request: Request) -> Response:
+    """Answer ``request`` as HubSpot would, and log it."""
+    started = time.perf_counter()
+    correlation_id = new_correlation_id()
+    app_name: str | None = None
+    limit_headers: dict[str, str] = {}
+    log = True
+    with portal.lock:
+        when = portal.clock()
+        try:
+            route, params, raw = portal.router.match(request.method, request.path)
+            log = route.log
+            app = None
+            if route.auth:
+                app = portal.apps.authenticate(request.headers.get("authorization"))
+                app_name = app.name
+                if route.scopes is not None:
+                    required = route.scopes(params)
+                    if not app.has_any(required):
+                        raise MissingScopes(required)
+                if route.bucket != UNLIMITED:
+                    limit_headers = portal.limiter.admit(app.app_id, search=route.bucket == SEARCH)
+            ctx = Context(portal, request, params, raw, app, correlation_id)
+            response = route.handler(ctx)
+        except HubSpotError as exc:
+            response = json_response(exc.status, exc.body(correlation_id), exc.headers)
+        except Exception as exc:  # a bug in the fake still gets a JSON answer
+            logger.exception("fake portal failed on %s %s", request.method, request.path)
+            error = InternalError(f"internal error in the fake portal: {type(exc).__name__}")
+            response = json_response(error.status, error.body(correlation_id))
+        for name, value in limit_headers.items():
+            response.headers.setdefault(name, value)
+        response.headers["X-HubSpot-Correlation-Id"] = correlation_id
+        if log:
+            portal.call_log.record(
+                when=when,
+                app=app_name,
+                method=request.method,
+                path=request.path,
+                query="&".join(f"{k}={v}" for k, vs in request.query.items() for v in vs),
+                status=response.status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                correlation_id=correlation_id,
+            )
+    return response

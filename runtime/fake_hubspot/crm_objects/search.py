@@ -1,0 +1,368 @@
+"""CRM search (contract §4.4). No HTTP here.
+
+- ``filterGroups`` are OR'ed, the filters inside a group AND'ed; every operator of the API
+  reference: ``EQ, NEQ, LT, LTE, GT, GTE, BETWEEN, IN, NOT_IN, HAS_PROPERTY,
+  NOT_HAS_PROPERTY, CONTAINS_TOKEN, NOT_CONTAINS_TOKEN``;
+- comparisons follow the property's type: numbers numerically, dates and datetimes as
+  instants (epoch-ms or ISO values), strings case-insensitively for ``EQ``/``NEQ``; ``IN`` on
+  strings compares the lower-cased stored value with the values as given (the documented
+  "values must be lower-case" gotcha, UNCONFIRMED);
+- ``CONTAINS_TOKEN`` matches whole tokens, ``*`` is a wildcard (``*@hubspot.com``);
+- ``associations.<type>`` filters by associated record id (``associations.contact EQ 12``);
+- ``query`` matches word prefixes in the type's default searchable properties;
+- ``limit`` ≤ 200, ``after`` is a numeric offset, paging stops at 10,000 results (400 past it);
+- group and filter counts are capped (5 groups, 10 filters per group, 25 in total since
+  2024-08-26; UNCONFIRMED which is live, so :class:`SearchLimits` makes them settings);
+- archived records are never found; default order is by id (creation order, UNCONFIRMED).
+
+Equality on a unique property (``email``, ``hs_object_id``, custom unique properties) uses
+the index, so an email lookup stays fast over 100,000 contacts.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from runtime.fake_hubspot.core.clock import parse_instant
+from runtime.fake_hubspot.core.errors import ValidationError
+from runtime.fake_hubspot.core.http import field_int, field_list, field_str, object_items
+from runtime.fake_hubspot.core.object_types import ObjectType, find_object_type
+from runtime.fake_hubspot.crm_objects.record import Record
+from runtime.fake_hubspot.crm_objects.values import sort_key
+
+if TYPE_CHECKING:
+    from runtime.fake_hubspot.crm_objects.models import ObjectsBackend
+
+OPERATORS = (
+    "EQ",
+    "NEQ",
+    "LT",
+    "LTE",
+    "GT",
+    "GTE",
+    "BETWEEN",
+    "IN",
+    "NOT_IN",
+    "HAS_PROPERTY",
+    "NOT_HAS_PROPERTY",
+    "CONTAINS_TOKEN",
+    "NOT_CONTAINS_TOKEN",
+)
+MAX_LIMIT = 200
+MAX_RESULTS = 10_000
+_TOKEN_SPLIT = re.compile(r"[\s,;:@/_\-.]+")
+
+
+@dataclass
+class SearchLimits:
+    """Caps on a search request (contract §4.4)."""
+
+    groups: int = 5
+    filters_per_group: int = 10
+    filters_total: int = 25
+    max_query_length: int = 3000
+
+
+@dataclass
+class Filter:
+    """One parsed filter."""
+
+    property_name: str
+    operator: str
+    value: str | None
+    values: list[str]
+    high_value: str | None
+
+
+@dataclass
+class SearchPage:
+    """A page of search results."""
+
+    total: int
+    results: list[Record]
+    next_after: str | None
+    properties: list[str] | None
+
+
+def parse_filters(body: dict[str, Any], limits: SearchLimits) -> list[list[Filter]]:
+    """``filterGroups`` parsed and checked.
+
+    Raises:
+        ValidationError: too many groups or filters, an unknown operator, a missing value.
+    """
+    groups = object_items(field_list(body, "filterGroups"), "filterGroups")
+    if len(groups) > limits.groups:
+        raise ValidationError(
+            f"Invalid input JSON: too many filterGroups (count: {len(groups)}, max allowed: "
+            f"{limits.groups})"
+        )
+    parsed: list[list[Filter]] = []
+    total = 0
+    for group in groups:
+        filters = object_items(field_list(group, "filters"), "filters")
+        if len(filters) > limits.filters_per_group:
+            raise ValidationError(
+                f"Invalid input JSON: too many filters in a filterGroup (count: {len(filters)}, "
+                f"max allowed: {limits.filters_per_group})"
+            )
+        total += len(filters)
+        parsed.append([_parse_filter(f) for f in filters])
+    if total > limits.filters_total:
+        raise ValidationError(
+            f"Invalid input JSON: too many filters (count: {total}, max allowed: "
+            f"{limits.filters_total})"
+        )
+    return parsed
+
+
+def _parse_filter(raw: dict[str, Any]) -> Filter:
+    name = field_str(raw, "propertyName", required=True)
+    operator = (field_str(raw, "operator") or "EQ").upper()
+    if operator not in OPERATORS:
+        raise ValidationError(
+            f"Invalid input JSON: operator '{operator}' is not one of {list(OPERATORS)}"
+        )
+    value = field_str(raw, "value")
+    values = [str(v) for v in field_list(raw, "values")]
+    high = field_str(raw, "highValue")
+    assert name is not None
+    if operator in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+        pass
+    elif operator in ("IN", "NOT_IN"):
+        if not values:
+            raise ValidationError(f"Operator {operator} requires 'values' for '{name}'")
+    elif operator == "BETWEEN":
+        if value is None or high is None:
+            raise ValidationError(f"Operator BETWEEN requires 'value' and 'highValue' for '{name}'")
+    elif value is None:
+        raise ValidationError(f"Operator {operator} requires a 'value' for '{name}'")
+    return Filter(name, operator, value, values, high)
+
+
+def parse_sorts(body: dict[str, Any]) -> list[tuple[str, bool]]:
+    """``sorts`` as ``(property, descending)``: objects, ``"name"`` and ``"-name"`` all work."""
+    out: list[tuple[str, bool]] = []
+    for raw in field_list(body, "sorts"):
+        if isinstance(raw, str):
+            out.append((raw.lstrip("-"), raw.startswith("-")))
+        elif isinstance(raw, dict) and raw.get("propertyName"):
+            direction = str(raw.get("direction", "ASCENDING")).upper()
+            out.append((str(raw["propertyName"]), direction.startswith("DESC")))
+        else:
+            raise ValidationError("Invalid input JSON: each sort needs a 'propertyName'")
+    return out
+
+
+def search(
+    backend: ObjectsBackend,
+    object_type: ObjectType,
+    body: dict[str, Any],
+    limits: SearchLimits | None = None,
+) -> SearchPage:
+    """Run a ``PublicObjectSearchRequest``.
+
+    Raises:
+        ValidationError: a malformed request, an unknown property, a limit over 200 or paging
+            past 10,000 results (wordings UNCONFIRMED).
+    """
+    limits = limits or SearchLimits()
+    groups = parse_filters(body, limits)
+    sorts = parse_sorts(body)
+    limit = field_int(body, "limit", 10)
+    if limit > MAX_LIMIT or limit < 0:
+        raise ValidationError(f"limit must be between 0 and {MAX_LIMIT}, got {limit}")
+    after_text = field_str(body, "after") or "0"
+    if not after_text.isdigit():
+        raise ValidationError(
+            f"Invalid input JSON: 'after' must be a numeric offset, got {after_text}"
+        )
+    after = int(after_text)
+    if after + limit > MAX_RESULTS:
+        raise ValidationError(
+            f"The search API can only page through the first {MAX_RESULTS} results "
+            f"(after={after}, limit={limit})"
+        )
+    query = field_str(body, "query")
+    if query and len(query) > limits.max_query_length:
+        raise ValidationError(f"query must be at most {limits.max_query_length} characters")
+    properties = [str(p) for p in field_list(body, "properties")] or None
+    props = backend.portal.properties
+    for group in groups:
+        for item in group:
+            if (
+                not item.property_name.startswith("associations.")
+                and props.find(object_type, item.property_name) is None
+            ):
+                raise ValidationError(f'Property "{item.property_name}" does not exist')
+    matches = [r for r in _candidates(backend, object_type, groups) if _matches(backend, r, groups)]
+    if query:
+        terms = [t.lower() for t in query.split() if t]
+        matches = [r for r in matches if _query_match(r, object_type.query_properties, terms)]
+    for name, descending in reversed(sorts):
+        prop = props.find(object_type, name)
+        kind = prop.type if prop is not None else "string"
+        matches.sort(key=_sorter(name, kind), reverse=descending)
+    page = matches[after : after + limit]
+    following = after + limit
+    next_after = str(following) if following < len(matches) and following < MAX_RESULTS else None
+    return SearchPage(len(matches), page, next_after, properties)
+
+
+def _sorter(name: str, kind: str) -> Callable[[Record], tuple[int, Any]]:
+    def key(record: Record) -> tuple[int, Any]:
+        return sort_key(kind, record.value(name))
+
+    return key
+
+
+def _candidates(
+    backend: ObjectsBackend, object_type: ObjectType, groups: list[list[Filter]]
+) -> Iterable[Record]:
+    store = backend.store(object_type)
+    unique = set(backend.unique_names(object_type))
+    if not groups:
+        return _live(store.records, store.ids)
+    found: dict[int, Record] = {}
+    for group in groups:
+        indexed = next(
+            (
+                f
+                for f in group
+                if f.operator == "EQ"
+                and (f.property_name in unique or f.property_name == "hs_object_id")
+            ),
+            None,
+        )
+        if indexed is None:
+            return _live(store.records, store.ids)
+        assert indexed.value is not None
+        if indexed.property_name == "hs_object_id":
+            record = store.records.get(int(indexed.value)) if indexed.value.isdigit() else None
+        else:
+            record_id = store.index_of(indexed.property_name).get(indexed.value.lower())
+            record = store.records.get(record_id) if record_id is not None else None
+        if record is not None and not record.archived:
+            found[record.id] = record
+    return [found[k] for k in sorted(found)]
+
+
+def _live(records: dict[int, Record], ids: list[int]) -> Iterable[Record]:
+    for record_id in ids:
+        record = records[record_id]
+        if not record.archived:
+            yield record
+
+
+def _matches(backend: ObjectsBackend, record: Record, groups: list[list[Filter]]) -> bool:
+    if not groups:
+        return True
+    return any(all(_check(backend, record, f) for f in group) for group in groups)
+
+
+def _check(backend: ObjectsBackend, record: Record, item: Filter) -> bool:
+    if item.property_name.startswith("associations."):
+        return _association_check(backend, record, item)
+    prop = backend.portal.properties.find(record.object_type, item.property_name)
+    kind = prop.type if prop is not None else "string"
+    actual = record.value(item.property_name)
+    op = item.operator
+    if op == "HAS_PROPERTY":
+        return actual not in (None, "")
+    if op == "NOT_HAS_PROPERTY":
+        return actual in (None, "")
+    if op in ("IN", "NOT_IN"):
+        inside = actual is not None and _in(kind, actual, item.values)
+        return inside if op == "IN" else not inside
+    if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
+        found = actual is not None and _contains_token(actual, item.value or "")
+        return found if op == "CONTAINS_TOKEN" else not found
+    if actual in (None, ""):
+        return op == "NEQ"
+    assert actual is not None and item.value is not None
+    left, right = _comparable(kind, actual), _comparable(kind, item.value)
+    if op == "BETWEEN":
+        assert item.high_value is not None
+        high = _comparable(kind, item.high_value)
+        return _safe_cmp(right, left) <= 0 and _safe_cmp(left, high) <= 0
+    order = _safe_cmp(left, right)
+    return {
+        "EQ": order == 0,
+        "NEQ": order != 0,
+        "LT": order < 0,
+        "LTE": order <= 0,
+        "GT": order > 0,
+        "GTE": order >= 0,
+    }[op]
+
+
+def _comparable(kind: str, value: str) -> Any:
+    if kind == "number":
+        try:
+            return float(value)
+        except ValueError:
+            return value.lower()
+    if kind in ("datetime", "date"):
+        instant = parse_instant(value)
+        return instant if instant is not None else value.lower()
+    return value.lower()
+
+
+def _safe_cmp(left: Any, right: Any) -> int:
+    if type(left) is not type(right) and not (
+        isinstance(left, int | float) and isinstance(right, int | float)
+    ):
+        left, right = str(left), str(right)
+    return int(left > right) - int(left < right)
+
+
+def _in(kind: str, actual: str, values: list[str]) -> bool:
+    if kind in ("number", "datetime", "date"):
+        mine = _comparable(kind, actual)
+        return any(_safe_cmp(mine, _comparable(kind, v)) == 0 for v in values)
+    parts = actual.split(";")
+    return any(p.lower() in values for p in parts)
+
+
+def _contains_token(actual: str, token: str) -> bool:
+    wanted = token.lower()
+    text = actual.lower()
+    words = [w for w in _TOKEN_SPLIT.split(text) if w] + text.split() + [text]
+    if "*" in wanted:
+        return any(fnmatch.fnmatchcase(w, wanted) for w in words)
+    return wanted in words
+
+
+def _association_check(backend: ObjectsBackend, record: Record, item: Filter) -> bool:
+    target = find_object_type(item.property_name.partition(".")[2])
+    if target is None:
+        return False
+    linked = {
+        str(i)
+        for i in backend.portal.associations.linked_ids(record.object_type, record.id, target)
+    }
+    if item.operator in ("EQ", "IN"):
+        wanted = item.values if item.operator == "IN" else [item.value or ""]
+        return any(w in linked for w in wanted)
+    if item.operator in ("NEQ", "NOT_IN"):
+        unwanted = item.values if item.operator == "NOT_IN" else [item.value or ""]
+        return not any(w in linked for w in unwanted)
+    if item.operator == "HAS_PROPERTY":
+        return bool(linked)
+    if item.operator == "NOT_HAS_PROPERTY":
+        return not linked
+    return False
+
+
+def _query_match(record: Record, names: tuple[str, ...], terms: list[str]) -> bool:
+    words: list[str] = []
+    for name in names:
+        value = record.value(name)
+        if value:
+            low = value.lower()
+            words.extend(w for w in _TOKEN_SPLIT.split(low) if w)
+            words.append(low)
+    return all(any(w.startswith(term) for w in words) for term in terms)
