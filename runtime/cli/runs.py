@@ -90,6 +90,37 @@ def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]
     return findings
 
 
+def _interpreter(python: str | None) -> str | None:
+    import shutil
+
+    from runtime.errors import UsageError
+
+    if python is None:
+        return None
+    import subprocess
+
+    found = shutil.which(python)
+    if found is None:
+        raise UsageError(f"--python {python}: no such interpreter on PATH")
+    # Resolve wrappers (pyenv shims, venv links) to the real binary: the action's process
+    # starts with an empty environment, where a shim cannot find its interpreter.
+    try:
+        real = subprocess.run(
+            [found, "-c", "import sys; print(sys.executable)"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or "").strip().splitlines()
+        reason = detail[0] if detail else f"exit status {exc.returncode}"
+        raise UsageError(f"--python {python}: cannot run {found}: {reason}") from exc
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise UsageError(f"--python {python}: cannot run {found}: {exc}") from exc
+    return real or found
+
+
 def _show(result: RunResult, *, as_json: bool, fmt: Format) -> None:
     from runtime.invoke import render
 
@@ -137,6 +168,13 @@ def invoke(
     live: Annotated[
         bool, typer.Option("--live", help="Send HubSpot API calls to the real HubSpot.")
     ] = False,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the action with this interpreter, e.g. a python3.9 like "
+            "HubSpot's (it needs the action's libraries installed)."
+        ),
+    ] = None,
 ) -> None:
     """Run an action locally exactly as HubSpot would, and record the run."""
     from runtime.config import get_settings
@@ -159,6 +197,7 @@ def invoke(
         live=live,
         portal_id=settings.portal_id,
         zygote=events is not None,
+        python=_interpreter(python),
     )
     inputs = _parse_inputs(input_ or [])
     with (

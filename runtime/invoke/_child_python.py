@@ -499,7 +499,7 @@ def become_worker(fds, zygote_sock):
 
 
 def main(argv):
-    args = dict(zip(argv[::2], argv[1::2], strict=False))
+    args = dict(zip(argv[::2], argv[1::2]))  # noqa: B905 - runs on Python 3.9 too
     preload([m for m in args.get("--preload", "").split(",") if m])
     sock = socket.socket(fileno=int(args["--control-fd"]))
     if args.get("--mode") == "zygote":

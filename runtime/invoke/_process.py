@@ -82,6 +82,7 @@ class Child:
         self.dead = False
         #: A forked worker is ready at once; a direct child says so once its imports are done.
         self.ready = True
+        self.python = sys.executable
 
     def kill(self) -> None:
         """SIGKILL the whole process group (the action and anything it started)."""
@@ -203,6 +204,7 @@ def spawn_direct(python: str, env: Mapping[str, str], preload: tuple[str, ...] =
     waiter.track(proc)
     child = Child(proc.pid, parent_sock, out_r, err_r, waiter)
     child.ready = False
+    child.python = python
     return child
 
 
@@ -217,10 +219,15 @@ def prespawn(python: str | None = None) -> None:
         _prespawned = spawn_direct(python or sys.executable, child_base_env(), ZYGOTE_PRELOAD)
 
 
-def take_prespawned() -> Child | None:
-    """The child started by :func:`prespawn`, once."""
+def take_prespawned(python: str) -> Child | None:
+    """The child started by :func:`prespawn`, once, if it runs ``python``."""
     global _prespawned
     child, _prespawned = _prespawned, None
+    if child is not None and child.python != python:
+        child.kill()
+        child.wait_status(1.0)
+        child.close()
+        return None
     return child
 
 

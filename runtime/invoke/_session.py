@@ -230,8 +230,14 @@ def _await_ready(child: Child, limit_s: float = 60.0) -> None:
     if not child.ready:
         child.kill()
         child.wait_status(2.0)
+        try:
+            os.set_blocking(child.err_fd, False)
+            stderr = os.read(child.err_fd, 4096).decode("utf-8", "replace").strip()
+        except OSError:
+            stderr = ""
         child.close()
-        raise RunnerError("the action's interpreter did not start (see its stderr above)")
+        detail = f": {stderr}" if stderr else ""
+        raise RunnerError(f"the action's interpreter did not start{detail}")
 
 
 def _read_stream(

@@ -323,8 +323,9 @@ class Runner:
         if opts.zygote:
             child = self._get_zygote().spawn()
         else:
-            child = take_prespawned() or spawn_direct(
-                opts.python or _python(), child_base_env(), ZYGOTE_PRELOAD
+            python = opts.python or _python()
+            child = take_prespawned(python) or spawn_direct(
+                python, child_base_env(), ZYGOTE_PRELOAD
             )
         if opts.warm:
             self._warm[path] = child

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -281,3 +282,31 @@ def test_invoke_names_a_secret_missing_from_the_store(tmp_path: Path) -> None:
     code, _, err = hsrun("invoke", str(action))
     assert code == 6
     assert "TEST_SECRET" in err and "hsrun secrets set TEST_SECRET" in err
+
+
+def _python39() -> str | None:
+    found = shutil.which("python3.9")
+    if found and subprocess.run([found, "-c", "pass"], capture_output=True).returncode == 0:
+        return found
+    return None
+
+
+@pytest.mark.skipif(_python39() is None, reason="no working python3.9 on this machine")
+def test_invoke_under_hubspots_python_version() -> None:
+    code, out, _ = hsrun(
+        "invoke",
+        str(ACTIONS / "format_phone.py"),
+        "--input",
+        "phone=5550102233",
+        "--python",
+        "python3.9",
+        "--json",
+    )
+    assert code == 0, out
+    assert json.loads(out)["outputs"]["phone_e164"] == "+15550102233"
+
+
+def test_invoke_unknown_interpreter() -> None:
+    code, _, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--python", "python2.0")
+    assert code == 2
+    assert "no such interpreter" in err
