@@ -80,8 +80,7 @@ def select_secrets(source: SecretSource, names: Sequence[str]) -> dict[str, str]
         hints = "; ".join(f"{n}: {source.describe_missing(n)}" for n in missing)
         plural = "s" if len(missing) > 1 else ""
         raise SecretNotFoundError(
-            f"secret{plural} {', '.join(missing)} selected by the manifest "
-            f"but not found ({hints})"
+            f"secret{plural} {', '.join(missing)} selected by the manifest but not found ({hints})"
         )
     total = sum(len(v) for v in values.values())
     if total > MAX_SECRETS_TOTAL_CHARS:

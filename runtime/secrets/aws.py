@@ -42,34 +42,44 @@ class AwsSecretStore:
 
     backend = "aws"
 
-    def __init__(self, client: Any, *, prefix: str, audit: AuditLog) -> None:
-        self._client = client
+    def __init__(
+        self, client: Any = None, *, prefix: str = "hsrun/", audit: AuditLog | None = None
+    ) -> None:
+        # The client is made on first use: an action that selects no secrets must run even
+        # where AWS is not configured (no region, no boto3).
+        self._client_instance = client
         self.prefix = prefix
-        self.audit = audit
+        self.audit = audit or AuditLog(Path(".hsrun") / AUDIT_FILENAME, backend=self.backend)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AwsSecretStore:
-        """A store using boto3's default credential chain and region.
+        """A store using boto3's default credential chain and region (resolved on first use)."""
+        audit = AuditLog(settings.home / AUDIT_FILENAME, backend=cls.backend)
+        return cls(prefix=settings.aws_secrets_prefix, audit=audit)
+
+    @property
+    def _client(self) -> Any:
+        """The boto3 Secrets Manager client.
 
         Raises:
             SecretBackendError: boto3 is not installed or no region is configured.
         """
-        try:
-            import boto3
-            import botocore.exceptions
-        except ImportError as exc:
-            raise SecretBackendError(
-                "the AWS secrets backend needs boto3: pip install 'hubspot-action-runtime[aws]'"
-            ) from exc
-        try:
-            client = boto3.client("secretsmanager")
-        except botocore.exceptions.NoRegionError as exc:
-            raise SecretBackendError(
-                "HSRUN_SECRETS_BACKEND=aws needs an AWS region: set AWS_REGION (or a profile "
-                "with a region)"
-            ) from exc
-        audit = AuditLog(settings.home / AUDIT_FILENAME, backend=cls.backend)
-        return cls(client, prefix=settings.aws_secrets_prefix, audit=audit)
+        if self._client_instance is None:
+            try:
+                import boto3
+                import botocore.exceptions
+            except ImportError as exc:
+                raise SecretBackendError(
+                    "the AWS secrets backend needs boto3: pip install 'hubspot-action-runtime[aws]'"
+                ) from exc
+            try:
+                self._client_instance = boto3.client("secretsmanager")
+            except botocore.exceptions.NoRegionError as exc:
+                raise SecretBackendError(
+                    "HSRUN_SECRETS_BACKEND=aws needs an AWS region: set AWS_REGION (or a "
+                    "profile with a region)"
+                ) from exc
+        return self._client_instance
 
     def __repr__(self) -> str:
         return f"AwsSecretStore(prefix={self.prefix!r})"

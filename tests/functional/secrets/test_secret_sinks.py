@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from runtime.cli import app
 from runtime.secrets import _crypto
@@ -80,8 +82,29 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def hsrun(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
+Run = tuple[int, str, str]  # exit code, stdout, stderr
+
+
+def hsrun(*args: str) -> Run:
+    """A command in-process (fast), for the commands that start no action."""
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def hsrun_process(*args: str) -> Run:
+    """The real console script in its own process, as a user runs ``hsrun invoke``.
+
+    A separate process also keeps this test's memory out of the action's: a child started
+    from a large parent can inherit its peak-memory figure.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "runtime", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ),
+    )
+    return done.returncode, done.stdout, done.stderr
 
 
 def test_a_known_secret_never_reaches_a_sink(project: Path) -> None:
@@ -91,13 +114,13 @@ def test_a_known_secret_never_reaches_a_sink(project: Path) -> None:
     (project / "secrets.env").unlink()
 
     action = "actions/leaky.py"
-    ok_json = hsrun("invoke", action, "--json")
-    runs += [ok_json, hsrun("invoke", action)]
-    failed_json = hsrun("invoke", action, "--input", "fail=yes", "--json")
-    runs += [failed_json, hsrun("invoke", action, "--input", "fail=yes")]
-    assert [r.exit_code for r in runs] == [0, 0, 0, 1, 1], [r.output for r in runs]
+    ok_json = hsrun_process("invoke", action, "--json")
+    runs += [ok_json, hsrun_process("invoke", action)]
+    failed_json = hsrun_process("invoke", action, "--input", "fail=yes", "--json")
+    runs += [failed_json, hsrun_process("invoke", action, "--input", "fail=yes")]
+    assert [code for code, _, _ in runs] == [0, 0, 0, 1, 1], runs
 
-    ok, failed = json.loads(ok_json.stdout), json.loads(failed_json.stdout)
+    ok, failed = json.loads(ok_json[1]), json.loads(failed_json[1])
     runs += [
         hsrun("history", "--json"),
         hsrun("show", ok["run_id"], "--json"),
@@ -105,7 +128,7 @@ def test_a_known_secret_never_reaches_a_sink(project: Path) -> None:
         hsrun("secrets", "list", "--json"),
         hsrun("secrets", "audit"),
     ]
-    assert all(r.exit_code == 0 for r in runs[5:]), [r.output for r in runs[5:]]
+    assert all(code == 0 for code, _, _ in runs[5:]), runs[5:]
 
     # The action really did see and print the value: masking, not absence, hides it.
     assert ok["outputs"]["echo"] == "[TEST_SECRET]"
@@ -118,8 +141,8 @@ def test_a_known_secret_never_reaches_a_sink(project: Path) -> None:
     assert ok["outputs"]["sees_key"] is False
     assert ok["outputs"]["in_argv"] is False
 
-    for run in runs:
-        for text in (run.stdout, run.stderr):
+    for _, stdout, stderr in runs:
+        for text in (stdout, stderr):
             assert SECRET not in text
             assert OTHER not in text
             assert key not in text

@@ -169,8 +169,11 @@ def test_aws_needs_a_region(project: Path, monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(project / "no-aws-config"))
     monkeypatch.setenv("HSRUN_SECRETS_BACKEND", "aws")
+    store = default_source(get_settings())
+    # Nothing selected, nothing asked of AWS: an action without secrets runs anywhere.
+    assert select_secrets(store, []) == {}
     with pytest.raises(SecretError, match="needs an AWS region"):
-        default_source(get_settings())
+        select_secrets(store, ["TEST_SECRET"])
 
 
 def test_unknown_backend(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
