@@ -177,6 +177,9 @@ def rotate_key(
     if not isinstance(store, LocalSecretStore):
         store.rotate_key()  # explains why this backend has no hsrun key
         return
+    # Check the current key first: asking for a new passphrase and then failing on the old
+    # one would waste the user's typing.
+    store.check_key()
     to: Literal["key", "passphrase"] | None = None
     if passphrase or (not key_file and store.key_kind() == "passphrase"):
         to = "passphrase"

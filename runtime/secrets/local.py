@@ -221,6 +221,17 @@ class LocalSecretStore:
         self.audit.record("reveal", name)
         return value
 
+    def check_key(self) -> None:
+        """Open the key now (asking for a passphrase if need be), before anything else.
+
+        Raises:
+            SecretKeyError: the key or passphrase is missing or wrong.
+            SecretStoreCorruptError: the file cannot be read as a store.
+        """
+        doc = self._load()
+        if doc is not None:
+            self._open_key(doc)
+
     def key_id(self) -> str | None:
         """The id of the key the store is encrypted with (None before the first write)."""
         doc = self._load()

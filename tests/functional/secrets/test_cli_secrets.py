@@ -140,6 +140,11 @@ def test_rotate_to_passphrase_mode(hsrun: Invoke, monkeypatch: pytest.MonkeyPatc
     locked = hsrun("secrets", "reveal", "TEST_SECRET")
     assert locked.exit_code == 6
     assert "missing passphrase" in locked.stderr
+    monkeypatch.setenv("HSRUN_SECRETS_PASSPHRASE", "wrong")
+    refused = hsrun("secrets", "rotate-key", input="new\nnew\n")
+    assert refused.exit_code == 6
+    assert "wrong passphrase" in refused.stderr
+    assert "New passphrase" not in refused.output  # checked before asking for a new one
     monkeypatch.setenv("HSRUN_SECRETS_PASSPHRASE", "one")
     assert hsrun("secrets", "reveal", "TEST_SECRET").stdout == f"{VALUE}\n"
     both = hsrun("secrets", "rotate-key", "--passphrase", "--key-file")
