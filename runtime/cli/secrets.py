@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -95,29 +95,24 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Names, length, last change and the actions that select each secret."""
+    from dataclasses import asdict
+
     from runtime.config import get_settings
-    from runtime.secrets.usage import secret_usage
+    from runtime.secrets.usage import secret_listing, secret_usage
 
     store = _open_store()
-    infos = {i.name: i for i in store.info()}
     usage = secret_usage(get_settings().project_root)
-    rows: list[dict[str, Any]] = []
-    for name in sorted(set(infos) | set(usage.by_secret)):
-        info = infos.get(name)
-        rows.append(
-            {
-                "name": name,
-                "stored": info is not None,
-                "length": info.length if info else None,
-                "updated_at": info.updated_at.isoformat() if info and info.updated_at else None,
-                "used_by": usage.by_secret.get(name, []),
-            }
-        )
+    rows = secret_listing(store.info(), usage)
     for note in usage.notes:
         _err(f"note: {note}")
     if as_json:
-        data = {"backend": store.backend, "location": store.location(), "secrets": rows}
-        print(json.dumps(data | {"notes": usage.notes}, indent=2))
+        data = {
+            "backend": store.backend,
+            "location": store.location(),
+            "secrets": [asdict(row) for row in rows],
+            "notes": usage.notes,
+        }
+        print(json.dumps(data, indent=2))
         return
     if not rows:
         print(
@@ -127,13 +122,14 @@ def list_(
         return
     table = [("NAME", "LENGTH", "LAST CHANGE", "USED BY")]
     for row in rows:
-        changed = row["updated_at"] or ("-" if row["stored"] else "NOT SET")
-        length = str(row["length"]) if row["stored"] else "-"
-        table.append((row["name"], length, changed, ", ".join(row["used_by"]) or "-"))
-    widths = [max(len(r[i]) for r in table) for i in range(3)]
-    for r in table:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[3])
-    missing = [r["name"] for r in rows if not r["stored"]]
+        changed = row.updated_at or ("-" if row.stored else "NOT SET")
+        length = "-" if row.length is None else str(row.length)
+        table.append((row.name, length, changed, ", ".join(row.used_by) or "-"))
+    widths = [max(len(line[i]) for line in table) for i in range(3)]
+    for line in table:
+        padded = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
+        print("  ".join([*padded, line[3]]))
+    missing = [row.name for row in rows if not row.stored]
     if missing:
         _err(f"not set but selected by an action: {', '.join(missing)} (hsrun secrets set NAME)")
 

@@ -1,12 +1,14 @@
-"""Which actions select which secrets: the "used by" column of ``hsrun secrets list``."""
+"""Which actions select which secrets, and the rows of ``hsrun secrets list``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from runtime.contract.manifest import load_manifest
 from runtime.errors import ManifestError
+from runtime.secrets.backend import SecretInfo
 
 ACTIONS_DIRNAME = "actions"
 _SOURCE_SUFFIXES = (".py", ".js")
@@ -45,3 +47,33 @@ def secret_usage(project_root: Path) -> SecretUsage:
         for name in manifest.secrets:
             usage.by_secret.setdefault(name, []).append(manifest_path.stem)
     return usage
+
+
+@dataclass(frozen=True)
+class SecretRow:
+    """One line of ``hsrun secrets list``: a stored secret, or one selected but not stored."""
+
+    name: str
+    stored: bool
+    length: int | None
+    updated_at: str | None
+    used_by: list[str]
+
+
+def secret_listing(infos: Iterable[SecretInfo], usage: SecretUsage) -> list[SecretRow]:
+    """Stored secrets and the names actions select, merged and sorted by name."""
+    by_name = {i.name: i for i in infos}
+    rows: list[SecretRow] = []
+    for name in sorted(set(by_name) | set(usage.by_secret)):
+        info = by_name.get(name)
+        changed = info.updated_at.isoformat() if info and info.updated_at else None
+        rows.append(
+            SecretRow(
+                name=name,
+                stored=info is not None,
+                length=info.length if info else None,
+                updated_at=changed,
+                used_by=usage.by_secret.get(name, []),
+            )
+        )
+    return rows
