@@ -1,9 +1,357 @@
-"""`hsrun` commands: portal (see the README)."""
+"""`hsrun portal ...`: the project's fake HubSpot portal (``.hsrun/portal.json``).
+
+Each command opens the persistent portal (:class:`runtime.fake_hubspot.PortalFile`), calls one
+library function and prints the answer. Imports are inside the commands so ``hsrun`` starts
+fast.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from runtime.cli._common import console, handle_errors
+
+if TYPE_CHECKING:
+    from runtime.fake_hubspot import PortalFile
+
+portal_app = typer.Typer(
+    name="portal",
+    help="The local fake HubSpot portal: serve, seed, private apps, call logs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+apps_app = typer.Typer(
+    name="apps",
+    help="Private apps of the fake portal: tokens and scopes.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+portal_app.add_typer(apps_app, name="apps")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``portal`` command group to ``app``."""
+    app.add_typer(portal_app, name="portal")
+
+
+def _store() -> PortalFile:
+    from runtime.config import get_settings
+    from runtime.fake_hubspot import PortalFile
+
+    return PortalFile(get_settings())
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _scopes(value: str) -> list[str]:
+    return [s.strip() for s in value.replace(" ", ",").split(",") if s.strip()]
+
+
+def _save_secret(name: str, token: str) -> str:
+    from runtime.config import get_settings
+    from runtime.secrets import default_source
+
+    store = default_source(get_settings())
+    store.set(name, token)
+    return str(store.location())
+
+
+# -- portal ------------------------------------------------------------------------------
+
+
+@portal_app.command("serve")
+@handle_errors
+def serve(
+    port: Annotated[int, typer.Option(help="TCP port (0 picks a free one).")] = 8787,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    relax_limits: Annotated[bool, typer.Option(help="Never answer 429 (still counted).")] = False,
+    save: Annotated[bool, typer.Option(help="Write changes back to .hsrun/portal.json.")] = True,
+) -> None:
+    """Serve the portal over HTTP until Ctrl-C (POST /_hsrun/reset empties it)."""
+    import threading
+
+    from runtime.fake_hubspot import PortalServer
+
+    store = _store()
+    portal, base = store.load()
+    portal.rate_limits.enabled = not relax_limits
+    server = PortalServer(portal, host=host, port=port)
+    out = console(stderr=True)
+    out.print(f"Fake HubSpot portal {portal.portal_id} ({portal.tier}) on {server.url}")
+    out.print(f"  hubspot.Client.create(access_token=..., host={server.url!r})")
+    out.print(f"  state: {store.path if save else 'not saved'}; Ctrl-C to stop")
+    stop = threading.Event()
+
+    def sync_loop() -> None:
+        nonlocal base
+        while not stop.wait(2.0):
+            base = store.sync(portal, base)
+
+    syncer = threading.Thread(target=sync_loop, name="hsrun-portal-sync", daemon=True)
+    if save:
+        syncer.start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if save:
+            syncer.join(timeout=5)
+        server.stop()
+        if save:
+            store.save(portal, base)
+    out.print("Stopped.")
+
+
+@portal_app.command("seed")
+@handle_errors
+def seed(
+    file: Annotated[Path | None, typer.Argument(help="A seed JSON document.")] = None,
+    demo: Annotated[bool, typer.Option(help="Load the built-in demo dataset.")] = False,
+) -> None:
+    """Add owners, properties, records and associations from a JSON file (or --demo)."""
+    from runtime.errors import UsageError
+    from runtime.fake_hubspot import demo_dataset, seed_portal
+    from runtime.fake_hubspot.persistence import read_json
+
+    if (file is None) == (not demo):
+        raise UsageError("give a seed FILE or --demo (not both)")
+    data = demo_dataset() if demo else read_json(file) if file else None
+    if data is None:
+        raise UsageError(f"seed file not found: {file}")
+    store = _store()
+    with store.transaction() as portal:
+        counts = seed_portal(portal, data)
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    print(f"Seeded {summary or 'nothing'} into {store.path}")
+
+
+@portal_app.command("reset")
+@handle_errors
+def reset(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Empty the portal: records, apps (tokens stop working), properties, owners, logs."""
+    store = _store()
+    if not yes and sys.stdin.isatty():
+        typer.confirm(f"Empty the fake portal in {store.path}?", abort=True)
+    store.reset()
+    print(f"Reset {store.path}")
+
+
+@portal_app.command("info")
+@handle_errors
+def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Portal id, tier, limits and what it holds."""
+    store = _store()
+    portal, _ = store.load()
+    data: dict[str, Any] = {
+        "portalId": portal.portal_id,
+        "tier": portal.tier,
+        "limits": {"per10s": portal.limiter.burst, "daily": portal.limiter.daily},
+        "apps": sorted(portal.apps.apps),
+        "records": {name: len(s.records) for name, s in portal.objects.stores.items()},
+        "owners": len(portal.owners.owners),
+        "calls": len(portal.call_log),
+        "file": str(store.path),
+    }
+    if json_out:
+        print(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        print(f"{key:>8}: {value}")
+
+
+@portal_app.command("tier")
+@handle_errors
+def tier(
+    name: Annotated[str, typer.Argument(help="free, starter, professional or enterprise.")],
+    packs: Annotated[int, typer.Option(help="API limit increase packs (0-2).")] = 0,
+) -> None:
+    """Change the subscription tier (and with it the rate limits)."""
+    with _store().transaction() as portal:
+        portal.set_tier(name, packs=packs)
+        print(
+            f"Tier {portal.tier}: {portal.limiter.burst} requests / 10 s per app, "
+            f"{portal.limiter.daily:,} / day"
+        )
+
+
+@portal_app.command("logs")
+@handle_errors
+def logs(
+    app: Annotated[str | None, typer.Option(help="Only this private app.")] = None,
+    method: Annotated[str | None, typer.Option(help="Only this HTTP method.")] = None,
+    status: Annotated[str | None, typer.Option(help="A code (404) or a class (2xx).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Period (30s, 15m, 1h, 2d) or ISO time.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Newest N calls (0: all).")] = 50,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """API calls the portal answered, oldest first."""
+    portal, _ = _store().load()
+    calls = portal.calls(app=app, method=method, status=status, since=since, limit=limit or None)
+    if json_out:
+        print(json.dumps(calls, indent=2))
+        return
+    if not calls:
+        print("No calls match.")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("time", "app", "method", "path", "status", "ms", "correlation id"):
+        table.add_column(column, justify="right" if column in ("status", "ms") else "left")
+    for call in calls:
+        path = call["path"] + (f"?{call['query']}" if call.get("query") else "")
+        table.add_row(
+            _when(call["time"]),
+            call["app"] or "-",
+            call["method"],
+            path,
+            str(call["status"]),
+            f"{call['durationMs']:.1f}",
+            call["correlationId"],
+        )
+    console().print(table)
+
+
+# -- apps --------------------------------------------------------------------------------
+
+
+@apps_app.command("create")
+@handle_errors
+def apps_create(
+    name: Annotated[str, typer.Argument(help="The app's name.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated scopes.")] = "",
+    save_secret: Annotated[str | None, typer.Option(help="Store the token as this secret.")] = None,
+    show_token: Annotated[bool, typer.Option(help="Print the token.")] = False,
+) -> None:
+    """Create a private app and its pat-na1-… token."""
+    with _store().transaction() as portal:
+        created = portal.apps.create(name, _scopes(scopes))
+        token = created.token
+    print(
+        f"Created private app {name!r} (app id {created.app_id}) with scopes: "
+        f"{', '.join(created.scopes) or '(none)'}"
+    )
+    if save_secret:
+        where = _save_secret(save_secret, token)
+        print(f"Token stored as secret {save_secret} in {where}")
+    if show_token or not save_secret:
+        print(token)
+
+
+@apps_app.command("list")
+@handle_errors
+def apps_list(
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Private apps, their scopes and token state (tokens are not printed)."""
+    portal, _ = _store().load()
+    apps = sorted(portal.apps.apps.values(), key=lambda a: a.name)
+    now = portal.clock()
+    if json_out:
+        rows = [
+            {
+                "name": a.name,
+                "appId": a.app_id,
+                "scopes": a.scopes,
+                "createdAt": a.created_at,
+                "liveTokens": sum(t.valid_at(now) for t in a.tokens),
+            }
+            for a in apps
+        ]
+        print(json.dumps(rows, indent=2))
+        return
+    if not apps:
+        print("No private apps (hsrun portal apps create NAME --scopes ...).")
+    for a in apps:
+        live = sum(t.valid_at(now) for t in a.tokens)
+        print(
+            f"{a.name}  (app id {a.app_id}, {live} live token(s), created "
+            f"{_when(a.created_at)})\n  scopes: {', '.join(a.scopes) or '-'}"
+        )
+
+
+@apps_app.command("show-token")
+@handle_errors
+def apps_show_token(name: Annotated[str, typer.Argument(help="The app's name.")]) -> None:
+    """Print the app's current token (recorded in the security log)."""
+    with _store().transaction() as portal:
+        token = portal.apps.show_token(name)
+    print(token)
+
+
+@apps_app.command("rotate")
+@handle_errors
+def apps_rotate(
+    name: Annotated[str, typer.Argument(help="The app's name.")],
+    expire_old: Annotated[str, typer.Option(help="When the old token stops: now or 7d.")] = "now",
+    save_secret: Annotated[
+        str | None, typer.Option(help="Store the new token as this secret.")
+    ] = None,
+    show_token: Annotated[bool, typer.Option(help="Print the new token.")] = False,
+) -> None:
+    """Issue a new token; the old one expires now or in 7 days."""
+    with _store().transaction() as portal:
+        token = portal.apps.rotate(name, expire_old=expire_old).token
+    print(f"Rotated the token of {name!r}; the old token expires {expire_old}.")
+    if save_secret:
+        print(f"Token stored as secret {save_secret} in {_save_secret(save_secret, token)}")
+    if show_token or not save_secret:
+        print(token)
+
+
+@apps_app.command("scopes")
+@handle_errors
+def apps_scopes(
+    name: Annotated[str, typer.Argument(help="The app's name.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated scopes (replaces the list).")],
+) -> None:
+    """Replace an app's scopes (its token keeps working)."""
+    with _store().transaction() as portal:
+        app = portal.apps.set_scopes(name, _scopes(scopes))
+    print(f"{name}: {', '.join(app.scopes) or '(none)'}")
+
+
+@apps_app.command("delete")
+@handle_errors
+def apps_delete(name: Annotated[str, typer.Argument(help="The app's name.")]) -> None:
+    """Delete an app; its tokens stop working at once."""
+    with _store().transaction() as portal:
+        portal.apps.delete(name)
+    print(f"Deleted private app {name!r}; its tokens are revoked.")
+
+
+@apps_app.command("audit")
+@handle_errors
+def apps_audit(
+    app: Annotated[str | None, typer.Option(help="Only this app.")] = None,
+    since: Annotated[str | None, typer.Option(help="Period (1h, 7d) or ISO time.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Token events: created, shown, rotated, scopes changed, deleted (who and when)."""
+    portal, _ = _store().load()
+    events = portal.security_log.query(app=app, since=since)
+    if json_out:
+        print(json.dumps(events, indent=2))
+        return
+    if not events:
+        print("No token events.")
+    for event in events:
+        detail = f"  ({event['detail']})" if event.get("detail") else ""
+        print(
+            f"{_when(event['time'])}  {event['event']:<14} {event['app']:<16} "
+            f"by {event['user']:<12} token {event['token']}{detail}"
+        )

@@ -1,0 +1,253 @@
+"""Seeding a portal from a JSON document (``hsrun portal seed FILE.json``) or the demo set.
+
+A seed document (every key optional)::
+
+    {
+      "portal": {"tier": "professional"},
+      "apps": [{"name": "ci", "scopes": ["crm.objects.contacts.read"]}],
+      "owners": [{"ref": "sam", "email": "sam@example.com", "firstName": "Sam"}],
+      "properties": {"contacts": [{"name": "tier", "label": "Tier", "type": "enumeration",
+                                   "fieldType": "select",
+                                   "options": [{"label": "Gold", "value": "gold"}]}]},
+      "records": {"contacts": [{"ref": "ada", "properties": {"email": "ada@example.com",
+                                                            "hubspot_owner_id": "@sam"}}],
+                  "companies": [{"ref": "acme", "properties": {"name": "Acme"}}]},
+      "associations": [{"from": "contacts:ada", "to": "companies:acme"},
+                       {"from": "contacts:ada", "to": "companies:acme", "typeId": 1}]
+    }
+
+Ids are allocated by the portal; ``ref`` names let associations and ``hubspot_owner_id``
+(``"@<owner ref>"``) point at seeded entries. Records go through HubSpot's validation, so a
+seed that HubSpot would refuse is refused here too, naming the entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from runtime.errors import PortalError
+from runtime.fake_hubspot.core.errors import HubSpotError
+from runtime.fake_hubspot.core.object_types import resolve_object_type
+from runtime.fake_hubspot.portal import FakePortal
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise PortalError(f"seed: '{key}' must be a list")
+    return value
+
+
+def _dict(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise PortalError(f"seed: '{key}' must be an object")
+    return value
+
+
+def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
+    """Add everything in a seed document; counts of what was created.
+
+    Raises:
+        PortalError: a malformed document or an entry HubSpot would refuse (named by path).
+    """
+    if not isinstance(data, dict):
+        raise PortalError("seed: the document must be a JSON object")
+    counts = {"apps": 0, "owners": 0, "properties": 0, "records": 0, "associations": 0}
+    with portal.lock:
+        meta = _dict(data, "portal")
+        if "tier" in meta:
+            portal.set_tier(str(meta["tier"]), packs=int(meta.get("packs", 0)))
+        for i, app in enumerate(_list(data, "apps")):
+            where = f"apps[{i}]"
+            if not isinstance(app, dict) or not app.get("name"):
+                raise PortalError(f"seed {where}: needs a name")
+            if app["name"] not in portal.apps.apps:
+                portal.apps.create(str(app["name"]), [str(s) for s in app.get("scopes", [])])
+                counts["apps"] += 1
+        owners: dict[str, str] = {}
+        for i, owner in enumerate(_list(data, "owners")):
+            if not isinstance(owner, dict) or not owner.get("email"):
+                raise PortalError(f"seed owners[{i}]: needs an email")
+            email = str(owner["email"])
+            existing = next(
+                (o for o in portal.owners.owners.values() if o.email.lower() == email.lower()),
+                None,
+            )
+            if existing is None:
+                existing = portal.owners.create(
+                    email, str(owner.get("firstName", "")), str(owner.get("lastName", ""))
+                )
+                counts["owners"] += 1
+            owners[str(owner.get("ref") or email)] = str(existing.id)
+        for type_name, props in _dict(data, "properties").items():
+            kind = _kind(type_name, "properties")
+            for i, prop in enumerate(props if isinstance(props, list) else []):
+                where = f"properties.{type_name}[{i}]"
+                if not isinstance(prop, dict):
+                    raise PortalError(f"seed {where}: must be an object")
+                body = {"groupName": kind.group_name, **prop}
+                _guard(where, portal.properties.create, kind, body)
+                counts["properties"] += 1
+        refs: dict[str, str] = {}
+        for type_name, records in _dict(data, "records").items():
+            kind = _kind(type_name, "records")
+            for i, item in enumerate(records if isinstance(records, list) else []):
+                where = f"records.{type_name}[{i}]"
+                if not isinstance(item, dict):
+                    raise PortalError(f"seed {where}: must be an object")
+                props = {
+                    k: (owners.get(v[1:], v) if isinstance(v, str) and v.startswith("@") else v)
+                    for k, v in dict(item.get("properties", {})).items()
+                }
+                record = _guard(where, portal.objects.create, kind, props)
+                if item.get("ref"):
+                    refs[f"{kind.name}:{item['ref']}"] = str(record.id)
+                counts["records"] += 1
+        for i, link in enumerate(_list(data, "associations")):
+            where = f"associations[{i}]"
+            if not isinstance(link, dict):
+                raise PortalError(f"seed {where}: must be an object")
+            a_type, a_id = _endpoint(str(link.get("from", "")), refs, where)
+            b_type, b_id = _endpoint(str(link.get("to", "")), refs, where)
+            type_id = link.get("typeId")
+            category = str(link.get("category", "HUBSPOT_DEFINED"))
+            if type_id is None:
+                _guard(where, portal.associations.add_default, a_type, a_id, b_type, b_id)
+            else:
+                spec = [(category, int(type_id))]
+                _guard(where, portal.associations.add, a_type, a_id, b_type, b_id, spec)
+            counts["associations"] += 1
+    return counts
+
+
+def _kind(name: str, section: str) -> Any:
+    try:
+        return resolve_object_type(name)
+    except HubSpotError:
+        raise PortalError(f"seed {section}: unknown object type {name!r}") from None
+
+
+def _guard(where: str, action: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return action(*args)
+    except HubSpotError as exc:
+        raise PortalError(f"seed {where}: {exc.message}") from exc
+
+
+def _endpoint(text: str, refs: dict[str, str], where: str) -> tuple[Any, int]:
+    type_name, _, ident = text.partition(":")
+    kind = _kind(type_name, where)
+    key = f"{kind.name}:{ident}"
+    if key in refs:
+        return kind, int(refs[key])
+    if ident.isdigit():
+        return kind, int(ident)
+    raise PortalError(f"seed {where}: {text!r} names no seeded record (use '<type>:<ref>')")
+
+
+def demo_dataset() -> dict[str, Any]:
+    """A small, deterministic sales portal: owners, companies, contacts, deals, tickets."""
+    owners = [
+        {"ref": "sam", "email": "sam.owner@example.com", "firstName": "Sam", "lastName": "Rivera"},
+        {"ref": "kim", "email": "kim.owner@example.com", "firstName": "Kim", "lastName": "Okafor"},
+    ]
+    companies = [
+        ("acme", "Acme Corp", "acme.example", "Manufacturing", "250"),
+        ("globex", "Globex", "globex.example", "Energy", "1200"),
+        ("initech", "Initech", "initech.example", "Software", "80"),
+    ]
+    people = [
+        ("ada", "Ada", "Lovelace", "acme", "customer"),
+        ("alan", "Alan", "Turing", "acme", "lead"),
+        ("grace", "Grace", "Hopper", "globex", "opportunity"),
+        ("linus", "Linus", "Pauling", "globex", "lead"),
+        ("marie", "Marie", "Curie", "initech", "customer"),
+        ("nikola", "Nikola", "Tesla", "initech", "subscriber"),
+    ]
+    deals = [
+        ("renewal", "Acme renewal", "12000", "contractsent", "acme", "ada"),
+        ("pilot", "Globex pilot", "4500", "qualifiedtobuy", "globex", "grace"),
+        ("expansion", "Initech expansion", "30000", "closedwon", "initech", "marie"),
+    ]
+    data: dict[str, Any] = {
+        "owners": owners,
+        "records": {
+            "companies": [
+                {
+                    "ref": ref,
+                    "properties": {
+                        "name": name,
+                        "domain": domain,
+                        "industry": industry,
+                        "numberofemployees": size,
+                        "hubspot_owner_id": "@sam",
+                    },
+                }
+                for ref, name, domain, industry, size in companies
+            ],
+            "contacts": [
+                {
+                    "ref": ref,
+                    "properties": {
+                        "email": f"{first.lower()}.{last.lower()}@{company}.example",
+                        "firstname": first,
+                        "lastname": last,
+                        "lifecyclestage": stage,
+                        "hubspot_owner_id": "@kim" if i % 2 else "@sam",
+                    },
+                }
+                for i, (ref, first, last, company, stage) in enumerate(people)
+            ],
+            "deals": [
+                {
+                    "ref": ref,
+                    "properties": {
+                        "dealname": name,
+                        "amount": amount,
+                        "dealstage": stage,
+                        "pipeline": "default",
+                        "hubspot_owner_id": "@sam",
+                    },
+                }
+                for ref, name, amount, stage, _, _ in deals
+            ],
+            "tickets": [
+                {
+                    "ref": "login",
+                    "properties": {
+                        "subject": "Cannot log in",
+                        "hs_pipeline": "0",
+                        "hs_pipeline_stage": "1",
+                        "hs_ticket_priority": "HIGH",
+                    },
+                },
+                {
+                    "ref": "invoice",
+                    "properties": {
+                        "subject": "Invoice question",
+                        "hs_pipeline": "0",
+                        "hs_pipeline_stage": "2",
+                        "hs_ticket_category": "BILLING_ISSUE",
+                    },
+                },
+            ],
+        },
+        "associations": (
+            [
+                {"from": f"contacts:{ref}", "to": f"companies:{company}"}
+                for ref, _, _, company, _ in people
+            ]
+            + [
+                {"from": f"deals:{ref}", "to": f"companies:{company}"}
+                for ref, *_, company, _ in deals
+            ]
+            + [{"from": f"deals:{ref}", "to": f"contacts:{contact}"} for ref, *_, contact in deals]
+            + [
+                {"from": "contacts:ada", "to": "tickets:login"},
+                {"from": "contacts:grace", "to": "tickets:invoice"},
+            ]
+        ),
+    }
+    return data
