@@ -219,10 +219,12 @@ def test_import_errors_name_the_line(hsrun: Invoke, project: Path) -> None:
     assert not (project / ".hsrun" / "secrets.json").exists()
 
 
-def test_aws_backend(hsrun: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_aws_backend(hsrun: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from moto import mock_aws
 
     monkeypatch.setenv("HSRUN_SECRETS_BACKEND", "aws")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")

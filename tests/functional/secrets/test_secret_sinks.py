@@ -91,20 +91,28 @@ def hsrun(*args: str) -> Run:
     return result.exit_code, result.stdout, result.stderr
 
 
-def hsrun_process(*args: str) -> Run:
-    """The real console script in its own process, as a user runs ``hsrun invoke``.
+def hsrun_processes(*commands: list[str]) -> list[Run]:
+    """Real ``hsrun`` processes, as a user runs ``hsrun invoke``, all at once (they are
+    independent, and the journal takes concurrent writers).
 
-    A separate process also keeps this test's memory out of the action's: a child started
+    Separate processes also keep this test's memory out of the action's: a child started
     from a large parent can inherit its peak-memory figure.
     """
-    done = subprocess.run(
-        [sys.executable, "-m", "runtime", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ),
-    )
-    return done.returncode, done.stdout, done.stderr
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "runtime", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        for args in commands
+    ]
+    runs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        runs.append((proc.returncode, out, err))
+    return runs
 
 
 def test_a_known_secret_never_reaches_a_sink(project: Path) -> None:
@@ -114,11 +122,15 @@ def test_a_known_secret_never_reaches_a_sink(project: Path) -> None:
     (project / "secrets.env").unlink()
 
     action = "actions/leaky.py"
-    ok_json = hsrun_process("invoke", action, "--json")
-    runs += [ok_json, hsrun_process("invoke", action)]
-    failed_json = hsrun_process("invoke", action, "--input", "fail=yes", "--json")
-    runs += [failed_json, hsrun_process("invoke", action, "--input", "fail=yes")]
+    invokes = hsrun_processes(
+        ["invoke", action, "--json"],
+        ["invoke", action],
+        ["invoke", action, "--input", "fail=yes", "--json"],
+        ["invoke", action, "--input", "fail=yes"],
+    )
+    runs += invokes
     assert [code for code, _, _ in runs] == [0, 0, 0, 1, 1], runs
+    ok_json, failed_json = invokes[0], invokes[2]
 
     ok, failed = json.loads(ok_json[1]), json.loads(failed_json[1])
     runs += [

@@ -168,6 +168,7 @@ def test_aws_needs_a_region(project: Path, monkeypatch: pytest.MonkeyPatch) -> N
     for var in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(project / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(project / "no-aws-credentials"))
     monkeypatch.setenv("HSRUN_SECRETS_BACKEND", "aws")
     store = default_source(get_settings())
     # Nothing selected, nothing asked of AWS: an action without secrets runs anywhere.
