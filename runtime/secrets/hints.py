@@ -11,9 +11,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Collection, Iterator, Sequence
-from typing import Literal
-
-Language = Literal["python", "node"]
 
 # Fallback for Python source that does not parse (a hint is still better than nothing).
 _PY_PATTERNS = (
@@ -32,7 +29,7 @@ def unselected_secret_hints(
     selected: Sequence[str],
     stored: Collection[str],
     *,
-    language: Language = "python",
+    language: str = "python",
 ) -> list[str]:
     """Messages for env names the source reads that are stored but not selected.
 
@@ -40,13 +37,18 @@ def unselected_secret_hints(
         source_text: the action's source.
         selected: the manifest's ``secrets``.
         stored: names the secret store holds.
-        language: ``python`` (``os.getenv("X")``, ``os.environ["X"]``,
+        language: ``python`` (the default: ``os.getenv("X")``, ``os.environ["X"]``,
             ``os.environ.get("X")``, ``"X" in os.environ``, also via ``from os import ...``)
             or ``node`` (``process.env.X``, ``process.env["X"]``, ``{ X } = process.env``).
 
     Returns:
         One message per such name, in order of first use.
+
+    Raises:
+        ValueError: ``language`` is neither ``python`` nor ``node``.
     """
+    if language not in ("python", "node"):
+        raise ValueError(f"language must be 'python' or 'node', got {language!r}")
     reads = _node_reads(source_text) if language == "node" else _python_reads(source_text)
     missing_value = "undefined" if language == "node" else "None"
     chosen = set(selected)

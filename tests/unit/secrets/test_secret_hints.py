@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from runtime.secrets import unselected_secret_hints
 
 STORED = {"API_KEY", "TEST_SECRET", "OTHER"}
@@ -75,3 +77,8 @@ exports.main = async (event, callback) => {
     assert names_in(hints) == ["API_KEY", "OTHER", "TEST_SECRET"]
     assert "would be undefined" in hints[0]
     assert hints[2].startswith("line 4:")
+
+
+def test_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="'python' or 'node'"):
+        unselected_secret_hints("", selected=[], stored=STORED, language="ruby")
