@@ -33,7 +33,7 @@ OutputType = Literal["string", "number", "bool", "datetime", "date", "enumeratio
 OUTPUT_TYPES: tuple[str, ...] = OutputType.__args__  # type: ignore[attr-defined]
 
 #: Environment-variable-safe: letters, digits, underscore, not starting with a digit.
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 NAME_RULE = "letters, digits and underscores, not starting with a digit"
 
 

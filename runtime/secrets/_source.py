@@ -55,7 +55,8 @@ class EnvFileSecrets:
 
         if not self.path.is_file():
             raise SecretError(f"env file not found: {self.path}")
-        values = dotenv_values(self.path)
+        # No ${VAR} expansion: it would read hsrun's own environment into the action's.
+        values = dotenv_values(self.path, interpolate=False)
         return {n: v for n in names if (v := values.get(n)) is not None}
 
     def describe_missing(self, name: str) -> str:

@@ -230,3 +230,19 @@ def test_direct_mode_without_zygote_enforces_the_same_limits(
         assert direct.run(loop).status == "TIMEOUT"
         assert direct.run(bomb).status == "MEMORY_EXCEEDED"
     assert os.getpid()  # the test process itself is untouched
+
+
+def test_a_large_parent_does_not_inflate_the_actions_memory(
+    write_action: Callable[..., Path],
+) -> None:
+    # A big test suite runs actions too: its own memory must not count as the action's.
+    action = write_action("def main(event):\n    return {'outputFields': {}}\n")
+    ballast = bytearray(200 * 1024 * 1024)
+    try:
+        for zygote in (False, True):
+            with Runner(RunOptions(zygote=zygote)) as fresh:
+                result = fresh.run(action)
+            assert result.status == "SUCCESS"
+            assert result.memory_mb < 100, (zygote, result.memory_mb)
+    finally:
+        del ballast
