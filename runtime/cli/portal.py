@@ -207,23 +207,13 @@ def logs(
     if not calls:
         print("No calls match.")
         return
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for column in ("time", "app", "method", "path", "status", "ms", "correlation id"):
-        table.add_column(column, justify="right" if column in ("status", "ms") else "left")
+    width = max(len(c["app"] or "-") for c in calls)
     for call in calls:
         path = call["path"] + (f"?{call['query']}" if call.get("query") else "")
-        table.add_row(
-            _when(call["time"]),
-            call["app"] or "-",
-            call["method"],
-            path,
-            str(call["status"]),
-            f"{call['durationMs']:.1f}",
-            call["correlationId"],
+        print(
+            f"{_when(call['time'])}  {call['app'] or '-':<{width}}  {call['method']:<6} "
+            f"{call['status']}  {call['durationMs']:>7.1f} ms  {path}  {call['correlationId']}"
         )
-    console().print(table)
 
 
 # -- apps --------------------------------------------------------------------------------

@@ -105,6 +105,11 @@ class ObjectsBackend:
         self, record_type: ObjectType, values: dict[str, str | None], own: int | None
     ) -> None:
         store = self.store(record_type)
+        email = values.get("email") if record_type.name == "contacts" else None
+        if email and email.lower() in self.gdpr_blocklist:
+            # Contract §4.5: an unknown email passed to gdpr-delete is blocklisted and cannot
+            # be used again (wording UNCONFIRMED).
+            raise ValidationError(f"Email address {email} is blocklisted after a GDPR delete")
         for name in self.unique_names(record_type):
             value = values.get(name)
             if not value:

@@ -205,7 +205,11 @@ def search(
     for name, descending in reversed(sorts):
         prop = props.find(object_type, name)
         kind = prop.type if prop is not None else "string"
-        matches.sort(key=_sorter(name, kind), reverse=descending)
+        # Records without a value sort last in both directions (UNCONFIRMED).
+        present = [r for r in matches if r.value(name) not in (None, "")]
+        missing = [r for r in matches if r.value(name) in (None, "")]
+        present.sort(key=_sorter(name, kind), reverse=descending)
+        matches = present + missing
     page = matches[after : after + limit]
     following = after + limit
     next_after = str(following) if following < len(matches) and following < MAX_RESULTS else None
