@@ -1,0 +1,240 @@
+"""Benchmark of the fake HubSpot portal; prints a table.
+
+    .venv/bin/python benchmarks/fake_portal.py [--contacts 100000] [--seconds 3] [--clients 4]
+
+Rows:
+
+1. one ``hubspot-api-client`` call (``basic_api.get_by_id``): in-process interception, against
+   the fake's loopback server, and against a minimal canned HTTP server on loopback (the
+   floor of any HTTP fake); the ratio in-process / canned;
+2. server throughput on loopback: client processes on keep-alive connections for N seconds
+   (target ≥ 1,500 req/s);
+3. search with an ``EQ`` filter on ``email`` over 100,000 contacts, median (target ≤ 20 ms);
+4. memory per 100,000 contacts (tracemalloc, with five properties each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import statistics
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import hubspot
+
+from runtime.fake_hubspot import FakePortal, mock_hubspot, serve
+from runtime.fake_hubspot.core.object_types import CONTACTS
+
+CANNED = json.dumps(
+    {
+        "id": "1",
+        "properties": {
+            "createdate": "2024-01-01T00:00:00.000Z",
+            "email": "ada@example.com",
+            "firstname": "Ada",
+            "hs_object_id": "1",
+            "lastmodifieddate": "2024-01-01T00:00:00.000Z",
+            "lastname": None,
+        },
+        "createdAt": "2024-01-01T00:00:00.000Z",
+        "updatedAt": "2024-01-01T00:00:00.000Z",
+        "archived": False,
+    }
+).encode()
+
+
+class _Canned(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=utf-8\r\n"
+            + f"Content-Length: {len(CANNED)}\r\n\r\n".encode()
+            + CANNED
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _timed(call: Callable[[], Any], n: int) -> float:
+    """Median seconds of ``call`` over ``n`` runs (after a warm-up)."""
+    for _ in range(min(20, n)):
+        call()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def client_call_latency(n: int = 300) -> tuple[float, float, float]:
+    """(in-process, fake server, canned server) median seconds of one get_by_id."""
+    portal = FakePortal()
+    portal.rate_limits.enabled = False
+    app = portal.private_app("bench", ["crm.objects.contacts.read"])
+    contact = portal.create("contacts", {"email": "ada@example.com", "firstname": "Ada"})
+    with mock_hubspot(portal=portal):
+        api = hubspot.Client.create(access_token=app.token).crm.contacts.basic_api
+        in_process = _timed(lambda: api.get_by_id(contact.id), n)
+    with serve(portal) as server:
+        api = hubspot.Client.create(access_token=app.token, host=server.url).crm.contacts.basic_api
+        fake_server = _timed(lambda: api.get_by_id(contact.id), n)
+    canned = ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
+    canned.daemon_threads = True
+    thread = threading.Thread(target=canned.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{canned.server_address[1]}"
+        api = hubspot.Client.create(access_token=app.token, host=url).crm.contacts.basic_api
+        canned_s = _timed(lambda: api.get_by_id("1"), n)
+    finally:
+        canned.shutdown()
+        canned.server_close()
+    return in_process, fake_server, canned_s
+
+
+def _hammer(args: tuple[int, str, str, float]) -> int:
+    port, token, path, seconds = args
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Authorization": f"Bearer {token}"}
+    done = 0
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            done += 1
+    finally:
+        conn.close()
+    return done
+
+
+def server_throughput(seconds: float, clients: int) -> float:
+    """Requests per second answered by the loopback server (GET a contact by id)."""
+    portal = FakePortal()
+    portal.rate_limits.enabled = False
+    app = portal.private_app("bench", ["crm.objects.contacts.read"])
+    contact = portal.create("contacts", {"email": "ada@example.com"})
+    path = f"/crm/v3/objects/contacts/{contact.id}"
+    with serve(portal) as server, multiprocessing.get_context("spawn").Pool(clients) as pool:
+        pool.map(_hammer, [(server.port, app.token, path, 0.2)] * clients)  # warm-up
+        start = time.perf_counter()
+        counts = pool.map(_hammer, [(server.port, app.token, path, seconds)] * clients)
+        elapsed = time.perf_counter() - start
+    return sum(counts) / elapsed
+
+
+def build_contacts(count: int) -> tuple[FakePortal, float, float]:
+    """A portal with ``count`` contacts; (portal, bytes per contact, seconds to build)."""
+    portal = FakePortal()
+    portal.rate_limits.enabled = False
+    objects = portal.objects
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    start = time.perf_counter()
+    for i in range(count):
+        objects.create(
+            CONTACTS,
+            {
+                "email": f"person{i}@example{i % 97}.com",
+                "firstname": f"First{i}",
+                "lastname": f"Last{i}",
+                "phone": f"+1555{i:07d}",
+                "lifecyclestage": "customer",
+            },
+        )
+    elapsed = time.perf_counter() - start
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return portal, used / count, elapsed
+
+
+def search_latency(portal: FakePortal, count: int, n: int = 200) -> tuple[float, float]:
+    """Median seconds of an email EQ search: through dispatch, and through the client."""
+    app = portal.private_app("search", ["crm.objects.contacts.read"])
+    portal.rate_limits.enabled = False
+    body = {
+        "filterGroups": [
+            {
+                "filters": [
+                    {
+                        "propertyName": "email",
+                        "operator": "EQ",
+                        "value": f"person{count // 2}@example{(count // 2) % 97}.com",
+                    }
+                ]
+            }
+        ]
+    }
+    dispatch = _timed(
+        lambda: portal.request(
+            "POST", "/crm/v3/objects/contacts/search", token=app.token, json=body
+        ),
+        n,
+    )
+    with mock_hubspot(portal=portal):
+        api = hubspot.Client.create(access_token=app.token).crm.contacts.search_api
+        result = api.do_search(body)
+        assert result.total == 1, result
+        through_client = _timed(lambda: api.do_search(body), n)
+    return dispatch, through_client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+
+    in_process, fake_server, canned = client_call_latency()
+    throughput = server_throughput(args.seconds, args.clients)
+    portal, per_contact, build_s = build_contacts(args.contacts)
+    dispatch_s, client_s = search_latency(portal, args.contacts)
+
+    rows = [
+        ("client get_by_id, in-process (mock_hubspot)", f"{in_process * 1e3:.2f} ms", ""),
+        ("client get_by_id, fake portal server (loopback)", f"{fake_server * 1e3:.2f} ms", ""),
+        ("client get_by_id, canned HTTP server (loopback)", f"{canned * 1e3:.2f} ms", ""),
+        ("ratio in-process / canned server", f"{in_process / canned:.2f}x", "< 1x"),
+        (
+            f"server throughput ({args.clients} keep-alive clients)",
+            f"{throughput:,.0f} req/s",
+            ">= 1,500 req/s",
+        ),
+        (
+            f"search EQ email, {args.contacts:,} contacts (dispatch)",
+            f"{dispatch_s * 1e3:.2f} ms",
+            "<= 20 ms",
+        ),
+        (
+            f"search EQ email, {args.contacts:,} contacts (client)",
+            f"{client_s * 1e3:.2f} ms",
+            "<= 20 ms",
+        ),
+        (
+            f"memory per {args.contacts:,} contacts",
+            f"{per_contact * args.contacts / 2**20:.1f} MiB",
+            "",
+        ),
+        (f"build {args.contacts:,} contacts (validated)", f"{build_s:.1f} s", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'value':>14}  target")
+    print(f"{'-' * width}  {'-' * 14}  {'-' * 14}")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>14}  {target}")
+
+
+if __name__ == "__main__":
+    main()
