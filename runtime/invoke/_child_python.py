@@ -4,9 +4,11 @@ Run as a script (``python _child_python.py --control-fd N``) it is one of two th
 
 - a **worker**: it reads jobs from the control socket, runs each in this process and answers;
   one job and exit (cold), or many (warm, module state kept as HubSpot does);
-- a **zygote** (``--zygote``): it pre-imports HubSpot's libraries once, then forks one worker
-  per request, handing it the pipes the parent sent along (SCM_RIGHTS), and reports each
-  worker's exit status.
+- a **zygote** (``--mode zygote``): it pre-imports HubSpot's libraries once, then forks one
+  worker per request, handing it the pipes the parent sent along (SCM_RIGHTS), and reports each
+  worker's exit status. Requests come over the socketpair it was started with and, given
+  ``--listen-fd`` (a listening SOCK_SEQPACKET unix socket), over every connection made to it,
+  so several processes can share one zygote (the CLI daemon's request handlers do).
 
 Protocol: newline-delimited JSON on the control socket, every message carrying ``"v"``.
 The action's own output goes to fds 1 and 2, which are pipes the parent reads: the protocol
@@ -430,45 +432,146 @@ class PacketChannel:
         self.sock.send(json.dumps(msg).encode())
 
 
-def zygote_loop(sock):
-    """Fork a worker per request; report each worker's exit status."""
-    chan = PacketChannel(sock)
+class ZygoteClients:
+    """Who the zygote forks for: its owner (the socketpair it was started with) and, with a
+    listening socket, every process that connects to it, one connection each.
+
+    Each worker belongs to the connection that asked for it: its "spawned" and "exited"
+    messages go there, and it is killed when that connection closes (its client died or was
+    cancelled, so nobody would supervise it). The owner's workers are left alone, as before.
+    """
+
+    def __init__(self, sel, owner, listener):
+        self.sel, self.owner, self.listener = sel, owner, listener
+        self.conns = {}  # fd -> socket, the owner included
+        self.workers = {}  # pid -> socket of the connection that asked for it
+        self.add(owner)
+
+    def add(self, sock):
+        self.conns[sock.fileno()] = sock
+        self.sel.register(sock, selectors.EVENT_READ, "client")
+        PacketChannel(sock).send({"type": "ready", "pid": os.getpid()})
+
+    def accept(self):
+        try:
+            conn, _addr = self.listener.accept()
+        except OSError:
+            return
+        # A stuck client must not stall everyone else: drop it if it stops reading.
+        conn.settimeout(5.0)
+        try:
+            self.add(conn)
+        except OSError:
+            self.drop(conn)
+
+    def send(self, sock, msg):
+        try:
+            PacketChannel(sock).send(msg)
+        except OSError:
+            if sock is not self.owner:
+                self.drop(sock)
+
+    def drop(self, sock):
+        """Forget a closed client connection and kill the workers it left behind."""
+        if self.conns.pop(sock.fileno(), None) is None:
+            return
+        try:
+            self.sel.unregister(sock)
+        except (KeyError, ValueError):
+            pass
+        sock.close()
+        for pid, owner in list(self.workers.items()):
+            if owner is sock:
+                del self.workers[pid]
+                kill_worker(pid)
+
+    def owner_gone(self):
+        """The owner closed its end: without a listener that ends the zygote; with one, it
+        stops accepting and ends once its last client has gone."""
+        if self.listener is None:
+            os._exit(0)
+        self.conns.pop(self.owner.fileno(), None)
+        self.sel.unregister(self.owner)
+        self.owner.close()
+        self.sel.unregister(self.listener)
+        self.listener.close()
+        self.listener = None
+        self.exit_if_idle()
+
+    def exit_if_idle(self):
+        if self.listener is None and not self.conns:
+            os._exit(0)
+
+    def sockets(self):
+        socks = list(self.conns.values())
+        return [*socks, self.listener] if self.listener is not None else socks
+
+
+def kill_worker(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        # Not yet its own group leader (killed between fork and setsid): kill it alone.
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def zygote_loop(owner, listener=None):
+    """Fork a worker per request; report each worker's exit status to the client that asked."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     sel = selectors.DefaultSelector()
-    sel.register(sock, selectors.EVENT_READ, "req")
     sel.register(wake_r, selectors.EVENT_READ, "chld")
-    chan.send({"type": "ready", "pid": os.getpid()})
+    if listener is not None:
+        sel.register(listener, selectors.EVENT_READ, "accept")
+    clients = ZygoteClients(sel, owner, listener)
     while True:
         for key, _ in sel.select():
             if key.data == "chld":
                 os.read(wake_r, 4096)
-                reap(chan)
-                continue
-            try:
-                msg, fds, _flags, _addr = socket.recv_fds(sock, 65536, 4)
-            except OSError:
-                os._exit(0)
-            if not msg:
-                os._exit(0)
-            request = json.loads(msg)
-            pid = os.fork()
-            if pid == 0:
-                sel.close()
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                os.close(wake_r)
-                os.close(wake_w)
-                become_worker(fds, sock)
-            for fd in fds:
-                os.close(fd)
-            chan.send({"type": "spawned", "id": request["id"], "pid": pid})
-        reap(chan)
+                reap(clients)
+            elif key.data == "accept":
+                clients.accept()
+            elif key.fileobj.fileno() in clients.conns:
+                serve_request(key.fileobj, clients, sel, (wake_r, wake_w))
+        reap(clients)
 
 
-def reap(chan):
+def serve_request(sock, clients, sel, wake_fds):
+    try:
+        msg, fds, _flags, _addr = socket.recv_fds(sock, 65536, 4)
+    except OSError:
+        msg, fds = b"", []
+    if not msg:
+        for fd in fds:
+            os.close(fd)
+        if sock is clients.owner:
+            clients.owner_gone()
+        else:
+            clients.drop(sock)
+            clients.exit_if_idle()
+        return
+    request = json.loads(msg)
+    pid = os.fork()
+    if pid == 0:
+        sel.close()
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in wake_fds:
+            os.close(fd)
+        become_worker(fds, clients.sockets())
+    for fd in fds:
+        os.close(fd)
+    if sock is not clients.owner:
+        clients.workers[pid] = sock
+    clients.send(sock, {"type": "spawned", "id": request["id"], "pid": pid})
+
+
+def reap(clients):
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -476,13 +579,19 @@ def reap(chan):
             return
         if pid == 0:
             return
-        chan.send({"type": "exited", "pid": pid, "status": status, "maxrss": usage.ru_maxrss})
+        sock = clients.workers.pop(pid, clients.owner)
+        if sock.fileno() in clients.conns:
+            msg = {"type": "exited", "pid": pid, "status": status, "maxrss": usage.ru_maxrss}
+            clients.send(sock, msg)
 
 
-def become_worker(fds, zygote_sock):
+def become_worker(fds, zygote_socks):
     control_fd, out_fd, err_fd = fds
     try:
-        zygote_sock.close()
+        # The worker must hold no zygote connection: a client sees its connection close
+        # only once every copy is closed.
+        for sock in zygote_socks:
+            sock.close()
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -503,7 +612,9 @@ def main(argv):
     preload([m for m in args.get("--preload", "").split(",") if m])
     sock = socket.socket(fileno=int(args["--control-fd"]))
     if args.get("--mode") == "zygote":
-        zygote_loop(sock)
+        listen_fd = args.get("--listen-fd")
+        listener = socket.socket(fileno=int(listen_fd)) if listen_fd else None
+        zygote_loop(sock, listener)
     else:
         reopen_std_streams()
         chan = Channel(sock)

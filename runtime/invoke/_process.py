@@ -231,11 +231,50 @@ def take_prespawned(python: str) -> Child | None:
     return child
 
 
-class Zygote:
-    """A long-lived process that has imported HubSpot's libraries and forks workers."""
+_shared_zygote: str | None = None
 
-    def __init__(self, python: str | None = None, env: Mapping[str, str] | None = None) -> None:
+
+def use_shared_zygote(address: str | None) -> None:
+    """Make every :class:`~runtime.invoke.Runner` in this process fork its workers from the
+    zygote listening at ``address`` instead of starting its own (``None``: start their own).
+
+    The CLI daemon's request handlers set this before running a command, so their actions
+    come from the daemon's zygote: cheap to fork, and as small as a zygote of their own.
+    """
+    global _shared_zygote
+    _shared_zygote = address
+
+
+def shared_zygote_address() -> str | None:
+    """The address set by :func:`use_shared_zygote`, if any."""
+    return _shared_zygote
+
+
+def _zygote_command(python: str, control_fd: int, listen_fd: int | None = None) -> list[str]:
+    command = [python, "-I", str(BOOTSTRAP), "--mode", "zygote", "--control-fd", str(control_fd)]
+    if listen_fd is not None:
+        command += ["--listen-fd", str(listen_fd)]
+    return [*command, "--preload", ",".join(ZYGOTE_PRELOAD)]
+
+
+class Zygote:
+    """A long-lived process that has imported HubSpot's libraries and forks workers.
+
+    By default it starts its own zygote process and talks to it over a socketpair. With
+    ``address`` it connects to a zygote that a :class:`SharedZygote` serves on that unix
+    socket instead; ``close`` then only disconnects (and the zygote kills the workers this
+    connection left running).
+    """
+
+    def __init__(
+        self,
+        python: str | None = None,
+        env: Mapping[str, str] | None = None,
+        *,
+        address: str | None = None,
+    ) -> None:
         self.python = python or sys.executable
+        self.address = address
         self._env = child_base_env(env)
         self._sock: socket.socket | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -244,31 +283,37 @@ class Zygote:
         self._spawned: dict[int, int] = {}
         self._spawned_cond = threading.Condition()
         self._ready = threading.Event()
+        self._peer_gone = False
         self._next_id = 0
         self._reader: threading.Thread | None = None
 
     @property
     def alive(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None and self._sock is not None
+        if self._sock is None or self._peer_gone:
+            return False
+        return self.address is not None or (self._proc is not None and self._proc.poll() is None)
 
     def start(self, timeout: float = 30.0) -> None:
-        """Start the zygote and wait until its libraries are imported."""
+        """Start (or connect to) the zygote and wait until its libraries are imported."""
         if self.alive:
             return
+        if self.address is not None:
+            self._sock = self._connect(self.address, timeout)
+        else:
+            self._sock = self._launch()
+        self._peer_gone = False
+        self._ready.clear()
+        self._reader = threading.Thread(target=self._read, name="hsrun-zygote", daemon=True)
+        self._reader.start()
+        if not self._ready.wait(timeout):
+            self.close()
+            raise RunnerError(f"the zygote did not start within {timeout:.0f} s")
+
+    def _launch(self) -> socket.socket:
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._proc = subprocess.Popen(
-                [
-                    self.python,
-                    "-I",
-                    str(BOOTSTRAP),
-                    "--mode",
-                    "zygote",
-                    "--control-fd",
-                    str(child_sock.fileno()),
-                    "--preload",
-                    ",".join(ZYGOTE_PRELOAD),
-                ],
+                _zygote_command(self.python, child_sock.fileno()),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -281,13 +326,19 @@ class Zygote:
             raise RunnerError(f"cannot start the zygote with {self.python}: {exc}") from exc
         finally:
             child_sock.close()
-        self._sock = parent_sock
-        self._ready.clear()
-        self._reader = threading.Thread(target=self._read, name="hsrun-zygote", daemon=True)
-        self._reader.start()
-        if not self._ready.wait(timeout):
-            self.close()
-            raise RunnerError(f"the zygote did not start within {timeout:.0f} s")
+        return parent_sock
+
+    @staticmethod
+    def _connect(address: str, timeout: float) -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            sock.settimeout(None)
+        except OSError as exc:
+            sock.close()
+            raise RunnerError(f"cannot reach the zygote at {address}: {exc}") from exc
+        return sock
 
     def _read(self) -> None:
         sock = self._sock
@@ -298,6 +349,7 @@ class Zygote:
             except OSError:
                 data = b""
             if not data:
+                self._peer_gone = True
                 with self._spawned_cond:
                     self._spawned_cond.notify_all()
                 return
@@ -351,7 +403,8 @@ class Zygote:
         return Child(pid, parent_sock, out_r, err_r, self._waiter)
 
     def close(self) -> None:
-        """Stop the zygote (its workers are separate process groups and are not touched)."""
+        """Stop the zygote, or disconnect from a shared one (workers of an owned zygote are
+        separate process groups and are not touched)."""
         if self._sock is not None:
             try:
                 self._sock.shutdown(socket.SHUT_RDWR)
@@ -369,3 +422,125 @@ class Zygote:
         if self._reader is not None:
             self._reader.join(2)
             self._reader = None
+
+
+class SharedZygote:
+    """A zygote that forks workers for any process of this user that connects to it.
+
+    It listens on a SOCK_SEQPACKET unix socket at ``address`` (mode 0600; keep it in a 0700
+    folder), one connection per client, each answered on its own connection; clients use
+    ``Zygote(address=...)``. The owner only starts it, checks it and stops it, and needs no
+    thread for that, so the owner may fork safely while it runs.
+    """
+
+    def __init__(self, address: str, python: str | None = None) -> None:
+        self.address = address
+        self.python = python or sys.executable
+        self._sock: socket.socket | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._inode: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start the zygote and wait until its libraries are imported."""
+        if self.alive:
+            return
+        self.close()
+        listener = listen_unix(self.address, socket.SOCK_SEQPACKET)
+        self._inode = os.stat(self.address).st_ino
+        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._proc = subprocess.Popen(
+                _zygote_command(self.python, child_sock.fileno(), listener.fileno()),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(child_sock.fileno(), listener.fileno()),
+                env=child_base_env(),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            parent_sock.close()
+            self._unlink()
+            raise RunnerError(f"cannot start the zygote with {self.python}: {exc}") from exc
+        finally:
+            child_sock.close()
+            listener.close()
+        self._sock = parent_sock
+        parent_sock.settimeout(timeout)
+        try:
+            ready = json.loads(parent_sock.recv(65536) or b"{}").get("type") == "ready"
+        except (OSError, ValueError):
+            ready = False
+        parent_sock.settimeout(None)
+        if not ready:
+            self.close()
+            raise RunnerError(f"the zygote did not start within {timeout:.0f} s")
+
+    def forget(self) -> None:
+        """In a forked child of the owner: drop the owner's end without stopping anything."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        self._proc = None
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop accepting clients; the zygote exits once its connected clients are gone."""
+        self._unlink()
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+
+    def _unlink(self) -> None:
+        # Only our own socket file: another owner may have bound the same path since.
+        try:
+            if self._inode is not None and os.stat(self.address).st_ino == self._inode:
+                os.unlink(self.address)
+        except OSError:
+            pass
+        self._inode = None
+
+
+def listen_unix(path: str, kind: socket.SocketKind) -> socket.socket:
+    """A unix socket listening at ``path`` with mode 0600, replacing a stale socket file.
+
+    Raises:
+        RunnerError: the path is too long for a unix socket, or cannot be bound.
+    """
+    if len(os.fsencode(path)) >= 108:
+        raise RunnerError(
+            f"{path}: too long for a unix socket (107 bytes at most); "
+            "set HSRUN_HOME to a shorter folder"
+        )
+    sock = socket.socket(socket.AF_UNIX, kind)
+    try:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        # Never visible to others, not even between bind and chmod.
+        old_umask = os.umask(0o177)
+        try:
+            sock.bind(path)
+        finally:
+            os.umask(old_umask)
+        os.chmod(path, 0o600)
+        sock.listen(64)
+    except OSError as exc:
+        sock.close()
+        raise RunnerError(f"cannot listen on {path}: {exc}") from exc
+    return sock

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import sys
 import threading
 import time
 import uuid
@@ -22,13 +23,14 @@ from runtime.contract import ActionManifest, Event, build_event, check_outputs, 
 from runtime.contract.event import parse_event
 from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
 from runtime.contract.retry import is_retryable_status, retry_schedule
-from runtime.errors import UsageError
+from runtime.errors import RunnerError, UsageError
 from runtime.invoke import result as r
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
     Child,
     Zygote,
     child_base_env,
+    shared_zygote_address,
     spawn_direct,
     take_prespawned,
 )
@@ -152,9 +154,21 @@ class Runner:
     def _get_zygote(self) -> Zygote:
         with self._lock:
             if self._zygote is None or not self._zygote.alive:
-                self._zygote = Zygote(self.options.python)
-                self._zygote.start()
+                self._zygote = self._start_zygote()
             return self._zygote
+
+    def _start_zygote(self) -> Zygote:
+        address = _shared_zygote(self.options)
+        if address is not None:
+            shared = Zygote(address=address)
+            try:
+                shared.start(timeout=5.0)
+                return shared
+            except RunnerError:
+                pass  # the daemon's zygote is gone: this runner starts its own
+        own = Zygote(self.options.python)
+        own.start()
+        return own
 
     # -- preparing ---------------------------------------------------------------------
 
@@ -302,15 +316,25 @@ class Runner:
             },
         }
         child = self._child_for(path, opts)
-        outcome = run_job(
-            child,
-            job,
-            timeout_s=opts.timeout_s,
-            memory_limit_mb=opts.memory_mb,
-            max_processes=opts.max_processes,
-            max_log_bytes=opts.max_log_bytes,
-            keep_alive=opts.warm,
-        )
+        try:
+            outcome = run_job(
+                child,
+                job,
+                timeout_s=opts.timeout_s,
+                memory_limit_mb=opts.memory_mb,
+                max_processes=opts.max_processes,
+                max_log_bytes=opts.max_log_bytes,
+                keep_alive=opts.warm,
+            )
+        except BaseException:
+            # Ctrl-C or a cancelled request: the action is in its own session, out of reach
+            # of the terminal's signal, and must not outlive the run that started it.
+            if not child.dead:
+                child.kill()
+                child.wait_status(1.0)
+                child.close()
+            self._warm.pop(path, None)
+            raise
         if opts.warm and child.dead:
             self._warm.pop(path, None)
         return outcome
@@ -320,7 +344,9 @@ class Runner:
             child = self._warm.get(path)
             if child is not None and not child.dead:
                 return child
-        if opts.zygote:
+        # A shared zygote (in a daemon's request handler) beats even a direct child: it has
+        # already imported HubSpot's libraries.
+        if opts.zygote or _shared_zygote(opts) is not None:
             child = self._get_zygote().spawn()
         else:
             python = opts.python or _python()
@@ -333,9 +359,14 @@ class Runner:
 
 
 def _python() -> str:
-    import sys
-
     return sys.executable
+
+
+def _shared_zygote(opts: RunOptions) -> str | None:
+    """The shared zygote's address, when there is one and it runs the action's interpreter."""
+    if opts.python is not None and opts.python != sys.executable:
+        return None
+    return shared_zygote_address()
 
 
 def _object_id(value: int | str | None) -> int | None:
