@@ -1,0 +1,1 @@
+"""Account information: daily API usage and account details."""

@@ -1,0 +1,1 @@
+"""Associations v4: associations between records and their types (labels)."""

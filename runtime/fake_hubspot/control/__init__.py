@@ -1,0 +1,1 @@
+"""hsrun's own control routes on the portal: health, reset, call log."""

@@ -1,0 +1,1 @@
+"""Shared machinery: errors, HTTP types, routing, auth, scopes, rate limits, logs, ids."""

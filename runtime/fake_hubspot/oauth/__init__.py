@@ -1,0 +1,1 @@
+"""OAuth endpoints that concern private-app tokens (token introspection)."""

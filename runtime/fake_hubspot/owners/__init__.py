@@ -1,0 +1,1 @@
+"""Owners v3: the users who can own records."""

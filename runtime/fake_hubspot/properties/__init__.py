@@ -1,0 +1,1 @@
+"""Properties v3: HubSpot-defined and custom property definitions, property groups."""

@@ -1,0 +1,62 @@
+"""`hsrun portal serve` as a real process: serves the saved portal, saves on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from runtime.config import get_settings
+from runtime.fake_hubspot import PortalFile
+
+
+def test_serve_answers_syncs_and_saves_on_interrupt() -> None:
+    store = PortalFile(get_settings())
+    with store.transaction() as portal:
+        token = portal.apps.create("ci", ["crm.objects.contacts.write"]).token
+    server = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "portal", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        assert server.stderr is not None
+        first = server.stderr.readline()
+        match = re.search(r"on (http://127\.0\.0\.1:\d+)", first)
+        assert match, first
+        url = match.group(1)
+        with requests.Session() as session:
+            created = session.post(
+                f"{url}/crm/v3/objects/contacts",
+                timeout=10,
+                json={"properties": {"email": "served@example.com"}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert created.status_code == 201
+            # an app created by another hsrun process starts working without a restart
+            with store.transaction() as portal:
+                late = portal.apps.create("late", ["crm.objects.contacts.read"]).token
+            deadline = time.monotonic() + 10
+            status = 0
+            while time.monotonic() < deadline and status != 200:
+                status = session.get(
+                    f"{url}/crm/v3/objects/contacts",
+                    timeout=10,
+                    headers={"Authorization": f"Bearer {late}"},
+                ).status_code
+                time.sleep(0.2)
+            assert status == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=20)
+    assert server.returncode == 0
+    portal, _ = store.load()
+    assert portal.find("contacts", email="served@example.com")
+    assert set(portal.apps.apps) == {"ci", "late"}
