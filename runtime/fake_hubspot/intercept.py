@@ -40,6 +40,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _lock = threading.RLock()
 _stack: list[FakePortal] = []
 _original: Callable[..., Any] | None = None
+_originals: dict[str, Callable[..., Any]] = {}
 
 
 def current_portal() -> FakePortal:
@@ -73,7 +74,7 @@ def _install() -> None:
     global _original
     from importlib.metadata import version
 
-    from urllib3.connectionpool import HTTPConnectionPool
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
     found = version("urllib3")
     if int(found.split(".")[0]) < 2:
@@ -96,6 +97,20 @@ def _install() -> None:
         return _answer(self, portal, method, url, kwargs)
 
     HTTPConnectionPool._make_request = _make_request  # type: ignore[method-assign]
+
+    # Through an HTTPS proxy (HTTPS_PROXY for requests), urlopen opens the CONNECT tunnel
+    # before _make_request; a mocked HubSpot host needs no tunnel.
+    original_proxy = HTTPSConnectionPool._prepare_proxy
+    _originals["proxy"] = original_proxy
+
+    @functools.wraps(original_proxy)
+    def _prepare_proxy(self: HTTPSConnectionPool, conn: Any) -> None:
+        with _lock:
+            mocked = bool(_stack) and (self.host or "").lower() in HUBSPOT_HOSTS
+        if not mocked:
+            original_proxy(self, conn)
+
+    HTTPSConnectionPool._prepare_proxy = _prepare_proxy  # type: ignore[method-assign]
 
 
 def _answer(pool: Any, portal: FakePortal, method: str, url: str, kwargs: dict[str, Any]) -> Any:
@@ -128,11 +143,14 @@ def _answer(pool: Any, portal: FakePortal, method: str, url: str, kwargs: dict[s
 
 def _uninstall() -> None:
     global _original
-    from urllib3.connectionpool import HTTPConnectionPool
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
     if _original is not None:
         HTTPConnectionPool._make_request = _original  # type: ignore[method-assign]
         _original = None
+    proxy = _originals.pop("proxy", None)
+    if proxy is not None:
+        HTTPSConnectionPool._prepare_proxy = proxy  # type: ignore[method-assign]
 
 
 class _MockHubSpot:

@@ -64,3 +64,15 @@ def test_the_patch_is_removed_after_use() -> None:
     with mock_hubspot():
         assert urllib3.connectionpool.HTTPConnectionPool._make_request is not original
     assert urllib3.connectionpool.HTTPConnectionPool._make_request is original
+
+
+def test_an_https_proxy_setting_does_not_escape_the_fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    with mock_hubspot() as portal, requests.Session() as session:
+        app = portal.private_app("ci", ["crm.objects.contacts.read"])
+        answer = session.get(
+            "https://api.hubapi.com/crm/v3/objects/contacts",
+            headers={"Authorization": f"Bearer {app.token}"},
+            timeout=5,
+        )
+    assert answer.status_code == 200
