@@ -10,7 +10,8 @@
 - ``CONTAINS_TOKEN`` matches whole tokens, ``*`` is a wildcard (``*@hubspot.com``);
 - ``associations.<type>`` filters by associated record id (``associations.contact EQ 12``);
 - ``query`` matches word prefixes in the type's default searchable properties;
-- ``limit`` ≤ 200, ``after`` is a numeric offset, paging stops at 10,000 results (400 past it);
+- ``limit`` ≤ 200, ``after`` is a numeric offset; only the first 10,000 results can be paged
+  (``after`` ≥ 10,000 is a 400) while ``total`` counts them all;
 - group and filter counts are capped (5 groups, 10 filters per group, 25 in total since
   2024-08-26; UNCONFIRMED which is live, so :class:`SearchLimits` makes them settings);
 - archived records are never found; default order is by id (creation order, UNCONFIRMED).
@@ -181,10 +182,10 @@ def search(
             f"Invalid input JSON: 'after' must be a numeric offset, got {after_text}"
         )
     after = int(after_text)
-    if after + limit > MAX_RESULTS:
+    if after >= MAX_RESULTS:
         raise ValidationError(
             f"The search API can only page through the first {MAX_RESULTS} results "
-            f"(after={after}, limit={limit})"
+            f"(after={after})"
         )
     query = field_str(body, "query")
     if query and len(query) > limits.max_query_length:
@@ -210,8 +211,8 @@ def search(
         missing = [r for r in matches if r.value(name) in (None, "")]
         present.sort(key=_sorter(name, kind), reverse=descending)
         matches = present + missing
-    page = matches[after : after + limit]
-    following = after + limit
+    following = min(after + limit, MAX_RESULTS)
+    page = matches[after:following]
     next_after = str(following) if following < len(matches) and following < MAX_RESULTS else None
     return SearchPage(len(matches), page, next_after, properties)
 

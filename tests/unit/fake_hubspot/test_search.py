@@ -118,7 +118,7 @@ def test_archived_records_are_not_found(portal: FakePortal) -> None:
     ("body", "fragment"),
     [
         ({"limit": 201}, "limit must be between"),
-        ({"limit": 100, "after": "9950"}, "first 10000 results"),
+        ({"limit": 100, "after": "10000"}, "first 10000 results"),
         (one("colour", "EQ", value="x"), 'Property "colour" does not exist'),
         (one("email", "LIKE", value="x"), "operator 'LIKE'"),
         (one("email", "EQ"), "requires a 'value'"),
@@ -139,3 +139,14 @@ def test_association_pseudo_property(portal: FakePortal) -> None:
     grace = portal.find("contacts", firstname="Grace")[0]
     portal.associate("contacts", grace.id, "companies", company.id)
     assert names(search(portal, one("associations.company", "EQ", value=company.id))) == ["Grace"]
+
+
+def test_total_counts_everything_but_paging_stops_at_10000() -> None:
+    from runtime.fake_hubspot.core.object_types import CONTACTS
+
+    portal = FakePortal()
+    portal.rate_limits.enabled = False
+    for _ in range(10_050):
+        portal.objects.insert(CONTACTS, {"firstname": "x"})
+    last = search(portal, {"limit": 100, "after": "9950"})
+    assert last["total"] == 10_050 and len(last["results"]) == 50 and "paging" not in last
