@@ -70,7 +70,17 @@ class TypeStore:
             del self.ids[index]
 
     def index_of(self, name: str) -> dict[str, int]:
-        return self.unique.setdefault(name, {})
+        """The index of a unique property, built on first use (a property made unique after
+        records exist is indexed from them)."""
+        index = self.unique.get(name)
+        if index is None:
+            index = {
+                value.lower(): r.id
+                for r in self.records.values()
+                if not r.archived and (value := r.properties.get(name))
+            }
+            self.unique[name] = index
+        return index
 
     def iter_from(self, after: int) -> Iterator[Record]:
         """Records with an id greater than ``after``, ascending."""

@@ -184,8 +184,7 @@ def search(
     after = int(after_text)
     if after >= MAX_RESULTS:
         raise ValidationError(
-            f"The search API can only page through the first {MAX_RESULTS} results "
-            f"(after={after})"
+            f"The search API can only page through the first {MAX_RESULTS} results (after={after})"
         )
     query = field_str(body, "query")
     if query and len(query) > limits.max_query_length:

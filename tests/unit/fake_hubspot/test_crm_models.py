@@ -145,3 +145,15 @@ def test_list_paging_cursor(portal: FakePortal) -> None:
     second = call(portal, "GET", f"/crm/v3/objects/contacts?limit=2&after={after}").json()
     assert [r["id"] for r in second["results"]] == ids[2:4]
     assert call(portal, "GET", "/crm/v3/objects/contacts?after=zzz").status == 400
+
+
+def test_custom_unique_property_is_an_id_property(portal: FakePortal) -> None:
+    portal.create("contacts", {"email": "early@example.com", "firstname": "E"})
+    portal.create_property("contacts", "external_id", hasUniqueValue=True)
+    first = portal.create("contacts", {"external_id": "X-1"})
+    with pytest.raises(PortalError, match=f"Existing ID: {first.id}"):
+        portal.create("contacts", {"external_id": "x-1"})
+    found = call(portal, "GET", "/crm/v3/objects/contacts/X-1?idProperty=external_id")
+    assert found.json()["id"] == first.id
+    not_unique = call(portal, "GET", "/crm/v3/objects/contacts/E?idProperty=firstname")
+    assert not_unique.status == 400
