@@ -13,10 +13,11 @@ clients never wait on Nagle's algorithm.
 from __future__ import annotations
 
 import socket
+import socketserver
 import threading
+import time
+from email.utils import formatdate
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 from runtime.errors import PortalError
 from runtime.fake_hubspot.core.errors import InternalError, new_correlation_id
@@ -25,12 +26,20 @@ from runtime.fake_hubspot.portal import FakePortal
 
 #: Seconds an idle keep-alive connection is kept open.
 IDLE_TIMEOUT = 30.0
+SERVER_NAME = "hsrun-fake-hubspot"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "hsrun-fake-hubspot"
-    sys_version = ""
+class _BadRequest(Exception):
+    """A request line, header or body the server cannot read."""
+
+
+_MAX_LINE = 65536
+_MAX_HEADERS = 200
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    """A lean HTTP/1.1 keep-alive handler (header parsing without ``email.parser``)."""
+
     timeout = IDLE_TIMEOUT
     server: _Server
 
@@ -45,57 +54,108 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, add=False)
 
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _handle(self) -> None:
+    def handle(self) -> None:
         try:
-            body = self._read_body()
-        except ValueError:
-            self.close_connection = True
-            body = b""
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        request = Request.build(
-            self.command, self.path, dict(self.headers.items()), body, host=host, scheme="http"
-        )
+            while self._one():
+                pass
+        except (OSError, TimeoutError):
+            pass  # the client went away or idled out
+
+    def _one(self) -> bool:
+        """Serve one request; whether to keep the connection open."""
+        line = self.rfile.readline(_MAX_LINE + 1)
+        while line in (b"\r\n", b"\n"):  # tolerate blank lines between requests
+            line = self.rfile.readline(_MAX_LINE + 1)
+        if not line:
+            return False
+        try:
+            method, target, version, headers = self._head(line)
+            keep = _keep_alive(version, headers.get("connection", ""))
+            if headers.get("expect", "").lower() == "100-continue":
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            body = self._body(headers)
+        except _BadRequest as exc:
+            bad = {"status": "error", "message": f"Bad request: {exc}"}
+            self._write(json_response(400, bad), keep=False)
+            return False
+        host = headers.get("host") or "{}:{}".format(*self.server.server_address[:2])
+        request = Request.build(method, target, headers, body, host=host, scheme="http")
         try:
             response = self.server.portal.handle(request)
         except Exception:  # the portal answers its own errors; this is a last resort
-            error = InternalError("internal error in the fake portal server")
-            response = json_response(500, error.body(new_correlation_id()))
-        self._write(response)
+            internal = InternalError("internal error in the fake portal server")
+            response = json_response(500, internal.body(new_correlation_id()))
+        self._write(response, keep=keep)
+        return keep
 
-    def _write(self, response: Response) -> None:
+    def _head(self, line: bytes) -> tuple[str, str, str, dict[str, str]]:
+        if len(line) > _MAX_LINE:
+            raise _BadRequest("request line too long")
+        parts = line.decode("latin-1").split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            raise _BadRequest("malformed request line")
+        headers: dict[str, str] = {}
+        for _ in range(_MAX_HEADERS):
+            raw = self.rfile.readline(_MAX_LINE + 1)
+            if raw in (b"\r\n", b"\n", b""):
+                return parts[0].upper(), parts[1], parts[2], headers
+            name, sep, value = raw.decode("latin-1").partition(":")
+            if not sep:
+                raise _BadRequest("malformed header line")
+            headers[name.strip().lower()] = value.strip()
+        raise _BadRequest("too many headers")
+
+    def _body(self, headers: dict[str, str]) -> bytes:
+        try:
+            if "chunked" in headers.get("transfer-encoding", "").lower():
+                chunks: list[bytes] = []
+                while True:
+                    size = int(self.rfile.readline(_MAX_LINE).split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        self.rfile.readline(_MAX_LINE)
+                        return b"".join(chunks)
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline(_MAX_LINE)
+            length = int(headers.get("content-length") or 0)
+        except ValueError:
+            raise _BadRequest("bad body framing") from None
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _write(self, response: Response, *, keep: bool) -> None:
         status = HTTPStatus(response.status)
         lines = [
             f"HTTP/1.1 {status.value} {status.phrase}",
-            f"Server: {self.server_version}",
-            f"Date: {self.date_time_string()}",
+            f"Server: {SERVER_NAME}",
+            f"Date: {_http_date()}",
         ]
         lines.extend(f"{k}: {v}" for k, v in response.headers.items())
         lines.append(f"Content-Length: {len(response.body)}")
-        if self.close_connection:
+        if not keep:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(head + response.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the portal's call log records every request."""
+def _keep_alive(version: str, connection: str) -> bool:
+    token = connection.lower()
+    if version == "HTTP/1.0":
+        return token == "keep-alive"
+    return token != "close"
 
 
-class _Server(ThreadingHTTPServer):
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The ``Date`` header, formatted once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128

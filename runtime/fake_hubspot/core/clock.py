@@ -6,6 +6,7 @@ Contract §4.2: ``createdAt``/``updatedAt``/``archivedAt`` and datetime property
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ def now_ms(clock: WallClock = time.time) -> int:
     return int(clock() * 1000)
 
 
+@functools.lru_cache(maxsize=8192)
 def iso_ms(ms: int) -> str:
     """``1572406217883`` → ``"2019-10-30T03:30:17.883Z"``."""
     seconds, millis = divmod(ms, 1000)

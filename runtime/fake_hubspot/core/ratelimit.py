@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from runtime.errors import PortalError
@@ -102,8 +102,10 @@ class RateLimiter:
         self._wall = wall
         self.configure(tier=tier, packs=packs, timezone=timezone)
         self._windows: dict[int, deque[float]] = {}
+        self._seconds: dict[int, deque[float]] = {}  # the last second of each app's window
         self._search: deque[float] = deque()
         self._day = ""
+        self._day_ends = 0.0
         self.daily_used = 0
 
     def configure(self, *, tier: str, packs: int = 0, timezone: str = "UTC") -> None:
@@ -114,15 +116,23 @@ class RateLimiter:
         except (ZoneInfoNotFoundError, ValueError):
             raise PortalError(f"unknown time zone {timezone!r}") from None
         self.tier, self.packs, self.timezone = tier, packs, timezone
+        self._day_ends = 0.0  # recompute the next midnight in the (new) zone
 
     def reset(self) -> None:
         """Forget every count (a new day, an empty window)."""
         self._windows.clear()
+        self._seconds.clear()
         self._search.clear()
         self.daily_used = 0
 
     def _roll_day(self) -> None:
-        day = datetime.fromtimestamp(self._wall(), self._zone).date().isoformat()
+        now = self._wall()
+        if now < self._day_ends:
+            return
+        local = datetime.fromtimestamp(now, self._zone)
+        day = local.date().isoformat()
+        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        self._day_ends = midnight.timestamp()
         if day != self._day:
             self._day, self.daily_used = day, 0
 
@@ -149,6 +159,7 @@ class RateLimiter:
         if enforce and len(window) >= self.burst:
             raise self._limited("TEN_SECONDLY_ROLLING", self._headers(app_id, now))
         window.append(now)
+        self._seconds.setdefault(app_id, deque()).append(now)
         self.daily_used += 1
         return self._headers(app_id, now)
 
@@ -161,7 +172,10 @@ class RateLimiter:
     def _headers(self, app_id: int, now: float) -> dict[str, str]:
         used = len(self._window(app_id, now))
         secondly = max(self.burst // 10, 1)
-        recent = sum(1 for t in self._windows.get(app_id, ()) if t > now - 1.0)
+        last_second = self._seconds.get(app_id, deque())
+        while last_second and last_second[0] <= now - 1.0:
+            last_second.popleft()
+        recent = len(last_second)
         return {
             "X-HubSpot-RateLimit-Daily": str(self.daily),
             "X-HubSpot-RateLimit-Daily-Remaining": str(max(self.daily - self.daily_used, 0)),

@@ -66,21 +66,23 @@ class Route:
     log: bool = True
     segments: tuple[str, ...] = field(init=False)
     score: tuple[int, ...] = field(init=False)
+    _parts: tuple[tuple[str, bool], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
         self.segments = tuple(s for s in self.template.strip("/").split("/") if s)
         self.score = tuple(0 if _is_param(s) else 1 for s in self.segments)
+        self._parts = tuple((s[1:-1], True) if _is_param(s) else (s, False) for s in self.segments)
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
         """Raw (still encoded) parameters if ``parts`` fits this template."""
         if len(parts) != len(self.segments):
             return None
         params: dict[str, str] = {}
-        for segment, part in zip(self.segments, parts, strict=True):
-            if _is_param(segment):
-                params[segment[1:-1]] = part
-            elif segment != part:
+        for (name, is_param), part in zip(self._parts, parts, strict=True):
+            if is_param:
+                params[name] = part
+            elif name != part:
                 return None
         return params
 

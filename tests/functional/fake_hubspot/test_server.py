@@ -98,3 +98,40 @@ def test_stop_closes_idle_keep_alive_connections() -> None:
 def test_busy_port_is_a_portal_error() -> None:
     with serve(FakePortal()) as server, pytest.raises(PortalError, match="cannot listen"):
         PortalServer(FakePortal(), port=server.port)
+
+
+def _raw(server: PortalServer, data: bytes) -> bytes:
+    with socket.create_connection((server.host, server.port), timeout=5) as client:
+        client.sendall(data)
+        chunks = []
+        while chunk := client.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_malformed_requests_and_http_1_0_close_the_connection() -> None:
+    with serve(FakePortal()) as server:
+        bad = _raw(server, b"NONSENSE\r\n\r\n")
+        assert bad.startswith(b"HTTP/1.1 400 Bad Request") and b"Connection: close" in bad
+        old = _raw(server, b"GET /_hsrun/health HTTP/1.0\r\n\r\n")  # no keep-alive: closed
+        assert old.startswith(b"HTTP/1.1 200 OK") and b'"status":"ok"' in old
+        framed = _raw(server, b"POST /_hsrun/reset HTTP/1.1\r\nContent-Length: x\r\n\r\n")
+        assert framed.startswith(b"HTTP/1.1 400")
+
+
+def test_expect_continue_and_chunked_bodies() -> None:
+    portal = FakePortal()
+    app = portal.private_app("ci", scopes=["crm.objects.contacts.write"])
+    with serve(portal) as server:
+        body = b'{"properties": {"email": "ada@example.com"}}'
+        request = (
+            b"POST /crm/v3/objects/contacts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            + f"Authorization: Bearer {app.token}\r\n".encode()
+            + b"Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + f"{len(body):x}\r\n".encode()
+            + body
+            + b"\r\n0\r\n\r\n"
+        )
+        answer = _raw(server, request)
+    assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created")
+    assert portal.find("contacts", email="ada@example.com")
