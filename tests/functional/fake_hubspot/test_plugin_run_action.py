@@ -14,3 +14,23 @@ def test_archive_contact(hubspot: Any, run_action: Any) -> None:
     assert result.status == "SUCCESS", result.error
     assert hubspot.get("contacts", contact.id, archived=True).archived
     assert [(c["method"], c["status"]) for c in result.api_calls] == [("DELETE", 204)]
+
+
+def test_server_and_client_fixtures_share_the_portal(
+    hubspot: Any, hubspot_server: Any, hubspot_client: Any
+) -> None:
+    app = hubspot.private_app("ci", scopes=["crm.objects.contacts.read"])
+    contact = hubspot.create("contacts", {"email": "ada@example.com"})
+    over_http = hubspot_client(app, host=hubspot_server.url).crm.contacts.basic_api
+    in_process = hubspot_client(app.token).crm.contacts.basic_api
+    assert over_http.get_by_id(contact.id).id == in_process.get_by_id(contact.id).id
+    assert len(hubspot.calls(app="ci")) == 2
+
+
+def test_inputs_come_from_the_enrolled_record(hubspot: Any, run_action: Any) -> None:
+    contact = hubspot.create("contacts", {"email": "grace@example.com", "phone": "555 010 2233"})
+    app = hubspot.private_app("ci", scopes=["crm.objects.contacts.write"])
+    result = run_action(
+        "actions/archive_contact.py", object_id=contact.id, secrets={"TEST_SECRET": app.token}
+    )
+    assert result.event["inputFields"]["email"] == "grace@example.com"
