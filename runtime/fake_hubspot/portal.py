@@ -329,7 +329,8 @@ class FakePortal:
             if record is None:
                 raise PortalError(
                     f"the fake portal has no {kind.singular} with id {object_id} "
-                    f"(create it first, e.g. portal.create({kind.name!r}, {{...}}))"
+                    f"(it may be archived; create one with portal.create({kind.name!r}, {{...}}) "
+                    "in a test, or `hsrun portal seed FILE.json` for hsrun invoke)"
                 )
             return {name: record.value(name) for name in names}
 

@@ -67,7 +67,7 @@ def panel(result: RunResult) -> Any:
             sev = finding.get("severity", "warning")
             colour = "red" if sev == "error" else "yellow"
             checks.append(f"{finding.get('code', '')} ", style=colour)
-            where = f"{finding.get('line')}: " if finding.get("line") else ""
+            where = f"line {finding.get('line')}: " if finding.get("line") else ""
             checks.append(f"{where}{finding.get('message', '')}\n")
         parts += [Text("Checks", style="bold"), checks]
     parts.append(Text.assemble(("Status  ", "bold"), (label, f"bold {style}")))

@@ -380,7 +380,7 @@ def test_a_429_raised_by_the_action_schedules_hubspots_retry(
     assert result.retry_in_s is not None
     assert result.retry_in_s[0] == 60
     assert result.exit_code == 5
-    assert "archiving contact 51 failed: 429" in result.log_text
+    assert "archiving contact 51 (None) failed: 429" in result.log_text
 
 
 def test_requests_http_error_5xx_is_retried_4xx_is_not(
