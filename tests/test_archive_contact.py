@@ -1,0 +1,62 @@
+"""The example action, tested the way a user tests theirs: the plugin's fixtures, offline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def test_archive_contact(hubspot: Any, run_action: Any) -> None:
+    contact = hubspot.create("contacts", {"email": "ada@example.com"})
+    app = hubspot.private_app("ci", scopes=["crm.objects.contacts.write"])
+    result = run_action(
+        "actions/archive_contact.py", object_id=contact.id, secrets={"TEST_SECRET": app.token}
+    )
+    assert result.status == "SUCCESS"
+    assert result.outputs == {"archived": True, "contact_id": str(contact.id)}
+    assert hubspot.get("contacts", contact.id, archived=True).archived
+    assert [(c["method"], c["status"]) for c in hubspot.calls(app="ci")] == [("DELETE", 204)]
+
+
+def test_read_scope_only_fails_with_hubspots_403(hubspot: Any, run_action: Any) -> None:
+    contact = hubspot.create("contacts", {"email": "ada@example.com"})
+    app = hubspot.private_app("ro", scopes=["crm.objects.contacts.read"])
+    result = run_action(
+        "actions/archive_contact.py", object_id=contact.id, secrets={"TEST_SECRET": app.token}
+    )
+    assert result.status == "FAILED"  # a 403 is not retried
+    assert result.error.type == "ForbiddenException"
+    assert "failed: 403" in result.log_text
+    assert '"category":"MISSING_SCOPES"' in result.log_text.replace(" ", "")
+    assert "crm.objects.contacts.write" in result.log_text
+    assert not hubspot.get("contacts", contact.id).archived
+
+
+def test_a_deleted_apps_token_gets_hubspots_401(hubspot: Any, run_action: Any) -> None:
+    contact = hubspot.create("contacts", {"email": "ada@example.com"})
+    app = hubspot.private_app("gone", scopes=["crm.objects.contacts.write"])
+    hubspot.apps.delete("gone")
+    result = run_action(
+        "actions/archive_contact.py", object_id=contact.id, secrets={"TEST_SECRET": app.token}
+    )
+    assert result.status == "FAILED"
+    assert "failed: 401" in result.log_text
+    assert "Authentication credentials not found" in result.log_text
+
+
+def test_rate_limited_archive_is_retried_by_hubspot(hubspot: Any, run_action: Any) -> None:
+    contact = hubspot.create("contacts", {"email": "ada@example.com"})
+    app = hubspot.private_app(
+        "busy", scopes=["crm.objects.contacts.read", "crm.objects.contacts.write"]
+    )
+    # A Starter portal's app may make 100 calls per 10 s: use them all up first.
+    for _ in range(100):
+        answer = hubspot.request("GET", f"/crm/v3/objects/contacts/{contact.id}", token=app.token)
+        assert answer.status == 200
+    result = run_action(
+        "actions/archive_contact.py", object_id=contact.id, secrets={"TEST_SECRET": app.token}
+    )
+    assert result.status == "RETRY_SCHEDULED"
+    assert result.error.http_status == 429
+    assert result.retry_in_s[0] == 60
+    assert "TEN_SECONDLY_ROLLING" in result.log_text
+    assert not hubspot.get("contacts", contact.id).archived
