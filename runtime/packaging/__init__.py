@@ -11,15 +11,34 @@ Deploying (``deploy.py``) builds on the bundle's hash marker.
 
 from __future__ import annotations
 
+from runtime.packaging.bundle import (
+    Bundle,
+    bundle_action,
+    content_hash,
+    split_marker,
+    verify_marker,
+)
 from runtime.packaging.check import CheckReport, check_action, check_paths, check_source
 from runtime.packaging.findings import RULES, Finding, Rule
+from runtime.packaging.flow import flow_action_json
+from runtime.packaging.package import Packaged, package_action
+from runtime.packaging.scaffold import scaffold_action
 
 __all__ = [
     "RULES",
+    "Bundle",
     "CheckReport",
     "Finding",
+    "Packaged",
     "Rule",
+    "bundle_action",
     "check_action",
     "check_paths",
     "check_source",
+    "content_hash",
+    "flow_action_json",
+    "package_action",
+    "scaffold_action",
+    "split_marker",
+    "verify_marker",
 ]
