@@ -16,6 +16,9 @@ STATE_DIRNAME = ".hsrun"
 #: The portal id put in ``event.origin.portalId`` when none is configured.
 DEFAULT_PORTAL_ID = 12345678
 
+#: Seconds a CLI daemon waits for its next command before it exits.
+DEFAULT_DAEMON_IDLE_S = 15 * 60.0
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -31,6 +34,7 @@ class Settings:
     secrets_passphrase: str | None = field(default=None, repr=False)
     secrets_file: Path | None = None
     aws_secrets_prefix: str = "hsrun/"
+    daemon_idle_s: float = DEFAULT_DAEMON_IDLE_S
 
     @property
     def journal_path(self) -> Path:
@@ -84,7 +88,17 @@ def get_settings() -> Settings:
         secrets_passphrase=os.environ.get("HSRUN_SECRETS_PASSPHRASE") or None,
         secrets_file=Path(secrets_file_env).expanduser().resolve() if secrets_file_env else None,
         aws_secrets_prefix=os.environ.get("HSRUN_AWS_SECRETS_PREFIX", "hsrun/"),
+        daemon_idle_s=_seconds(os.environ.get("HSRUN_DAEMON_IDLE"), DEFAULT_DAEMON_IDLE_S),
     )
+
+
+def _seconds(text: str | None, default: float) -> float:
+    """A positive number of seconds, or ``default`` for anything else (as HSRUN_PORTAL_ID)."""
+    try:
+        value = float(text or "")
+    except ValueError:
+        return default
+    return value if 0 < value < float("inf") else default
 
 
 def ensure_home(settings: Settings) -> Path:

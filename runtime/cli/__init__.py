@@ -24,9 +24,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from runtime.cli import actions, portal, runs, secrets
+    from runtime.cli import actions, daemon, portal, runs, secrets
 
-    for module in (runs, secrets, portal, actions):
+    for module in (runs, secrets, portal, actions, daemon):
         module.register(app)
 
 
