@@ -63,16 +63,33 @@ def _syntax_finding(source: str, path: str, exc: SyntaxError) -> Finding:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            ast.parse(source, filename=path)
+            newer = ast.parse(source, filename=path)
         except (SyntaxError, ValueError):
             return make_finding("HS104", f"{exc.msg}", path, exc.lineno, exc.offset)
+    line, col = exc.lineno, exc.offset
+    node = _first_newer_node(newer)
+    if node is not None:  # CPython may point at the end of a `match` block instead
+        line, col = node.lineno, char_col(source.splitlines(), node.lineno, node.col_offset)
     return make_finding(
         "HS105",
         f"{exc.msg}; HubSpot runs Python 3.9, which cannot parse this: rewrite it with 3.9 syntax",
         path,
-        exc.lineno,
-        exc.offset,
+        line,
+        col,
     )
+
+
+def _first_newer_node(tree: ast.Module) -> ast.stmt | None:
+    """The first statement using syntax the host gates by ``feature_version``."""
+    kinds = tuple(
+        getattr(ast, name) for name in ("Match", "TryStar", "TypeAlias") if hasattr(ast, name)
+    )
+    found: list[ast.stmt] = []
+    for node in ast.walk(tree):
+        params = getattr(node, "type_params", None)
+        if isinstance(node, ast.stmt) and (isinstance(node, kinds) or params):
+            found.append(node)
+    return min(found, key=lambda n: (n.lineno, n.col_offset), default=None)
 
 
 def _newer_syntax(tree: ast.Module, source: str, path: str) -> list[Finding]:

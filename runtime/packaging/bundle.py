@@ -129,13 +129,29 @@ def bundle_action(action: ActionManifest) -> Bundle:
     findings = run_rules(ctx)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        raise PackagingError(_describe("the packaged file fails hsrun check", errors))
+        raise PackagingError(
+            _describe("the packaged file fails hsrun check", errors, origins=code.splitlines())
+        )
     return Bundle(action, code, content_hash(code), helpers, tuple(findings))
 
 
-def _describe(title: str, findings: list[Finding]) -> str:
-    lines = [f"  {f.location()}: {f.code} {f.message}" for f in findings]
+def _describe(title: str, findings: list[Finding], origins: list[str] | None = None) -> str:
+    lines = []
+    for finding in findings:
+        origin = _origin(origins, finding.line) if origins else ""
+        lines.append(f"  {finding.location()}{origin}: {finding.code} {finding.message}")
     return "\n".join([f"{title}:", *lines])
+
+
+def _origin(code_lines: list[str], line: int | None) -> str:
+    """`` (from _helpers.py)`` when ``line`` of the bundle lies in an inlined helper."""
+    for text in reversed(code_lines[: (line or 0)]):
+        if text.startswith("# --- end of "):
+            return ""
+        match = re.match(r"# --- inlined from (\S+) by hsrun package ---$", text)
+        if match:
+            return f" (from {match.group(1)})"
+    return ""
 
 
 def _refuse_local_requires(action: ActionManifest, source: str) -> None:

@@ -253,12 +253,19 @@ def _manifest_findings(source: Path, exc: ManifestError) -> list[Finding]:
             ctx.in_manifest(
                 "HS001",
                 "the manifest does not validate: " + "; ".join(problems),
-                *[key_pattern(_problem_key(p)) for p in problems if _problem_key(p)],
+                *[pattern for p in problems for pattern in _problem_patterns(p)],
             )
         )
     return found
 
 
-def _problem_key(problem: str) -> str:
-    match = re.match(r"key '([^'.]+)", problem)
-    return match.group(1) if match else ""
+def _problem_patterns(problem: str) -> list[str]:
+    """Where a problem like ``key 'outputs.score.type': ...`` is: ``score =``, ``[outputs]``."""
+    match = re.match(r"key '([^']+)'", problem)
+    if match is None:
+        return []
+    parts = [p for p in match.group(1).split(".") if p.isidentifier() and p != "type"]
+    patterns: list[str] = []
+    for part in reversed(parts):
+        patterns += [key_pattern(part), rf"^\s*\[{re.escape(part)}\]"]
+    return patterns
