@@ -155,7 +155,7 @@ def main() -> None:
     rows.append(("d. batch throughput (cold semantics)", f"{rate:.0f} runs/s", alt, ratio,
                  ">= 300 runs/s"))
 
-    widths = [max(len(r[i]) for r in rows + [HEADER]) for i in range(5)]
+    widths = [max(len(r[i]) for r in [*rows, HEADER]) for i in range(5)]
     for row in [HEADER, tuple("-" * w for w in widths), *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
     print(f"\n{os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs per "

@@ -26,12 +26,23 @@ _EXPORTS = {
     "HsrunError": "runtime.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ActionManifest",
+    "Event",
+    "HsrunError",
+    "Manifest",
+    "RunOptions",
+    "RunResult",
+    "Runner",
+    "build_event",
+    "load_action",
+    "run_action",
+]
 
 if TYPE_CHECKING:
     from runtime.contract import ActionManifest, Event, Manifest, build_event, load_action
     from runtime.errors import HsrunError
-    from runtime.invoke import RunOptions, RunResult, Runner, run_action
+    from runtime.invoke import Runner, RunOptions, RunResult, run_action
 
 
 def __getattr__(name: str) -> Any:
