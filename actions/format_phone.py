@@ -12,7 +12,7 @@ def main(event):
     if digits.startswith("00"):
         digits = digits[2:]
     elif digits.startswith(code) and len(digits) > 10:
-        digits = digits[len(code):]
+        digits = digits[len(code) :]
     valid = 7 <= len(digits) <= 12
     e164 = "+" + code + digits if valid else ""
     print(f"formatted {raw!r} for {country}: {e164 or 'invalid'}")

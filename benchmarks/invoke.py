@@ -95,27 +95,57 @@ def main() -> None:
     # a. the CLI
     floor = wall([python, "-c", "import trivial; trivial.main({})"], args.runs, env, work)
     ours = wall([hsrun, "invoke", "trivial.py", "--event", "event.json"], args.runs, env, work)
-    rows.append(("a. hsrun invoke (CLI, wall)", f"{ours * 1000:.0f} ms",
-                 f"floor {floor * 1000:.0f} ms", f"{ours / floor:.2f}x", "<= 1.3x floor"))
+    rows.append(
+        (
+            "a. hsrun invoke (CLI, wall)",
+            f"{ours * 1000:.0f} ms",
+            f"floor {floor * 1000:.0f} ms",
+            f"{ours / floor:.2f}x",
+            "<= 1.3x floor",
+        )
+    )
     if lambda_local:
-        ll = wall([lambda_local, "-f", "handler", "handler.py", "event.json", "-t", "20"],
-                  args.runs, env, work)
-        rows.append(("a. hsrun invoke vs python-lambda-local", f"{ours * 1000:.0f} ms",
-                     f"{ll * 1000:.0f} ms", f"{ours / ll:.2f}x", "-"))
+        ll = wall(
+            [lambda_local, "-f", "handler", "handler.py", "event.json", "-t", "20"],
+            args.runs,
+            env,
+            work,
+        )
+        rows.append(
+            (
+                "a. hsrun invoke vs python-lambda-local",
+                f"{ours * 1000:.0f} ms",
+                f"{ll * 1000:.0f} ms",
+                f"{ours / ll:.2f}x",
+                "-",
+            )
+        )
     else:
         ll = None
-    daemon_ok = subprocess.run([hsrun, "daemon", "start"], env=env, cwd=work,
-                               capture_output=True, check=False).returncode == 0
+    daemon_ok = (
+        subprocess.run(
+            [hsrun, "daemon", "start"], env=env, cwd=work, capture_output=True, check=False
+        ).returncode
+        == 0
+    )
     if daemon_ok:
         try:
-            with_daemon = wall([hsrun, "invoke", "trivial.py", "--event", "event.json"],
-                               args.runs, env, work)
+            with_daemon = wall(
+                [hsrun, "invoke", "trivial.py", "--event", "event.json"], args.runs, env, work
+            )
         finally:
-            subprocess.run([hsrun, "daemon", "stop"], env=env, cwd=work, capture_output=True,
-                           check=False)
-        rows.append(("a. hsrun invoke with `hsrun daemon start`", f"{with_daemon * 1000:.0f} ms",
-                     f"floor {floor * 1000:.0f} ms", f"{with_daemon / floor:.2f}x",
-                     "<= 1.3x floor"))
+            subprocess.run(
+                [hsrun, "daemon", "stop"], env=env, cwd=work, capture_output=True, check=False
+            )
+        rows.append(
+            (
+                "a. hsrun invoke with `hsrun daemon start`",
+                f"{with_daemon * 1000:.0f} ms",
+                f"floor {floor * 1000:.0f} ms",
+                f"{with_daemon / floor:.2f}x",
+                "<= 1.3x floor",
+            )
+        )
 
     action = work / "trivial.py"
     with Runner(RunOptions()) as runner:
@@ -129,10 +159,15 @@ def main() -> None:
             result = runner.run(action, EVENT)
             cold.append((time.perf_counter() - start) * 1000 - result.runtime_ms)
         fresh = wall([python, "-c", "import trivial; trivial.main({})"], args.runs, env, work)
-        rows.append(("b. library cold invoke overhead (median)",
-                     f"{statistics.median(cold):.2f} ms",
-                     f"fresh interpreter {fresh * 1000:.0f} ms",
-                     f"{statistics.median(cold) / (fresh * 1000):.3f}x", "<= 10 ms"))
+        rows.append(
+            (
+                "b. library cold invoke overhead (median)",
+                f"{statistics.median(cold):.2f} ms",
+                f"fresh interpreter {fresh * 1000:.0f} ms",
+                f"{statistics.median(cold) / (fresh * 1000):.3f}x",
+                "<= 10 ms",
+            )
+        )
         # c. warm
         warm_opts = RunOptions(warm=True)
         runner.run(action, EVENT, options=warm_opts)
@@ -141,10 +176,15 @@ def main() -> None:
             start = time.perf_counter()
             result = runner.run(action, EVENT, options=warm_opts)
             warm.append((time.perf_counter() - start) * 1000 - result.runtime_ms)
-        rows.append(("c. library warm invoke overhead (median)",
-                     f"{statistics.median(warm):.2f} ms", "cold via zygote "
-                     f"{statistics.median(cold):.2f} ms",
-                     f"{statistics.median(warm) / statistics.median(cold):.2f}x", "<= 1 ms"))
+        rows.append(
+            (
+                "c. library warm invoke overhead (median)",
+                f"{statistics.median(warm):.2f} ms",
+                f"cold via zygote {statistics.median(cold):.2f} ms",
+                f"{statistics.median(warm) / statistics.median(cold):.2f}x",
+                "<= 1 ms",
+            )
+        )
         # d. batch throughput
         prepared = [runner.prepare(action, EVENT) for _ in range(args.batch)]
         start = time.perf_counter()
@@ -152,14 +192,17 @@ def main() -> None:
         rate = count / (time.perf_counter() - start)
     alt = f"lambda-local {1 / ll:.1f}/s" if ll else "n/a"
     ratio = f"{rate * ll:.0f}x" if ll else "-"
-    rows.append(("d. batch throughput (cold semantics)", f"{rate:.0f} runs/s", alt, ratio,
-                 ">= 300 runs/s"))
+    rows.append(
+        ("d. batch throughput (cold semantics)", f"{rate:.0f} runs/s", alt, ratio, ">= 300 runs/s")
+    )
 
     widths = [max(len(r[i]) for r in [*rows, HEADER]) for i in range(5)]
     for row in [HEADER, tuple("-" * w for w in widths), *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
-    print(f"\n{os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs per "
-          f"CLI row, batch of {args.batch}")
+    print(
+        f"\n{os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs per "
+        f"CLI row, batch of {args.batch}"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 
