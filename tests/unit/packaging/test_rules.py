@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -393,3 +395,9 @@ def test_node_actions_say_what_was_not_checked_python_ones_do_not() -> None:
     assert [(f.code, f.severity) for f in node] == [("HS501", "info")]
     assert "not checked" in node[0].message
     assert "HS501" not in codes(check(OK_MAIN))
+
+
+def test_the_docs_table_lists_every_rule_with_its_severity() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "packaging.md").read_text()
+    rows = dict(re.findall(r"^\| (HS\d{3}) \| (\w+) \|", docs, flags=re.MULTILINE))
+    assert rows == {code: rule.severity for code, rule in RULES.items()}
