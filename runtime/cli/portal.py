@@ -33,6 +33,13 @@ apps_app = typer.Typer(
     rich_markup_mode=None,
 )
 portal_app.add_typer(apps_app, name="apps")
+flows_app = typer.Typer(
+    name="flows",
+    help="Workflows (Automation v4 flows) of the fake portal.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+portal_app.add_typer(flows_app, name="flows")
 
 
 def register(app: typer.Typer) -> None:
@@ -152,6 +159,8 @@ def reset(
 @handle_errors
 def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Portal id, tier, limits and what it holds."""
+    from runtime.fake_hubspot.automation.models import flows_of
+
     store = _store()
     portal, _ = store.load()
     data: dict[str, Any] = {
@@ -161,6 +170,7 @@ def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         "apps": sorted(portal.apps.apps),
         "records": {name: len(s.records) for name, s in portal.objects.stores.items()},
         "owners": len(portal.owners.owners),
+        "flows": len(flows_of(portal).flows),
         "calls": len(portal.call_log),
         "file": str(store.path),
     }
@@ -345,3 +355,62 @@ def apps_audit(
             f"{_when(event['time'])}  {event['event']:<14} {event['app']:<16} "
             f"by {event['user']:<12} token {event['token']}{detail}"
         )
+
+
+# -- flows -------------------------------------------------------------------------------
+
+
+@flows_app.command("list")
+@handle_errors
+def flows_list(
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Workflows: id, revision, type, enabled, name (as GET /automation/v4/flows lists them)."""
+    from runtime.fake_hubspot.automation.models import flows_of
+
+    portal, _ = _store().load()
+    flows = sorted(flows_of(portal).flows.values(), key=lambda f: f.id)
+    if json_out:
+        print(json.dumps([f.listing() for f in flows], indent=2))
+        return
+    if not flows:
+        print("No flows (hsrun portal flows create FILE.json, or hsrun portal seed --demo).")
+    for flow in flows:
+        kinds = ", ".join(f"{a['actionId']}:{a['type']}" for a in flow.actions) or "no actions"
+        state = "on" if flow.body.get("isEnabled") else "off"
+        print(
+            f"{flow.id}  rev {flow.revision}  {flow.type:<13} {state:<3}  "
+            f"{flow.name or '(no name)'}  [{kinds}]"
+        )
+
+
+@flows_app.command("show")
+@handle_errors
+def flows_show(flow_id: Annotated[str, typer.Argument(help="The flow id.")]) -> None:
+    """Print a flow as GET /automation/v4/flows/{flowId} answers it."""
+    from runtime.fake_hubspot.automation.models import flows_of
+    from runtime.fake_hubspot.portal import as_portal_error
+
+    portal, _ = _store().load()
+    with as_portal_error():
+        flow = flows_of(portal).get(flow_id)
+    print(json.dumps(flow.to_api(), indent=2, ensure_ascii=False))
+
+
+@flows_app.command("create")
+@handle_errors
+def flows_create(
+    file: Annotated[Path, typer.Argument(help="A flow create request (JSON).")],
+) -> None:
+    """Create a flow from a POST /automation/v4/flows body, with HubSpot's validation."""
+    from runtime.errors import UsageError
+    from runtime.fake_hubspot.automation.models import flows_of
+    from runtime.fake_hubspot.persistence import read_json
+    from runtime.fake_hubspot.portal import as_portal_error
+
+    data = read_json(file)
+    if data is None:
+        raise UsageError(f"flow file not found: {file}")
+    with _store().transaction() as portal, as_portal_error():
+        flow = flows_of(portal).create(data)
+    print(f"Created flow {flow.id} (revision {flow.revision}): {flow.name or '(no name)'}")

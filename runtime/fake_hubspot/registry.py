@@ -107,6 +107,7 @@ def builtin_areas() -> list[Area]:
         Area(
             "associations", _routes("associations"), _backend("associations", "AssociationsBackend")
         ),
+        Area("automation", _routes("automation"), _backend("automation", "AutomationBackend")),
         Area("oauth", _routes("oauth")),
         Area("account", _routes("account")),
         Area("hsrun", _routes("control")),

@@ -13,12 +13,14 @@ A seed document (every key optional)::
                                                             "hubspot_owner_id": "@sam"}}],
                   "companies": [{"ref": "acme", "properties": {"name": "Acme"}}]},
       "associations": [{"from": "contacts:ada", "to": "companies:acme"},
-                       {"from": "contacts:ada", "to": "companies:acme", "typeId": 1}]
+                       {"from": "contacts:ada", "to": "companies:acme", "typeId": 1}],
+      "flows": [{"type": "CONTACT_FLOW", "objectTypeId": "0-1", "flowType": "WORKFLOW", ...}]
     }
 
 Ids are allocated by the portal; ``ref`` names let associations and ``hubspot_owner_id``
 (``"@<owner ref>"``) point at seeded entries. Records go through HubSpot's validation, so a
-seed that HubSpot would refuse is refused here too, naming the entry.
+seed that HubSpot would refuse is refused here too, naming the entry. ``flows`` are Workflows
+v4 create requests (``POST /automation/v4/flows`` bodies); their ids are allocated too.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from runtime.errors import PortalError
+from runtime.fake_hubspot.automation.models import flows_of
 from runtime.fake_hubspot.core.errors import HubSpotError
 from runtime.fake_hubspot.core.object_types import resolve_object_type
 from runtime.fake_hubspot.portal import FakePortal
@@ -54,7 +57,14 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
     """
     if not isinstance(data, dict):
         raise PortalError("seed: the document must be a JSON object")
-    counts = {"apps": 0, "owners": 0, "properties": 0, "records": 0, "associations": 0}
+    counts = {
+        "apps": 0,
+        "owners": 0,
+        "properties": 0,
+        "records": 0,
+        "associations": 0,
+        "flows": 0,
+    }
     with portal.lock:
         meta = _dict(data, "portal")
         if "tier" in meta:
@@ -119,6 +129,11 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
                 spec = [(category, int(type_id))]
                 _guard(where, portal.associations.add, a_type, a_id, b_type, b_id, spec)
             counts["associations"] += 1
+        for i, flow in enumerate(_list(data, "flows")):
+            if not isinstance(flow, dict):
+                raise PortalError(f"seed flows[{i}]: must be an object")
+            _guard(f"flows[{i}]", flows_of(portal).create, flow)
+            counts["flows"] += 1
     return counts
 
 
@@ -147,8 +162,49 @@ def _endpoint(text: str, refs: dict[str, str], where: str) -> tuple[Any, int]:
     raise PortalError(f"seed {where}: {text!r} names no seeded record (use '<type>:<ref>')")
 
 
+#: The demo flow's custom code: a starter written in HubSpot's editor, not deployed by hsrun
+#: (it has no hash marker, so a first ``hsrun deploy`` onto it needs ``--force``).
+DEMO_FLOW_CODE = """def main(event):
+    email = event.get("inputFields").get("email")
+    return {"outputFields": {"email": email}}
+"""
+
+
+def demo_flow() -> dict[str, Any]:
+    """A contact workflow whose first action is a Python custom code action (id ``1``)."""
+    return {
+        "type": "CONTACT_FLOW",
+        "objectTypeId": "0-1",
+        "flowType": "WORKFLOW",
+        "name": "Archive contacts (hsrun demo)",
+        "isEnabled": False,
+        "startActionId": "1",
+        "enrollmentCriteria": {"type": "MANUAL", "shouldReEnroll": False},
+        "actions": [
+            {
+                "type": "CUSTOM_CODE",
+                "actionId": "1",
+                "runtime": "PYTHON39",
+                "sourceCode": DEMO_FLOW_CODE,
+                "secretNames": [],
+                "inputFields": [
+                    {"name": "email", "value": {"type": "OBJECT_PROPERTY", "propertyName": "email"}}
+                ],
+                "outputFields": [{"name": "email", "type": "STRING"}],
+            }
+        ],
+        "blockedDates": [],
+        "timeWindows": [],
+        "customProperties": {},
+        "dataSources": [],
+        "suppressionListIds": [],
+        "canEnrollFromSalesforce": False,
+    }
+
+
 def demo_dataset() -> dict[str, Any]:
-    """A small, deterministic sales portal: owners, companies, contacts, deals, tickets."""
+    """A small, deterministic sales portal: owners, companies, contacts, deals, tickets, and
+    one workflow with a custom code action."""
     owners = [
         {"ref": "sam", "email": "sam.owner@example.com", "firstName": "Sam", "lastName": "Rivera"},
         {"ref": "kim", "email": "kim.owner@example.com", "firstName": "Kim", "lastName": "Okafor"},
@@ -249,5 +305,6 @@ def demo_dataset() -> dict[str, Any]:
                 {"from": "contacts:grace", "to": "tickets:invoice"},
             ]
         ),
+        "flows": [demo_flow()],
     }
     return data
