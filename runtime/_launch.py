@@ -233,9 +233,17 @@ def _request(args: list[str], cwd: str, address: str) -> dict[str, Any]:
         "argv0": sys.argv[0],
         "sys_path": list(sys.path),
         "cwd": cwd,
+        "cwd_id": _file_id(cwd),
         "env": dict(os.environ),
         "stdio": [_stream_setup(s) for s in (sys.stdin, sys.stdout, sys.stderr)],
     }
+
+
+def _file_id(path: str) -> list[int]:
+    """(device, inode): the daemon checks it sees the same folder under the same path (it
+    would not from another container or mount namespace)."""
+    found = os.stat(path)
+    return [found.st_dev, found.st_ino]
 
 
 def _stream_setup(stream: Any) -> list[Any]:

@@ -25,8 +25,10 @@ import select
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,6 @@ from runtime.errors import RunnerError
 __all__ = ["DaemonStatus", "daemon_status", "start_daemon", "stop_daemon"]
 
 LOG_NAME = "daemon.log"
-_LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
 
 @dataclass(frozen=True)
@@ -120,23 +121,25 @@ def start_daemon(settings: Settings | None = None, *, timeout: float = 30.0) -> 
     if running is not None:
         stop_daemon(settings)
     home = _private_home(settings)
+    # -P: nothing from the caller's folder on sys.path (clients compare library paths).
+    command = [sys.executable, "-P", "-m", "runtime.daemon", "--home", str(home)]
+    command += ["--idle", repr(settings.daemon_idle_s)]
     ready_r, ready_w = os.pipe()
     try:
-        os.set_inheritable(ready_w, True)
-        # -P: nothing from the caller's folder on sys.path (clients compare library paths).
-        command = [sys.executable, "-P", "-m", "runtime.daemon", "--home", str(home)]
-        command += ["--idle", repr(settings.daemon_idle_s)]
-        launcher = os.posix_spawn(
-            sys.executable,
-            [*command, "--ready-fd", str(ready_w)],
-            dict(os.environ),
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_OPEN, 1, str(home / LOG_NAME), _LOG_FLAGS, 0o600),
-                (os.POSIX_SPAWN_DUP2, 1, 2),
-            ],
-            setsid=True,
-        )
+        with open(home / LOG_NAME, "wb") as log:
+            os.chmod(log.fileno(), 0o600)
+            # close_fds: the daemon must hold none of the caller's pipes, or whoever reads
+            # them (a CI runner, a test harness) would wait for it to exit.
+            launcher = subprocess.Popen(
+                [*command, "--ready-fd", str(ready_w)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(ready_w,),
+                close_fds=True,
+                env=_daemon_environ(os.environ),
+                start_new_session=True,
+            )
     except OSError as exc:
         os.close(ready_r)
         raise RunnerError(f"cannot start the daemon with {sys.executable}: {exc}") from exc
@@ -144,8 +147,12 @@ def start_daemon(settings: Settings | None = None, *, timeout: float = 30.0) -> 
         os.close(ready_w)
     try:
         # The launcher forks the daemon and exits at once: the daemon is nobody's child.
-        os.waitpid(launcher, 0)
+        launcher.wait(timeout)
         report = _read_ready(ready_r, timeout)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        launcher.wait()
+        report = {}
     finally:
         os.close(ready_r)
     if report.get("type") != "status":
@@ -177,6 +184,18 @@ def stop_daemon(settings: Settings | None = None, *, timeout: float = 10.0) -> D
         except OSError:
             pass
     return status
+
+
+def _daemon_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """What the daemon itself needs of the caller's environment: the interpreter's setup
+    (clients compare theirs with it) and the locale. Each command gets its client's own
+    environment; the daemon keeps no secret, key or token for its whole life."""
+    keep = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV")
+    return {
+        name: value
+        for name, value in environ.items()
+        if name in keep or name.startswith(("LC_", "PYTHON"))
+    }
 
 
 def _private_home(settings: Settings) -> Path:

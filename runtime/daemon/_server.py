@@ -51,6 +51,8 @@ ZYGOTE_SOCKET_NAME = "zygote.sock"
 LOCK_NAME = "daemon.lock"
 
 #: What the forwarded commands import; a handler forked after these finds them loaded.
+#: HubSpot's libraries are not among them: only actions use them, and actions are forked
+#: from the zygote, which has them loaded.
 PRELOAD_PACKAGES = (
     "runtime.cli",
     "runtime.contract",
@@ -68,9 +70,6 @@ PRELOAD_MODULES = (
     "rich.table",
     "rich.text",
     "typer.main",
-    "urllib3",
-    "requests",
-    "hubspot",
 )
 #: Modules a command imports only on request: an optional backend, the child bootstrap
 #: (a script), the pytest plugin, entry points.
@@ -480,6 +479,8 @@ class Daemon:
             reason, stale = f"{changed} changed since the daemon started", True
         elif os.path.realpath(str(msg.get("address"))) != os.path.realpath(self.address):
             reason = "the client uses another state folder"
+        elif _file_id(str(msg.get("cwd"))) != msg.get("cwd_id"):
+            reason = "the client's folder is not the one the daemon sees under that path"
         elif len(conn.fds) != 3:
             reason = "the client sent no standard streams"
         else:
@@ -605,6 +606,14 @@ class Daemon:
             "build": self.build,
             "stale": self.code.changed() is not None,
         }
+
+
+def _file_id(path: str) -> list[int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return [found.st_dev, found.st_ino]
 
 
 def _killpg(pgid: int, signum: int) -> None:

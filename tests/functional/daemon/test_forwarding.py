@@ -109,6 +109,7 @@ def test_a_batch_is_forwarded(shared: Hsrun, tmp_path: Path) -> None:
 
 def test_the_command_sees_the_clients_folder_and_environment(shared: Hsrun, tmp_path: Path) -> None:
     write(tmp_path, "where.py", "def main(event):\n    return {'outputFields': {}}\n")
+    before = shared.served()
     result = subprocess.run(
         shared.argv("invoke", "where.py", "--json"),  # relative to the client's folder
         cwd=tmp_path,
@@ -120,6 +121,7 @@ def test_the_command_sees_the_clients_folder_and_environment(shared: Hsrun, tmp_
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["event"]["origin"]["portalId"] == 424242
+    assert shared.served() == before + 1
 
 
 def test_actions_are_forked_from_the_daemons_zygote(shared: Hsrun, tmp_path: Path) -> None:
@@ -132,11 +134,11 @@ def test_actions_are_forked_from_the_daemons_zygote(shared: Hsrun, tmp_path: Pat
     assert status is not None
     record = json.loads(shared.run("invoke", str(action), "--json").stdout)
     assert record["outputs"]["parent"] == status.zygote_pid
-    # The zygote holds only HubSpot's libraries: an action forked from it reports the same
-    # memory as without a daemon, far below the daemon's own.
+    # A process forked from the daemon would start with the daemon's whole resident set in
+    # its peak; one forked from the zygote (HubSpot's libraries only) stays below it.
     with open(f"/proc/{status.pid}/status") as fh:
         daemon_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
-    assert record["memory_mb"] * 1024 < daemon_kb / 2
+    assert record["memory_mb"] * 1024 < daemon_kb
 
 
 def test_the_client_imports_nothing_heavy(shared: Hsrun) -> None:
@@ -156,6 +158,7 @@ def test_commands_that_need_a_terminal_are_not_forwarded(shared: Hsrun) -> None:
 
 
 def test_concurrent_clients(shared: Hsrun) -> None:
+    before = shared.served()
     clients = [
         subprocess.Popen(
             shared.argv("invoke", *LEAD_SCORE, "--json"),
@@ -170,6 +173,7 @@ def test_concurrent_clients(shared: Hsrun) -> None:
     outputs = [client.communicate(timeout=60) for client in clients]
     assert [client.returncode for client in clients] == [0, 0, 0]
     assert {json.loads(out)["outputs"]["tier"] for out, _ in outputs} == {"hot"}
+    assert shared.served() == before + 3
 
 
 def test_ctrl_c_cancels_the_command_and_its_action(shared: Hsrun, tmp_path: Path) -> None:
@@ -185,6 +189,7 @@ def test_ctrl_c_cancels_the_command_and_its_action(shared: Hsrun, tmp_path: Path
             time.sleep(30)
         """,
     )
+    before = shared.served()
     client = subprocess.Popen(
         shared.argv("invoke", str(action)),
         cwd=shared.cwd,
@@ -202,6 +207,7 @@ def test_ctrl_c_cancels_the_command_and_its_action(shared: Hsrun, tmp_path: Path
             client.kill()
             client.communicate()
     assert client.returncode == 130  # as Ctrl-C on hsrun without a daemon
+    assert shared.served() == before + 1
     assert wait_until(lambda: gone(int(pid_file.read_text())), 5.0)
     history = json.loads(shared.run("history", "--status", "INTERRUPTED", "--json").stdout)
     assert [run["action"] for run in history] == [str(action)]
