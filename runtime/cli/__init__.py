@@ -24,9 +24,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from runtime.cli import actions, daemon, portal, runs, secrets
+    from runtime.cli import actions, daemon, portal, runs, secrets, workflow
 
-    for module in (runs, secrets, portal, actions, daemon):
+    for module in (runs, secrets, portal, actions, daemon, workflow):
         module.register(app)
 
 
