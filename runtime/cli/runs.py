@@ -48,10 +48,7 @@ def _parse_inputs(pairs: list[str]) -> dict[str, str]:
 def _secret_source(settings: Settings, env_file: Path | None) -> SecretSource:
     from runtime import secrets
 
-    if env_file:
-        return secrets.EnvFileSecrets(env_file)
-    default_source = getattr(secrets, "default_source", None)
-    return default_source(settings) if default_source else secrets.DictSecrets()
+    return secrets.EnvFileSecrets(env_file) if env_file else secrets.default_source(settings)
 
 
 @contextlib.contextmanager
@@ -60,33 +57,35 @@ def _portal(settings: Settings, live: bool) -> Iterator[PortalLink | None]:
     if live:
         yield None
         return
-    from runtime import fake_hubspot
+    from runtime.fake_hubspot import attach
 
-    attach = getattr(fake_hubspot, "attach", None)
-    if attach is None:
-        yield None
-        return
     with attach(settings) as portal:
         yield portal
 
 
 def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:
-    """`hsrun check`'s findings, plus secrets the code reads that HubSpot would not give it."""
-    from runtime import packaging
+    """`hsrun check`'s findings; a secret the code reads unselected is said once, with the
+    store's view when the store holds it (HubSpot would give the code None there)."""
+    from runtime.packaging import check_action
     from runtime.secrets import unselected_secret_hints
 
-    check_action = getattr(packaging, "check_action", None)
-    findings = [finding.to_dict() for finding in check_action(action)] if check_action else []
+    findings = [finding.to_dict() for finding in check_action(action)]
     names = getattr(source, "names", None)
-    if callable(names):
-        text = action.source_path.read_text(encoding="utf-8", errors="replace")
-        language = "python" if action.is_python else "node"
-        for message in unselected_secret_hints(
-            text, action.manifest.secrets, names(), language=language
-        ):
-            findings.append(
-                {"code": "SECRET_NOT_SELECTED", "severity": "warning", "message": message}
-            )
+    if not callable(names):
+        return findings
+    selected = set(action.manifest.secrets)
+    stored = [n for n in names() if n not in selected]
+    text = action.source_path.read_text(encoding="utf-8", errors="replace")
+    language = "python" if action.is_python else "node"
+    hints = unselected_secret_hints(text, action.manifest.secrets, stored, language=language)
+    for name in stored:
+        if any(name in hint for hint in hints):
+            findings = [
+                f for f in findings if not (f["code"] == "HS301" and f"`{name}`" in f["message"])
+            ]
+    findings += [
+        {"code": "SECRET_NOT_SELECTED", "severity": "warning", "message": hint} for hint in hints
+    ]
     return findings
 
 
