@@ -1,9 +1,9 @@
 """What a deploy compares: the action in the flow, its drift, and the diff to the package.
 
-**Drift** (contract: ``hsrun package``'s last line ``# hsrun:sha256=<hex>`` is the hash of the
-code above it): code whose marker no longer matches was edited in HubSpot's editor since hsrun
-deployed it; code without a marker was not deployed by hsrun. An action with no code is not
-drift: there is nothing to lose.
+**Drift.** ``hsrun package`` ends the code with ``# hsrun:sha256=<hex>``, the hash of the code
+above it (:mod:`runtime.packaging.bundle`). Code whose marker no longer matches was edited in
+HubSpot's editor since hsrun deployed it; code without a marker was not deployed by hsrun. An
+action with no code is not drift: there is nothing to lose.
 """
 
 from __future__ import annotations
@@ -37,22 +37,28 @@ class Change:
 
 
 def find_action(flow: dict[str, Any], where: Where) -> dict[str, Any]:
+    """The flow's action ``where.action_id``.
+
+    Raises:
+        DeployError: no such action, or not a ``CUSTOM_CODE`` one; lists the custom code
+            actions the flow has.
+    """
     actions = [a for a in flow["actions"] if isinstance(a, dict)]
     for action in actions:
         if str(action.get("actionId")) == where.action_id:
             if action.get("type") != "CUSTOM_CODE":
                 raise DeployError(
                     f"{where.action_phrase()} is a {action.get('type')} action, not custom "
-                    f"code; nothing was written. {custom_code_hint(actions)}"
+                    f"code; nothing was written. {_custom_code_hint(actions)}"
                 )
             return action
     raise DeployError(
         f"{where.flow_phrase()} has no action {where.action_id}; nothing was written. "
-        f"{custom_code_hint(actions)}"
+        f"{_custom_code_hint(actions)}"
     )
 
 
-def custom_code_hint(actions: list[dict[str, Any]]) -> str:
+def _custom_code_hint(actions: list[dict[str, Any]]) -> str:
     ids = [str(a.get("actionId")) for a in actions if a.get("type") == "CUSTOM_CODE"]
     if not ids:
         return "The flow has no custom code action: add one in HubSpot's workflow editor first."
@@ -60,6 +66,7 @@ def custom_code_hint(actions: list[dict[str, Any]]) -> str:
 
 
 def drift_of(code: str) -> str | None:
+    """Why ``code`` (deployed in the flow) counts as drift, or ``None`` when it does not."""
     if not code.strip():
         return None  # an empty action: nothing to lose
     verdict = verify_marker(code)
@@ -90,6 +97,7 @@ def replaced_action(current: dict[str, Any], built: dict[str, Any]) -> dict[str,
 
 
 def unified_code_diff(before: str, after: str, where: Where, path: str) -> str:
+    """A unified diff from the flow's code to the packaged code; ``""`` when equal."""
     if before == after:
         return ""
     lines = difflib.unified_diff(
@@ -107,6 +115,8 @@ def unified_code_diff(before: str, after: str, where: Where, path: str) -> str:
 
 
 def setting_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """What differs besides the code: runtime, secrets, inputs, outputs (and, should it ever
+    happen, any other field of the action)."""
     shown: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
         ("runtime", "runtime", _plain),
         ("secrets", "secretNames", _names),
@@ -183,6 +193,8 @@ def put_body(flow: dict[str, Any], action: dict[str, Any], action_id: str) -> di
 
 
 def object_type_notes(action: ActionManifest, flow: dict[str, Any], where: Where) -> list[str]:
+    """A note when the manifest's ``object_type`` is not what the flow enrolls."""
+    # Imported here: runtime.fake_hubspot's package import starts the whole fake.
     from runtime.fake_hubspot.core.object_types import find_object_type
 
     wanted = find_object_type(action.manifest.object_type)
