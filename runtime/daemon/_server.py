@@ -71,9 +71,8 @@ PRELOAD_MODULES = (
     "rich.text",
     "typer.main",
 )
-#: Modules a command imports only on request: an optional backend, the child bootstrap
-#: (a script), the pytest plugin, entry points.
-PRELOAD_SKIP = ("runtime.secrets.aws", "runtime.invoke._child_python", "runtime.testing")
+#: Not modules of the CLI: the child bootstrap is a script run by other interpreters.
+PRELOAD_SKIP = ("runtime.invoke._child_python",)
 
 _FRAME_HEADER = 4
 
@@ -271,6 +270,7 @@ class Daemon:
         from runtime.errors import RunnerError
 
         self.code.keep_loaded()
+        self._last_active = time.monotonic()  # idle from now, not from before the preload
         lock_fd = os.open(os.path.join(self.home, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

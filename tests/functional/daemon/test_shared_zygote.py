@@ -1,0 +1,58 @@
+"""The daemon's zygote: one process forking workers for several clients."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from daemon_support import ACTIONS, gone, wait_until
+
+from runtime.invoke import Runner, RunOptions, _process
+from runtime.invoke._process import SharedZygote, Zygote
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Iterator[SharedZygote]:
+    zygote = SharedZygote(str(tmp_path / "zygote.sock"))
+    zygote.start()
+    try:
+        yield zygote
+    finally:
+        pid = zygote.pid
+        zygote.close()
+        assert pid is not None and wait_until(lambda: gone(pid), 5.0)
+    assert not (tmp_path / "zygote.sock").exists()
+
+
+def test_runners_share_it_and_each_gets_its_own_answers(
+    shared: SharedZygote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_process, "_shared_zygote", shared.address)
+    statuses: list[str] = []
+
+    def run(phone: str) -> None:
+        with Runner(RunOptions(zygote=False)) as runner:
+            for _ in range(3):
+                result = runner.run(ACTIONS / "format_phone.py", inputs={"phone": phone})
+                statuses.append(f"{result.status} {result.outputs['phone_e164']}")
+
+    threads = [threading.Thread(target=run, args=(f"555010{n:04d}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == sorted(
+        f"SUCCESS +1555010{n:04d}" for n in range(3) for _ in range(3)
+    )
+
+
+def test_a_client_that_hangs_up_leaves_no_worker(shared: SharedZygote) -> None:
+    client = Zygote(address=shared.address)
+    client.start()
+    child = client.spawn()
+    assert not gone(child.pid)  # waiting for its job
+    client.close()  # never sent the job: the zygote kills the worker it forked for us
+    assert wait_until(lambda: gone(child.pid), 5.0)
+    child.close()
