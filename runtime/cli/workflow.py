@@ -30,9 +30,9 @@ def deploy(
     action_id: Annotated[
         str, typer.Option("--action-id", help="The actionId of its custom code action.")
     ],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the diff, write nothing.")] = (
-        False
-    ),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the diff, write nothing.")
+    ] = False,
     force: Annotated[
         bool,
         typer.Option("--force", help="Overwrite code edited in HubSpot or not deployed by hsrun."),

@@ -7,8 +7,8 @@ The fake is laid out like moto's services. One subpackage per HubSpot API area::
         responses.py   parses requests, calls the backend, serialises HubSpot's answers
         urls.py        ``routes() -> list[Route]``: method, path template, handler, scopes
 
-Adding an area (for example ``automation`` for the Workflows v4 ``/automation/v4/flows``
-endpoints):
+Adding an area (the ``automation`` area, Workflows v4 ``/automation/v4/flows``, was added
+this way):
 
 1. Write ``automation/models.py`` with a backend class. A backend takes the portal in its
    constructor and has ``reset()``, ``to_state() -> dict[str, dict]`` and
