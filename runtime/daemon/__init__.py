@@ -31,7 +31,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from runtime._launch import SOCKET_NAME, build_id, recv_frame, send_frame
 from runtime.config import Settings, ensure_home, get_settings
@@ -40,6 +40,7 @@ from runtime.errors import RunnerError
 __all__ = ["DaemonStatus", "daemon_status", "start_daemon", "stop_daemon"]
 
 LOG_NAME = "daemon.log"
+LOG_LIMIT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,7 @@ def start_daemon(settings: Settings | None = None, *, timeout: float = 30.0) -> 
     command += ["--idle", repr(settings.daemon_idle_s)]
     ready_r, ready_w = os.pipe()
     try:
-        with open(home / LOG_NAME, "wb") as log:
-            os.chmod(log.fileno(), 0o600)
+        with _open_log(home / LOG_NAME) as log:
             # close_fds: the daemon must hold none of the caller's pipes, or whoever reads
             # them (a CI runner, a test harness) would wait for it to exit.
             launcher = subprocess.Popen(
@@ -155,6 +155,10 @@ def start_daemon(settings: Settings | None = None, *, timeout: float = 30.0) -> 
         report = {}
     finally:
         os.close(ready_r)
+    if report.get("busy"):
+        running = _await_daemon(settings, timeout)  # another start won the race
+        if running is not None:
+            return running
     if report.get("type") != "status":
         reason = report.get("error") or f"it did not start within {timeout:.0f} s"
         raise RunnerError(f"the daemon did not start: {reason} (see {home / LOG_NAME})")
@@ -196,6 +200,29 @@ def _daemon_environ(environ: Mapping[str, str]) -> dict[str, str]:
         for name, value in environ.items()
         if name in keep or name.startswith(("LC_", "PYTHON"))
     }
+
+
+def _await_daemon(settings: Settings, timeout: float) -> DaemonStatus | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = daemon_status(settings)
+        if running is not None:
+            return running
+        time.sleep(0.05)
+    return None
+
+
+def _open_log(path: Path) -> BinaryIO:
+    """The daemon's log, appended to (a racing start must not truncate a running daemon's
+    log), kept to about a megabyte by moving a long one aside to ``daemon.log.1``."""
+    try:
+        if path.stat().st_size > LOG_LIMIT:
+            os.replace(path, path.with_name(path.name + ".1"))
+    except OSError:
+        pass
+    log = open(path, "ab")  # noqa: SIM115 - the caller closes it
+    os.chmod(log.fileno(), 0o600)
+    return log
 
 
 def _private_home(settings: Settings) -> Path:

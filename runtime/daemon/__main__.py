@@ -1,7 +1,8 @@
 """``python -P -m runtime.daemon --home DIR --idle SECONDS --ready-fd N``: the daemon process.
 
 Started by :func:`runtime.daemon.start_daemon`, which reads one JSON object from fd N: the
-daemon's status once it listens, or ``{"error": ...}``.
+daemon's status once it listens, or ``{"error": ..., "busy": true}`` when another daemon
+holds the folder's lock, or ``{"error": ...}``.
 """
 
 from __future__ import annotations
@@ -19,14 +20,22 @@ def main(argv: list[str]) -> int:
     if os.fork():
         os._exit(0)
     os.chdir(home)
-    from runtime.daemon._server import Daemon, preload
+    from runtime.daemon._server import Daemon, log, preload
+    from runtime.errors import RunnerError
 
     daemon = Daemon(home, idle_s=float(args["--idle"]))
     with os.fdopen(ready_fd, "w") as ready:
         try:
+            daemon.claim()
+        except RunnerError as exc:
+            # Another start got there first: the starter waits for that daemon instead.
+            ready.write(json.dumps({"error": str(exc), "busy": True}))
+            return 1
+        try:
             preload()
             daemon.open()
         except Exception as exc:
+            log(f"cannot start: {exc}")
             daemon.close()
             ready.write(json.dumps({"error": str(exc)}))
             return 1

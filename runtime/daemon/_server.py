@@ -3,14 +3,15 @@
 One thread and a selector, so forking is always safe (no other thread can hold a lock the
 handler would inherit). A command goes through three steps on its connection:
 
-1. ``run`` (with the client's fds 0-2): checked against this daemon's build, Python setup
-   and state folder; the answer is ``accepted`` or ``refused`` (the client then runs the
-   command itself). A client of another build also makes the daemon stop: its code is stale.
+1. ``run`` (with the client's fds 0-2): checked against this daemon's Python setup, build,
+   code and state folder; the answer is ``accepted`` or ``refused`` (the client then runs
+   the command itself). Another build, or a loaded file changed since the start, also makes
+   the daemon stop: its code is stale.
 2. ``go``: the client is committed; a handler is forked (:mod:`runtime.daemon._handler`).
    Until then nothing has run, so a daemon that stops answers ``refused``, never silence.
 3. ``cancel`` or the client hanging up: SIGINT to the handler's process group (the CLI
-   prints "Aborted." and exits 130, its Runner kills the action), SIGKILL after a grace
-   period. When the handler is reaped, its exit code goes back as ``exit``.
+   exits 130 as on Ctrl-C, its Runner kills the action), SIGKILL after a grace period.
+   When the handler is reaped, its exit code goes back as ``exit``.
 """
 
 from __future__ import annotations
@@ -84,7 +85,12 @@ def log(message: str) -> None:
 
 
 def preload() -> None:
-    """Import everything a forwarded command needs, then freeze it for cheap forks."""
+    """Import everything a forwarded command needs, then freeze it for cheap forks.
+
+    Every module of the CLI's packages, not just those a command happens to import: hsrun's
+    modules do nothing when imported (settings are read lazily, nothing registers itself),
+    so importing more changes nothing but what a handler still has to import.
+    """
     for name in PRELOAD_MODULES:
         _import(name)
     for package in PRELOAD_PACKAGES:
@@ -107,7 +113,7 @@ def _prebuild_cli() -> None:
     """Build the CLI's click command tree once, here, instead of in every handler.
 
     typer rebuilds it from every command's signature on each call (~40 ms: inspect and
-    annotation evaluation); it depends only on the code, which the build fingerprint pins.
+    annotation evaluation); it depends only on the code, which :class:`CodeSnapshot` watches.
     ``Typer.__call__`` looks ``get_command`` up in ``typer.main``, so answering from there
     is enough; were typer to stop doing so, handlers would just build it again.
     """
@@ -153,13 +159,17 @@ class CodeSnapshot:
     """
 
     def __init__(self) -> None:
-        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
         self.files = dict(_stat_tree(package))
         self.dists = _distributions()
 
     def keep_loaded(self) -> None:
         """Watch only the files that were imported: a file added later changes nothing."""
-        loaded = {getattr(module, "__file__", None) for module in list(sys.modules.values())}
+        loaded = {
+            os.path.realpath(path)
+            for module in list(sys.modules.values())
+            if isinstance(path := getattr(module, "__file__", None), str)
+        }
         self.files = {path: stamp for path, stamp in self.files.items() if path in loaded}
 
     def changed(self) -> str | None:
@@ -265,12 +275,10 @@ class Daemon:
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def open(self) -> None:
-        """Take the folder's lock, start the zygote, listen. Raises RunnerError."""
+    def claim(self) -> None:
+        """Take the state folder's lock: one daemon per folder. Raises RunnerError."""
         from runtime.errors import RunnerError
 
-        self.code.keep_loaded()
-        self._last_active = time.monotonic()  # idle from now, not from before the preload
         lock_fd = os.open(os.path.join(self.home, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -278,6 +286,11 @@ class Daemon:
             os.close(lock_fd)
             raise RunnerError(f"a daemon already serves {self.home}") from None
         self._lock_fd = lock_fd
+
+    def open(self) -> None:
+        """Start the zygote and listen (after :meth:`claim` and the preload)."""
+        self.code.keep_loaded()
+        self._last_active = time.monotonic()  # idle from now, not from before the preload
         self.zygote.start()
         self._listener = listen_unix(self.address, socket.SOCK_STREAM)
         self._inode = os.stat(self.address).st_ino
