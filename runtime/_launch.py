@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: passphrase, which works on a passed terminal fd) and end by themselves.
 FORWARDED = frozenset({"invoke", "history", "show", "check", "package"})
 SOCKET_NAME = "daemon.sock"
-STATE_DIRNAME = ".hsrun"  # runtime.config.STATE_DIRNAME, not imported: it costs ~20 ms
+STATE_DIRNAME = ".hsrun"  # runtime.config.STATE_DIRNAME; importing config costs ~15 ms
 PROTOCOL_VERSION = 1
 #: How long the client waits for a daemon to accept a command before running it here.
 ACCEPT_TIMEOUT_S = 5.0
@@ -210,7 +210,6 @@ def forward(args: list[str]) -> int | None:
         if reply is None or reply.get("type") != "accepted":
             sock.close()
             return None
-        # From here on the command may have started: never run it a second time here.
         send_frame(sock, {"type": "go"})
         sock.settimeout(None)
     except (OSError, ValueError):
@@ -257,8 +256,12 @@ def _stream_setup(stream: Any) -> list[Any]:
     ]
 
 
-def _await_exit(sock: socket.socket) -> int:
-    """Wait for the command's exit code; Ctrl-C (or SIGTERM, SIGHUP) cancels the command."""
+def _await_exit(sock: socket.socket) -> int | None:
+    """Wait for the command's exit code; Ctrl-C (or SIGTERM, SIGHUP) cancels the command.
+
+    None when the daemon, stopping, declined the command after all: it never started, so
+    the caller runs it itself. Once the command has started it is never run a second time.
+    """
     import signal
 
     cancelled = False
@@ -273,12 +276,18 @@ def _await_exit(sock: socket.socket) -> int:
         except OSError:
             pass
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, cancel)
+    signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {signum: signal.signal(signum, cancel) for signum in signums}
     try:
         msg = recv_frame(sock)
     except (OSError, ValueError):
         msg = None
+    if msg is not None and msg.get("type") == "refused":
+        if cancelled:
+            return 128 + signal.SIGINT  # nothing ran, and nothing should
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        return None
     if msg is None or msg.get("type") != "exit":
         print("hsrun: the daemon stopped before the command finished", file=sys.stderr)
         return 70
