@@ -47,7 +47,7 @@ CANCEL_GRACE_S = 2.0
 #: A client that connects but never gets to ``go`` is dropped after this long.
 HANDSHAKE_TIMEOUT_S = 30.0
 #: How often the daemon checks its socket file is still there.
-WATCH_EVERY_S = 1.0
+WATCH_EVERY_S = 0.5
 ZYGOTE_SOCKET_NAME = "zygote.sock"
 LOCK_NAME = "daemon.lock"
 
