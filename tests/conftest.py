@@ -12,7 +12,9 @@ EVENTS = Path(__file__).resolve().parent / "events"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Never touch the developer's .hsrun/ or key file from a test.
     base = tmp_path_factory.mktemp("hsrun-state")
     monkeypatch.setenv("HSRUN_HOME", str(base / "home"))

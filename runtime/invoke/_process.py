@@ -135,14 +135,17 @@ class _Waiter:
         delay = 0.0005
         while True:
             try:
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
             except ChildProcessError:
                 self._procs.pop(proc.pid, None)
                 return None
             if pid:
                 self._procs.pop(proc.pid, None)
                 proc.returncode = os.waitstatus_to_exitcode(status)
-                return status, usage.ru_maxrss
+                # wait4's maxrss of an exec'd child includes its pre-exec copy of the
+                # parent; a large parent (a test suite) would inflate it. Peak memory of a
+                # direct child comes from its own VmHWM instead.
+                return status, 0
             if time.monotonic() >= end:
                 return None
             time.sleep(delay)
