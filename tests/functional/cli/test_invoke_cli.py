@@ -203,9 +203,13 @@ def test_batch_names_the_bad_line(tmp_path: Path) -> None:
     assert f"{events}:2: not valid JSON" in err
 
 
-def test_a_killed_hsrun_leaves_an_interrupted_run(tmp_path: Path) -> None:
+def test_a_killed_hsrun_leaves_an_interrupted_run_and_no_orphan(tmp_path: Path) -> None:
     action = tmp_path / "slow.py"
-    action.write_text("import time\ndef main(event):\n    time.sleep(30)\n")
+    pidfile = tmp_path / "pid"
+    action.write_text(
+        f"import os, time\ndef main(event):\n    open({str(pidfile)!r}, 'w').write(str(os.getpid()))"
+        "\n    while True:\n        time.sleep(0.01)\n"
+    )
     env = {**os.environ, "HSRUN_HOME": os.environ["HSRUN_HOME"]}
     proc = subprocess.Popen(
         [sys.executable, "-m", "runtime", "invoke", str(action)],
@@ -217,7 +221,7 @@ def test_a_killed_hsrun_leaves_an_interrupted_run(tmp_path: Path) -> None:
     journal = Path(os.environ["HSRUN_HOME"]) / "journal.db"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if journal.exists():
+        if journal.exists() and pidfile.exists():
             try:
                 with sqlite3.connect(journal) as db:
                     if db.execute("SELECT count(*) FROM runs").fetchone()[0]:
@@ -233,6 +237,13 @@ def test_a_killed_hsrun_leaves_an_interrupted_run(tmp_path: Path) -> None:
     assert [r["status"] for r in runs] == ["INTERRUPTED"]
     with sqlite3.connect(journal) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # The action dies with hsrun: nothing else would ever stop it.
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stat = Path(f"/proc/{pid}/stat")
+    assert not stat.exists() or stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z"
 
 
 def test_a_corrupt_journal_is_reported_and_left_alone() -> None:
