@@ -17,6 +17,7 @@ One root, with the exit code the CLI uses as a class attribute (as click does)::
     ├── JournalError (8)            the run journal cannot be read or written
     │   └── RunNotFoundError (2)    no run with that id
     ├── RunnerError (70)            the runner itself could not start or talk to a child
+    │   └── DaemonError (9)         the CLI daemon cannot start, or one already serves the folder
     ├── PortalError (7)             the fake portal refused (state file, seed, app)
     └── PackagingError (2)          check / package / deploy refused
         ├── CheckFailedError (1)    `hsrun check` found errors
@@ -110,6 +111,12 @@ class RunnerError(HsrunError):
     """The runner could not start a child or lost its protocol pipe."""
 
     exit_code = 70
+
+
+class DaemonError(RunnerError):
+    """The CLI daemon cannot start, or another one already serves this state folder."""
+
+    exit_code = 9
 
 
 class PortalError(HsrunError):

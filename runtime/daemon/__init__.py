@@ -35,7 +35,7 @@ from typing import Any, BinaryIO
 
 from runtime._launch import SOCKET_NAME, build_id, recv_frame, send_frame
 from runtime.config import Settings, ensure_home, get_settings
-from runtime.errors import RunnerError
+from runtime.errors import DaemonError
 
 __all__ = ["DaemonStatus", "daemon_status", "start_daemon", "stop_daemon"]
 
@@ -113,7 +113,7 @@ def start_daemon(settings: Settings | None = None, *, timeout: float = 30.0) -> 
     it does not wait for it.
 
     Raises:
-        RunnerError: it did not come up (the reason is in the message and the log).
+        DaemonError: it did not come up (the reason is in the message and the log).
     """
     settings = settings or get_settings()
     running = daemon_status(settings)
@@ -142,7 +142,7 @@ def start_daemon(settings: Settings | None = None, *, timeout: float = 30.0) -> 
             )
     except OSError as exc:
         os.close(ready_r)
-        raise RunnerError(f"cannot start the daemon with {sys.executable}: {exc}") from exc
+        raise DaemonError(f"cannot start the daemon with {sys.executable}: {exc}") from exc
     finally:
         os.close(ready_w)
     try:
@@ -161,7 +161,7 @@ def start_daemon(settings: Settings | None = None, *, timeout: float = 30.0) -> 
             return running
     if report.get("type") != "status":
         reason = report.get("error") or f"it did not start within {timeout:.0f} s"
-        raise RunnerError(f"the daemon did not start: {reason} (see {home / LOG_NAME})")
+        raise DaemonError(f"the daemon did not start: {reason} (see {home / LOG_NAME})")
     # Its status as it started listening: with a tiny idle period it may be gone already.
     return _status(report)
 

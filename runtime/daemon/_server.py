@@ -276,15 +276,15 @@ class Daemon:
     # -- lifecycle -----------------------------------------------------------------------
 
     def claim(self) -> None:
-        """Take the state folder's lock: one daemon per folder. Raises RunnerError."""
-        from runtime.errors import RunnerError
+        """Take the state folder's lock: one daemon per folder. Raises DaemonError."""
+        from runtime.errors import DaemonError
 
         lock_fd = os.open(os.path.join(self.home, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(lock_fd)
-            raise RunnerError(f"a daemon already serves {self.home}") from None
+            raise DaemonError(f"a daemon already serves {self.home}") from None
         self._lock_fd = lock_fd
 
     def open(self) -> None:

@@ -244,6 +244,11 @@ class PortalFile:
         """Write the portal; with ``base``, merge with what other processes wrote since."""
         ensure_home(self.settings)
         ours = portal.to_state()
+        if base is not None and ours == base:
+            # Nothing changed here (an action that made no API call): the file stays as
+            # other processes left it, and this process pays no lock or fsync.
+            self._release(portal)
+            return
         with file_lock(self.lock_path):
             if base is not None:
                 ours = merge_states(base, ours, read_json(self.path))

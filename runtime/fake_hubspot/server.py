@@ -221,7 +221,8 @@ class PortalServer:
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.1},
+                # stop() waits up to one interval: short, since every invoke stops a server.
+                kwargs={"poll_interval": 0.005},
                 name=f"hsrun-portal-{self.port}",
                 daemon=True,
             )

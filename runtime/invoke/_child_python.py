@@ -597,7 +597,7 @@ def die_with_parent():
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - not Linux, or no libc: keep running supervised
+    except Exception:
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
