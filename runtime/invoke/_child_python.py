@@ -102,7 +102,7 @@ def install_network_guard(job):
                 "portal (hsrun invoke, the run_action fixture) or pass --live for the real API"
             )
         raise NetworkBlockedError(
-            f"hsrun blocked an outbound connection to {name}: add \"{name}\" to allow_hosts "
+            f'hsrun blocked an outbound connection to {name}: add "{name}" to allow_hosts '
             f"in {manifest}, or pass --allow-net"
         )
 
@@ -145,8 +145,9 @@ def install_hubspot_route(job):
     if "urllib3.poolmanager" in sys.modules:
         _route_poolmanager(sys.modules["urllib3.poolmanager"], url)
     else:
-        sys.meta_path.insert(0, _AfterImport(
-            "urllib3.poolmanager", lambda module: _route_poolmanager(module, url)))
+        sys.meta_path.insert(
+            0, _AfterImport("urllib3.poolmanager", lambda module: _route_poolmanager(module, url))
+        )
 
 
 def _route_poolmanager(poolmanager, url):
@@ -210,11 +211,15 @@ def setup_logging(request_id):
 
 def reopen_std_streams():
     sys.stdout = io.TextIOWrapper(
-        io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
+        io.FileIO(1, "w", closefd=False),
+        encoding="utf-8",
+        errors="backslashreplace",
         line_buffering=True,
     )
     sys.stderr = io.TextIOWrapper(
-        io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
+        io.FileIO(2, "w", closefd=False),
+        encoding="utf-8",
+        errors="backslashreplace",
         line_buffering=True,
     )
 
@@ -336,12 +341,18 @@ def run_job(job, chan, state):
     if not callable(handler):
         flush_std()
         name = os.path.splitext(os.path.basename(path))[0]
-        chan.send({
-            "type": "error", "phase": "init", "error_type": "Runtime.HandlerNotFound",
-            "message": f"Handler 'main' missing on module '{name}': define def main(event):",
-            "traceback": "", "http_status": None, "init_ms": init_ms,
-            "peak_kb": peak_memory_kb(),
-        })
+        chan.send(
+            {
+                "type": "error",
+                "phase": "init",
+                "error_type": "Runtime.HandlerNotFound",
+                "message": f"Handler 'main' missing on module '{name}': define def main(event):",
+                "traceback": "",
+                "http_status": None,
+                "init_ms": init_ms,
+                "peak_kb": peak_memory_kb(),
+            }
+        )
         return False
 
     chan.send({"type": "start", "init_ms": init_ms})
@@ -352,31 +363,58 @@ def run_job(job, chan, state):
         flush_std()
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         msg = error_message(exc, "handler", path)
-        msg.update(error_type="Runtime.ExitError",
-                   message=f"Runtime exited with error: exit status {code}")
-        chan.send(msg | {"duration_ms": (time.perf_counter() - t0) * 1000,
-                         "init_ms": init_ms, "peak_kb": peak_memory_kb()})
+        msg.update(
+            error_type="Runtime.ExitError", message=f"Runtime exited with error: exit status {code}"
+        )
+        chan.send(
+            msg
+            | {
+                "duration_ms": (time.perf_counter() - t0) * 1000,
+                "init_ms": init_ms,
+                "peak_kb": peak_memory_kb(),
+            }
+        )
         return False
     except BaseException as exc:
         flush_std()
-        chan.send(error_message(exc, "handler", path) | {
-            "duration_ms": (time.perf_counter() - t0) * 1000, "init_ms": init_ms,
-            "peak_kb": peak_memory_kb()})
+        chan.send(
+            error_message(exc, "handler", path)
+            | {
+                "duration_ms": (time.perf_counter() - t0) * 1000,
+                "init_ms": init_ms,
+                "peak_kb": peak_memory_kb(),
+            }
+        )
         return True
     duration_ms = (time.perf_counter() - t0) * 1000
     flush_std()
     try:
         encoded = json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        chan.send({
-            "type": "error", "phase": "outputs", "error_type": "Runtime.MarshalError",
-            "message": f"Unable to marshal response: {exc}", "traceback": "",
-            "http_status": None, "duration_ms": duration_ms, "init_ms": init_ms,
-            "peak_kb": peak_memory_kb(),
-        })
+        chan.send(
+            {
+                "type": "error",
+                "phase": "outputs",
+                "error_type": "Runtime.MarshalError",
+                "message": f"Unable to marshal response: {exc}",
+                "traceback": "",
+                "http_status": None,
+                "duration_ms": duration_ms,
+                "init_ms": init_ms,
+                "peak_kb": peak_memory_kb(),
+            }
+        )
         return True
-    chan.send({"type": "result", "value_json": encoded, "value_type": type(value).__name__,
-               "duration_ms": duration_ms, "init_ms": init_ms, "peak_kb": peak_memory_kb()})
+    chan.send(
+        {
+            "type": "result",
+            "value_json": encoded,
+            "value_type": type(value).__name__,
+            "duration_ms": duration_ms,
+            "init_ms": init_ms,
+            "peak_kb": peak_memory_kb(),
+        }
+    )
     return True
 
 

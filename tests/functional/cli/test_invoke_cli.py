@@ -207,8 +207,9 @@ def test_a_killed_hsrun_leaves_an_interrupted_run_and_no_orphan(tmp_path: Path) 
     action = tmp_path / "slow.py"
     pidfile = tmp_path / "pid"
     action.write_text(
-        f"import os, time\ndef main(event):\n    open({str(pidfile)!r}, 'w').write(str(os.getpid()))"
-        "\n    while True:\n        time.sleep(0.01)\n"
+        "import os, time\ndef main(event):\n"
+        f"    open({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+        "    while True:\n        time.sleep(0.01)\n"
     )
     env = {**os.environ, "HSRUN_HOME": os.environ["HSRUN_HOME"]}
     proc = subprocess.Popen(
