@@ -84,6 +84,8 @@ def main() -> None:
     (work / "handler.py").write_text(HANDLER)
     (work / "event.json").write_text(json.dumps(EVENT))
     env = {**os.environ, "HSRUN_HOME": str(work / "state"), "HSRUN_CONFIG_DIR": str(work / "cfg")}
+    # As on a developer's machine: Python caches compiled modules (the warm-up run writes them).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     python = sys.executable
     bindir = Path(python).parent
     hsrun = str(bindir / "hsrun")

@@ -201,12 +201,21 @@ class LambdaLogHandler(logging.Handler):
             self.handleError(record)
 
 
+_LOG_HANDLER = None
+
+
 def setup_logging(request_id):
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    root.addHandler(LambdaLogHandler(request_id))
-    root.setLevel(logging.WARNING)  # Lambda's default: logger.info needs setLevel(INFO)
+    """Install Lambda's root handler once per process; later jobs (warm) only change the
+    request id, so logging set up by the action's module survives as it does on Lambda."""
+    global _LOG_HANDLER
+    if _LOG_HANDLER is None:
+        _LOG_HANDLER = LambdaLogHandler(request_id)
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        root.addHandler(_LOG_HANDLER)
+        root.setLevel(logging.WARNING)  # Lambda's default: logger.info needs setLevel(INFO)
+    _LOG_HANDLER.request_id = request_id
 
 
 def reopen_std_streams():
@@ -623,18 +632,23 @@ def reap(clients):
             clients.send(sock, msg)
 
 
+_LIBC = None  # the C library, loaded once by the zygote for every worker
+
+
 def die_with_parent():
     """Ask the kernel to SIGKILL this process when its parent dies.
 
     The parent owns the clock; if the parent is killed, nothing would stop an action that
     loops forever. Linux only (prctl PR_SET_PDEATHSIG); elsewhere a no-op.
     """
+    global _LIBC
     parent = os.getppid()
     try:
-        import ctypes
+        if _LIBC is None:
+            import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+            _LIBC = ctypes.CDLL(None, use_errno=True)
+        _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except Exception:
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
@@ -669,8 +683,11 @@ def main(argv):
     preload([m for m in args.get("--preload", "").split(",") if m])
     sock = socket.socket(fileno=int(args["--control-fd"]))
     if args.get("--mode") == "zygote":
-        import ctypes  # noqa: F401 - imported once here, used by every worker's prctl
+        import ctypes
         import gc
+
+        global _LIBC
+        _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded once here for every worker's prctl
 
         # Objects loaded so far are never collected: forked workers then do not touch (and
         # copy) their pages when the collector runs.

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +68,16 @@ class Child:
 
     def __init__(
         self,
-        pid: int,
+        pid: int | Callable[[], int],
         control: socket.socket,
         out_fd: int,
         err_fd: int,
         waiter: _Waiter,
     ) -> None:
-        self.pid = pid
+        # A forked worker's pid arrives from the zygote while the job is already on its way:
+        # it is resolved on first use (the first memory sample, a kill, a wait).
+        self._pid = pid if isinstance(pid, int) else None
+        self._resolve = pid if not isinstance(pid, int) else None
         self.channel = Channel(control)
         self.out_fd = out_fd
         self.err_fd = err_fd
@@ -83,6 +86,17 @@ class Child:
         #: A forked worker is ready at once; a direct child says so once its imports are done.
         self.ready = True
         self.python = sys.executable
+
+    @property
+    def pid(self) -> int:
+        if self._pid is None:
+            assert self._resolve is not None
+            self._pid = self._resolve()
+        return self._pid
+
+    def release(self) -> None:
+        """The exit status of this finished worker will not be asked for: do not keep it."""
+        self._waiter.release(self.pid)
 
     def kill(self) -> None:
         """SIGKILL the whole process group (the action and anything it started)."""
@@ -112,6 +126,7 @@ class _Waiter:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._statuses: dict[int, tuple[int, int]] = {}
+        self._released: set[int] = set()
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
 
     def track(self, proc: subprocess.Popen[bytes]) -> None:
@@ -119,8 +134,20 @@ class _Waiter:
 
     def record(self, pid: int, status: int, maxrss_kb: int) -> None:
         with self._cond:
+            if pid in self._released:
+                self._released.discard(pid)
+                return
             self._statuses[pid] = (status, maxrss_kb)
             self._cond.notify_all()
+
+    def release(self, pid: int) -> None:
+        proc = self._procs.get(pid)
+        if proc is not None:  # a direct child is still reaped, or it stays a zombie
+            self._wait_direct(proc, 2.0)
+            return
+        with self._cond:
+            if self._statuses.pop(pid, None) is None:
+                self._released.add(pid)
 
     def wait(self, pid: int, timeout: float) -> tuple[int, int] | None:
         proc = self._procs.get(pid)
@@ -158,7 +185,6 @@ def child_base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         "PATH": "/usr/local/bin:/usr/bin/:/bin",
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
-        "PYTHONDONTWRITEBYTECODE": "1",
     }
     env.update(extra or {})
     return env
@@ -393,17 +419,18 @@ class Zygote:
                 child_sock.close()
                 os.close(out_w)
                 os.close(err_w)
-        with self._spawned_cond:
-            ok = self._spawned_cond.wait_for(
-                lambda: request_id in self._spawned or not self.alive, 10.0
-            )
-            pid = self._spawned.pop(request_id, None)
-        if not ok or pid is None:
-            for fd in (out_r, err_r):
-                os.close(fd)
-            parent_sock.close()
-            raise RunnerError("the zygote did not fork a worker")
-        return Child(pid, parent_sock, out_r, err_r, self._waiter)
+
+        def resolve() -> int:
+            with self._spawned_cond:
+                self._spawned_cond.wait_for(
+                    lambda: request_id in self._spawned or not self.alive, 10.0
+                )
+                pid = self._spawned.pop(request_id, None)
+            if pid is None:
+                raise RunnerError("the zygote did not fork a worker")
+            return pid
+
+        return Child(resolve, parent_sock, out_r, err_r, self._waiter)
 
     def close(self) -> None:
         """Stop the zygote, or disconnect from a shared one (workers of an owned zygote are

@@ -190,9 +190,16 @@ def run_job(
             sel.unregister(channel.sock)
 
         finished = outcome.message is not None
-        if outcome.killed_for or not finished or not keep_alive:
-            # Cold runs end here (Lambda freezes the sandbox once the handler returns);
-            # kills end here; a child that died on its own is reaped here.
+        if finished and not outcome.killed_for and not keep_alive:
+            # A cold run that answered: the child flushed its output before answering, and
+            # Lambda freezes the sandbox once the handler returns. Stop whatever it left
+            # running; its exit status tells nothing more.
+            child.kill()
+            _drain(open_streams, logs, sel, 0.0)
+            child.release()
+            child.close()
+        elif outcome.killed_for or not finished:
+            # Kills end here; a child that died on its own is reaped here.
             if outcome.killed_for:
                 hwm, _ = read_peak_kb(child.pid)
                 outcome.peak_kb = max(outcome.peak_kb, hwm)
