@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -143,7 +144,10 @@ def invoke(
     events: Annotated[
         Path | None, typer.Option(help="A JSON-lines file of events: run them all (batch).")
     ] = None,
-    concurrency: Annotated[int, typer.Option(help="Batch runs at once.", min=1)] = 2,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Batch runs at once (default: two per CPU core).", min=1),
+    ] = None,
     object_id: Annotated[
         int | None, typer.Option(help="Id of the enrolled record; inputs come from it.")
     ] = None,
@@ -205,9 +209,8 @@ def invoke(
         _portal(settings, live) as portal,
     ):
         if events is not None:
-            code = _batch(
-                runner, spec, events, inputs, source, portal, journal, concurrency, as_json
-            )
+            workers = concurrency or 2 * (os.cpu_count() or 1)
+            code = _batch(runner, spec, events, inputs, source, portal, journal, workers, as_json)
             raise typer.Exit(code)
         loaded = load_event(event) if event is not None else None
         result = runner.run(
