@@ -37,8 +37,10 @@ ID_BLOCK = 50
 @contextlib.contextmanager
 def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
     """Hold an advisory lock on ``path`` (created if needed) for the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle: IO[bytes] = open(path, "a+b")  # noqa: SIM115 - closed in finally
+    # The state folder holds tokens and secrets: only its owner may enter it.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    handle: IO[bytes] = os.fdopen(fd, "a+b")
     try:
         try:
             import fcntl

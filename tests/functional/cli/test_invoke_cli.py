@@ -322,3 +322,11 @@ def test_invoke_unknown_interpreter() -> None:
     code, _, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--python", "python2.0")
     assert code == 2
     assert "no such interpreter" in err
+
+
+def test_the_state_folder_is_private(tmp_path: Path) -> None:
+    hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=5550102233")
+    home = Path(os.environ["HSRUN_HOME"])
+    assert home.stat().st_mode & 0o777 == 0o700
+    for path in home.iterdir():
+        assert path.stat().st_mode & 0o077 == 0, path
