@@ -136,23 +136,26 @@ def invoke(
     action: Annotated[Path, typer.Argument(help="The action file, e.g. actions/lead_score.py.")],
     input_: Annotated[
         list[str] | None,
-        typer.Option("--input", "-i", help="An input field, NAME=VALUE (repeatable)."),
+        typer.Option("--input", "-i", metavar="NAME=VALUE", help="An input field (repeatable)."),
     ] = None,
     event: Annotated[
-        Path | None, typer.Option(help="A recorded event JSON file (see tests/events/).")
+        Path | None,
+        typer.Option(metavar="FILE", help="A recorded event JSON file (see tests/events/)."),
     ] = None,
     events: Annotated[
-        Path | None, typer.Option(help="A JSON-lines file of events: run them all (batch).")
+        Path | None,
+        typer.Option(metavar="FILE", help="A JSON-lines file of events: run them all (batch)."),
     ] = None,
     concurrency: Annotated[
         int | None,
         typer.Option(help="Batch runs at once (default: two per CPU core).", min=1),
     ] = None,
     object_id: Annotated[
-        int | None, typer.Option(help="Id of the enrolled record; inputs come from it.")
+        int | None,
+        typer.Option(metavar="ID", help="Id of the enrolled record; inputs come from it."),
     ] = None,
     env_file: Annotated[
-        Path | None, typer.Option(help="Take secret values from this dotenv file.")
+        Path | None, typer.Option(metavar="FILE", help="Take secret values from this dotenv file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
     fmt: Annotated[
@@ -174,8 +177,9 @@ def invoke(
     python: Annotated[
         str | None,
         typer.Option(
+            metavar="PYTHON",
             help="Run the action with this interpreter, e.g. a python3.9 like "
-            "HubSpot's (it needs the action's libraries installed)."
+            "HubSpot's (it needs the action's libraries installed).",
         ),
     ] = None,
 ) -> None:
