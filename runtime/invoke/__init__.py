@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runtime.invoke.result import ErrorInfo, LogLine, RunResult
+from runtime.contract.record import ErrorInfo, LogLine, RunResult
 from runtime.invoke.runner import PortalLink, RunJournal, Runner, RunOptions, run_action
 
 __all__ = [

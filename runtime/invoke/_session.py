@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.contract.record import LogLine
 from runtime.errors import RunnerError
 from runtime.invoke._process import Child
-from runtime.invoke.result import LogLine
 
 #: First memory sample after this long; a trivial action never pays for sampling.
 FIRST_SAMPLE_S = 0.004

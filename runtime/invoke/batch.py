@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from runtime.contract import Event, parse_event
+from runtime.contract.record import RunResult
 from runtime.errors import EventError
-from runtime.invoke.result import RunResult
 from runtime.invoke.runner import PortalLink, RunJournal, Runner, _Prepared
 
 

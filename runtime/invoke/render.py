@@ -12,7 +12,7 @@ import math
 import time
 from typing import Any
 
-from runtime.invoke.result import (
+from runtime.contract.record import (
     FAILED,
     INTERRUPTED,
     MEMORY_EXCEEDED,

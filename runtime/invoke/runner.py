@@ -20,11 +20,11 @@ from typing import Any, Protocol
 
 from runtime.config import get_settings
 from runtime.contract import ActionManifest, Event, build_event, check_outputs, load_action
+from runtime.contract import record as r
 from runtime.contract.event import parse_event
 from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
-from runtime.invoke import result as r
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
     Child,

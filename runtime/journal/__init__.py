@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from runtime.contract.record import INTERRUPTED, RUNNING, STATUSES, RunResult
 from runtime.errors import JournalError, RunNotFoundError, UsageError
-from runtime.invoke.result import INTERRUPTED, RUNNING, STATUSES, RunResult
 
 SCHEMA_VERSION = 1
 _SCHEMA = """

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from runtime.contract.record import ErrorInfo, LogLine, RunResult
 from runtime.errors import UsageError
 from runtime.invoke import render
 from runtime.invoke._session import _LogCollector, describe_exit
-from runtime.invoke.result import ErrorInfo, LogLine, RunResult
 from runtime.journal import parse_period
 from runtime.secrets import Masker
 

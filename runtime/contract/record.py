@@ -1,4 +1,5 @@
-"""What one invocation produced: the ``RunResult`` and its parts.
+"""The run record: what one invocation produced, as HubSpot's test panel reports it
+(status, data outputs with their alerts, logs, memory used, runtime) plus what hsrun adds.
 
 A ``RunResult`` is plain data: it round-trips through JSON (``to_dict`` / ``from_dict``), which
 is how the journal stores it and how ``--json`` prints it. Secret values are masked before a
