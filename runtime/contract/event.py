@@ -71,9 +71,7 @@ def build_event(
     callback_id: str | None = None,
 ) -> Event:
     """Build an event as HubSpot would for one enrollment."""
-    fields = {k: _as_input_value(v) for k, v in (inputs or {}).items()}
-    if len(fields) > MAX_INPUTS:
-        raise EventError(f"{len(fields)} input fields; HubSpot allows at most {MAX_INPUTS}")
+    fields = input_fields(inputs or {})
     oid = object_id if object_id is not None else random.randint(1, 10**6)
     return Event(
         origin=Origin(portalId=portal_id, actionDefinitionId=action_definition_id),
@@ -81,6 +79,14 @@ def build_event(
         inputFields=fields,
         callbackId=callback_id or make_callback_id(portal_id, action_definition_id),
     )
+
+
+def input_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Input values as HubSpot hands them over (strings, or None when unset), at most 50."""
+    fields = {k: _as_input_value(v) for k, v in values.items()}
+    if len(fields) > MAX_INPUTS:
+        raise EventError(f"{len(fields)} input fields; HubSpot allows at most {MAX_INPUTS}")
+    return fields
 
 
 def _as_input_value(value: Any) -> Any:

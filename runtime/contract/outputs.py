@@ -63,6 +63,15 @@ def check_outputs(returned: Mapping[str, Any], declared: Mapping[str, OutputSpec
     for name, value in returned.items():
         spec = declared.get(name)
         check.outputs.append(OutputValue(name, value, spec.type if spec else None))
+        # "the limit for string output values is 65,000 characters": any string output,
+        # declared or not.
+        too_large = isinstance(value, str) and len(value) > MAX_STRING_OUTPUT_CHARS
+        if too_large:
+            check.error_code = "OUTPUT_VALUES_TOO_LARGE"
+            check.error_message = (
+                f"output '{name}' is {len(value):,} characters; "
+                f"string outputs are limited to {MAX_STRING_OUTPUT_CHARS:,}"
+            )
         if spec is None:
             check.alerts.append(
                 Alert(
@@ -73,14 +82,7 @@ def check_outputs(returned: Mapping[str, Any], declared: Mapping[str, OutputSpec
                 )
             )
             continue
-        if isinstance(value, str) and len(value) > MAX_STRING_OUTPUT_CHARS:
-            check.error_code = "OUTPUT_VALUES_TOO_LARGE"
-            check.error_message = (
-                f"output '{name}' is {len(value):,} characters; "
-                f"string outputs are limited to {MAX_STRING_OUTPUT_CHARS:,}"
-            )
-            continue
-        problem = None if value is None else _type_problem(value, spec)
+        problem = None if value is None or too_large else _type_problem(value, spec)
         if problem:
             check.alerts.append(Alert("TYPE_MISMATCH", name, f"'{name}' ({spec.type}): {problem}"))
     for name, spec in declared.items():

@@ -247,25 +247,36 @@ def peak_memory_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+HTTP_CLIENT_MODULES = ("hubspot", "requests", "urllib3")
+
+
 def http_status_of(exc):
-    """The HTTP status an exception carries, from hubspot-api-client, requests or urllib3."""
+    """The HTTP status of an HTTP client's error the action raised (HubSpot retries on 429
+    and 5xx "if the code throws/raises the error", e.g. re-raised in an except block).
+
+    Only errors of hubspot-api-client, requests and urllib3 count, and only the raised error
+    or what it was explicitly raised ``from``: an unrelated error raised while handling an
+    HTTP error (its implicit ``__context__``) is a bug in the handler, not a rate limit.
+    """
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        status = getattr(exc, "status", None)
-        if isinstance(status, int) and 100 <= status <= 599:
-            return status
-        response = getattr(exc, "response", None)
-        code = getattr(response, "status_code", None) or getattr(response, "status", None)
-        if isinstance(code, int) and 100 <= code <= 599:
-            return code
-        reason = getattr(exc, "reason", None)  # urllib3 MaxRetryError(ResponseError(...))
-        text = str(reason) if reason is not None else ""
-        if "too many " in text and " error responses" in text:
-            digits = text.split("too many ", 1)[1].split(" ", 1)[0]
-            if digits.isdigit():
-                return int(digits)
-        exc = exc.__cause__ or exc.__context__
+        module = (type(exc).__module__ or "").split(".", 1)[0]
+        if module in HTTP_CLIENT_MODULES:
+            status = getattr(exc, "status", None)  # hubspot-api-client's ApiException
+            if isinstance(status, int) and 100 <= status <= 599:
+                return status
+            response = getattr(exc, "response", None)  # requests' HTTPError
+            code = getattr(response, "status_code", None) or getattr(response, "status", None)
+            if isinstance(code, int) and 100 <= code <= 599:
+                return code
+            reason = getattr(exc, "reason", None)  # urllib3 MaxRetryError(ResponseError(...))
+            text = str(reason) if reason is not None else ""
+            if "too many " in text and " error responses" in text:
+                digits = text.split("too many ", 1)[1].split(" ", 1)[0]
+                if digits.isdigit():
+                    return int(digits)
+        exc = exc.__cause__
     return None
 
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from runtime.config import get_settings
 from runtime.contract import ActionManifest, Event, build_event, check_outputs, load_action
 from runtime.contract import record as r
-from runtime.contract.event import parse_event
+from runtime.contract.event import input_fields, parse_event
 from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
@@ -210,7 +210,7 @@ class Runner:
         if event is not None:
             parsed = parse_event(dict(event))
             if inputs:
-                parsed.inputFields.update(inputs)
+                parsed.inputFields = input_fields({**parsed.inputFields, **inputs})
             return parsed
         oid = _object_id(object_id)
         fields: dict[str, Any] = {}

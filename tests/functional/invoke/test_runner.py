@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import pytest
 
 from runtime.contract import load_event
-from runtime.errors import SecretNotFoundError, SecretsTooLongError, UsageError
+from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError, UsageError
 from runtime.invoke import Runner, RunOptions
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -414,3 +414,36 @@ def test_concurrent_runs_share_the_zygote(
         thread.join()
     assert sorted(results) == list(range(8))
     assert os.getpid()
+
+
+def test_a_bug_while_handling_an_http_error_is_not_retried(
+    runner: Runner, write_action: Callable[..., Path]
+) -> None:
+    action = write_action(
+        "from hubspot.crm.contacts import ApiException\n"
+        "class AppError(Exception):\n    status = 503\n"
+        "def main(event):\n"
+        "    kind = event['inputFields']['kind']\n"
+        "    try:\n        raise ApiException(status=500, reason='Server Error')\n"
+        "    except ApiException as e:\n"
+        "        if kind == 'bug':\n            {}['missing']\n"
+        "        if kind == 'wrapped':\n            raise RuntimeError('gave up') from e\n"
+        "    raise AppError('not an HTTP client error')\n"
+    )
+    assert runner.run(action, inputs={"kind": "bug"}).status == "FAILED"
+    assert runner.run(action, inputs={"kind": "other"}).status == "FAILED"
+    wrapped = runner.run(action, inputs={"kind": "wrapped"})
+    assert wrapped.status == "RETRY_SCHEDULED"
+    assert wrapped.error is not None and wrapped.error.http_status == 500
+
+
+def test_inputs_merged_into_an_event_follow_the_same_rules(
+    runner: Runner, write_action: Callable[..., Path]
+) -> None:
+    action = write_action("def main(event):\n    return {'outputFields': event['inputFields']}\n")
+    event = json.loads((EVENTS / "lead_score.json").read_text())
+    result = runner.run(action, event, inputs={"numemployees": 5000, "vip": True})
+    assert result.outputs["numemployees"] == "5000"
+    assert result.outputs["vip"] == "true"
+    with pytest.raises(EventError, match="at most 50"):
+        runner.run(action, event, inputs={f"p{i}": "x" for i in range(50)})

@@ -84,3 +84,9 @@ def test_retry_schedule_first_minute_then_growing_capped_at_8h_for_3_days() -> N
     assert gaps == sorted(gaps)
     assert max(gaps) == 8 * 3600
     assert schedule[-1] <= 3 * 24 * 3600
+
+
+def test_the_string_limit_applies_to_undeclared_outputs_too() -> None:
+    check = check_outputs({"extra": "x" * 65_001}, {})
+    assert check.error_code == "OUTPUT_VALUES_TOO_LARGE"
+    assert [a.code for a in check.alerts] == ["UNDECLARED_OUTPUT"]
