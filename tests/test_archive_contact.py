@@ -60,3 +60,39 @@ def test_rate_limited_archive_is_retried_by_hubspot(hubspot: Any, run_action: An
     assert result.retry_in_s[0] == 60
     assert "TEN_SECONDLY_ROLLING" in result.log_text
     assert not hubspot.get("contacts", contact.id).archived
+
+
+def test_lead_score_reads_its_inputs_from_the_enrolled_contact(
+    hubspot: Any, run_action: Any
+) -> None:
+    contact = hubspot.create(
+        "contacts",
+        {
+            "email": "grace@navy.example",
+            "jobtitle": "Director of Research",
+            "numemployees": "1000+",
+            "hs_analytics_num_visits": "4",
+        },
+    )
+    result = run_action("actions/lead_score.py", object_id=contact.id)
+    assert result.status == "SUCCESS", result.error
+    assert result.event["inputFields"]["numemployees"] == "1000+"
+    assert result.outputs == {"score": 74, "tier": "hot"}
+
+
+def test_date_inputs_arrive_as_epoch_milliseconds(
+    hubspot: Any, run_action: Any, tmp_path: Any
+) -> None:
+    action = tmp_path / "created.py"
+    action.write_text(
+        "def main(event):\n"
+        "    return {'outputFields': {'created': int(event['inputFields']['createdate'])}}\n"
+    )
+    (tmp_path / "created.toml").write_text(
+        '[inputs]\ncreatedate = "createdate"\n[outputs]\ncreated = "datetime"\n'
+    )
+    contact = hubspot.create("contacts", {"email": "ada@example.com"})
+    result = run_action(action, object_id=contact.id)
+    assert result.status == "SUCCESS", result.error
+    assert result.event["inputFields"]["createdate"].isdigit()
+    assert result.alerts == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
@@ -332,7 +333,24 @@ class FakePortal:
                     f"(it may be archived; create one with portal.create({kind.name!r}, {{...}}) "
                     "in a test, or `hsrun portal seed FILE.json` for hsrun invoke)"
                 )
-            return {name: record.value(name) for name in names}
+            return {name: self._input_value(kind, record.value(name), name) for name in names}
+
+    def _input_value(self, kind: ObjectType, value: str | None, name: str) -> str | None:
+        # Custom code inputs carry date and datetime properties as epoch milliseconds
+        # (custom-code contract §2.2; the guide's sample event has "createdate":
+        # "1700000000000"), while the CRM API answers ISO strings.
+        prop = self.properties.find(kind, name)
+        if value is None or prop is None or prop.type not in ("date", "datetime"):
+            return value
+        if value.lstrip("-").isdigit():
+            return value
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return str(round(parsed.timestamp() * 1000))
 
     def calls(self, **filters: Any) -> list[dict[str, Any]]:
         """The call log, filtered (``app``, ``method``, ``status``, ``since``, ``until``...)."""

@@ -33,6 +33,19 @@ DEAL_STAGES = (
     "closedwon",
     "closedlost",
 )
+#: HubSpot's contact property ``numemployees`` is a range picker, not a number.
+NUM_EMPLOYEES = ("1-5", "5-25", "25-50", "50-100", "100-500", "500-1000", "1000+")
+TRAFFIC = (
+    "ORGANIC_SEARCH",
+    "PAID_SEARCH",
+    "EMAIL_MARKETING",
+    "SOCIAL_MEDIA",
+    "REFERRALS",
+    "OTHER_CAMPAIGNS",
+    "DIRECT_TRAFFIC",
+    "OFFLINE",
+    "PAID_SOCIAL",
+)
 TICKET_STAGES = ("1", "2", "3", "4")  # New, Waiting on contact, Waiting on us, Closed
 SOURCE = ("INTEGRATION", "CRM_UI", "IMPORT", "API", "FORM", "EMAIL", "CONTACTS")
 
@@ -61,6 +74,18 @@ CONTACTS: tuple[Spec, ...] = (
     ("zip", "Postal Code", "string", "text", "", ()),
     ("country", "Country/Region", "string", "text", "", ()),
     ("message", "Message", "string", "textarea", "", ()),
+    ("industry", "Industry", "string", "text", "", ()),
+    ("annualrevenue", "Annual Revenue", "string", "text", "", ()),
+    ("numemployees", "Number of Employees", "enumeration", "select", "", NUM_EMPLOYEES),
+    ("date_of_birth", "Date of birth", "string", "text", "", ()),
+    ("salutation", "Salutation", "string", "text", "", ()),
+    ("fax", "Fax Number", "string", "text", "", ()),
+    ("twitterhandle", "Twitter Username", "string", "text", "", ()),
+    ("hs_language", "Preferred language", "string", "text", "", ()),
+    # Analytics counters are calculated by HubSpot; writable here so tests can seed them.
+    ("hs_analytics_num_visits", "Number of Sessions", "number", "number", "", ()),
+    ("hs_analytics_num_page_views", "Number of Pageviews", "number", "number", "", ()),
+    ("hs_analytics_source", "Original Traffic Source", "enumeration", "select", "", TRAFFIC),
     ("hs_additional_emails", "Additional email addresses", "enumeration", "checkbox", "ro", ()),
     ("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", "", LIFECYCLE),
     (
