@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from runtime.config import DEFAULT_PORTAL_ID
@@ -349,7 +349,7 @@ class FakePortal:
         except ValueError:
             return value
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
         return str(round(parsed.timestamp() * 1000))
 
     def calls(self, **filters: Any) -> list[dict[str, Any]]:
