@@ -20,7 +20,11 @@ MAX_SECRETS_TOTAL_CHARS = 1_000
 PYTHON_RUNTIMES = ("PYTHON39",)
 NODE_RUNTIMES = ("NODE16X", "NODE20X", "NODE24X")
 RUNTIMES = PYTHON_RUNTIMES + NODE_RUNTIMES
-DEFAULT_RUNTIME_BY_SUFFIX = {".py": "PYTHON39", ".js": "NODE20X"}
+#: HubSpot takes no new Node 20 actions from 2026-11-03 and existing ones must move to Node 24
+#: by 2026-11-17 (Node 24 migration guide): a new .js action is NODE24X.
+DEFAULT_RUNTIME_BY_SUFFIX = {".py": "PYTHON39", ".js": "NODE24X"}
+#: Runtimes HubSpot has retired or is retiring, with what to move to.
+DEPRECATED_RUNTIMES = {"NODE16X": "NODE24X", "NODE20X": "NODE24X"}
 
 # Runner-defined safety limits (not HubSpot's; documented in the README).
 #: Log bytes kept per run; the rest is dropped and the record says how much.

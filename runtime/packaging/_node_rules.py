@@ -14,7 +14,7 @@ from runtime.contract.libraries import (
     NODE_BUILTIN_MODULES,
     NODE_LIBRARIES,
 )
-from runtime.contract.limits import MAX_SECRETS_TOTAL_CHARS
+from runtime.contract.limits import DEPRECATED_RUNTIMES, MAX_SECRETS_TOTAL_CHARS
 from runtime.packaging._context import SourceContext, item_pattern, key_pattern
 from runtime.packaging._python_io import looks_like_output_fields
 from runtime.packaging.findings import Finding, make_finding
@@ -87,8 +87,8 @@ def check_node(ctx: SourceContext) -> list[Finding]:
         make_finding(
             "HS501",
             "Node.js action: checked at pattern level only (handler, secrets, inputs, "
-            "outputFields, require); syntax and types are not checked: run it with "
-            "`hsrun invoke` to catch the rest",
+            "outputFields, require); syntax and types are not checked, and hsrun does not "
+            "run Node.js actions yet",
             ctx.path,
         )
     ]
@@ -104,6 +104,17 @@ def check_node(ctx: SourceContext) -> list[Finding]:
     found += _inputs(code, ctx)
     found += _outputs(code, ctx)
     found += _requires(code, ctx)
+    retired_to = DEPRECATED_RUNTIMES.get(ctx.manifest.runtime)
+    if retired_to:
+        found.append(
+            make_finding(
+                "HS503",
+                f"runtime {ctx.manifest.runtime} is retired by HubSpot (no new Node 20 actions "
+                f"from 2026-11-03; Node 16/20 actions had to move by 2026-11-17): set "
+                f'runtime = "{retired_to}" and return the outputs instead of calling callback',
+                ctx.path,
+            )
+        )
     if ctx.manifest.runtime == "NODE24X":
         for match in _CALLBACK.finditer(code):
             found.append(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runtime.contract.limits import MAX_INPUTS
+from runtime.contract.limits import DEFAULT_RUNTIME_BY_SUFFIX, MAX_INPUTS
 from runtime.contract.manifest import ActionManifest, Manifest, load_action, manifest_path_for
 from runtime.errors import ActionNotFoundError, ManifestError, UsageError
 from runtime.packaging import _node_rules, _python_io, _python_rules
@@ -51,7 +51,9 @@ def check_source(
         The findings, in file order.
     """
     if manifest is None:
-        manifest = Manifest(runtime="NODE20X" if path.endswith(".js") else "PYTHON39")
+        manifest = Manifest(
+            runtime=DEFAULT_RUNTIME_BY_SUFFIX[".js" if path.endswith(".js") else ".py"]
+        )
     ctx = SourceContext(source, path, manifest, helpers=frozenset(helpers))
     return run_rules(ctx)
 

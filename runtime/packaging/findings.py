@@ -144,10 +144,14 @@ _RULES = (
     Rule("HS501", "info", "node-partially-checked",
          "Node.js actions get pattern-level checks only (handler, secrets, outputFields, "
          "require); syntax and types are not checked.",
-         "Run the action with `hsrun invoke` to catch the rest."),
+         "Test it in HubSpot's editor: hsrun does not run Node.js actions yet."),
     Rule("HS502", "warning", "node24-callback",
          "A NODE24X action uses `callback`; Node.js 24 handlers must return their outputs.",
          "Return `{ outputFields: {...} }` from `exports.main` instead of calling callback."),
+    Rule("HS503", "warning", "retired-runtime",
+         "The action uses NODE16X or NODE20X: HubSpot takes no new Node 20 actions from "
+         "2026-11-03 and existing ones had to move to Node.js 24 by 2026-11-17.",
+         "Set `runtime = \"NODE24X\"` in the manifest and return the outputs."),
 )  # fmt: skip
 
 #: Every rule by code, in code order.

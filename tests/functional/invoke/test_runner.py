@@ -288,7 +288,7 @@ def test_hubspot_calls_without_a_portal_say_how_to_attach_one(
 def test_node_actions_are_refused_clearly(tmp_path: Path, runner: Runner) -> None:
     action = tmp_path / "hello.js"
     action.write_text("exports.main = async (event, callback) => callback({outputFields: {}});\n")
-    with pytest.raises(UsageError, match="NODE20X is not supported yet"):
+    with pytest.raises(UsageError, match="NODE24X is not supported yet"):
         runner.run(action)
 
 

@@ -20,7 +20,7 @@ def check(source: str, manifest: dict[str, Any] | None = None, **kw: Any) -> lis
     path = kw.pop("path", "action.py")
     data = dict(manifest or {})
     if path.endswith(".js"):
-        data.setdefault("runtime", "NODE20X")
+        data.setdefault("runtime", "NODE24X")
     return check_source(source, Manifest.model_validate(data), path=path, **kw)
 
 
@@ -236,6 +236,15 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
+def test_retired_node_runtimes_are_flagged() -> None:
+    source = "exports.main = async (event) => { return { outputFields: {} }; };\n"
+    for runtime in ("NODE16X", "NODE20X"):
+        found = check(source, {"runtime": runtime}, path="action.js")
+        assert "HS503" in codes(found)
+        assert 'runtime = "NODE24X"' in next(f.message for f in found if f.code == "HS503")
+    assert "HS503" not in codes(check(source, {"runtime": "NODE24X"}, path="action.js"))
+
+
 def _passing_manifest(code: str, manifest: dict[str, Any]) -> dict[str, Any]:
     # The passing variant of these cases is the same code with the name selected/declared.
     fixes: dict[str, dict[str, Any]] = {
@@ -267,7 +276,7 @@ def test_rule_trips_on_bad_source_only(
 
 def test_every_rule_has_a_case_or_a_path_level_test() -> None:
     covered = {case[0] for case in CASES} | {"HS001", "HS002"}  # in test_check.py
-    covered |= {"HS501"}  # below
+    covered |= {"HS501", "HS503"}  # below
     assert covered == set(RULES)
 
 
@@ -374,10 +383,10 @@ def test_noqa_silences_one_line() -> None:
 
 def test_node_checks_inputs_and_never_claims_full_coverage() -> None:
     source = (
-        "exports.main = async (event, callback) => {\n"
+        "exports.main = async (event) => {\n"
         "  const { email } = event.inputFields;\n"
         "  const phone = event.inputFields['phone'];\n"
-        "  callback({ outputFields: { email, phone } });\n"
+        "  return { outputFields: { email, phone } };\n"
         "};\n"
     )
     manifest = {
