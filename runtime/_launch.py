@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 FORWARDED = frozenset({"invoke", "history", "show", "check", "package"})
 SOCKET_NAME = "daemon.sock"
 STATE_DIRNAME = ".hsrun"  # runtime.config.STATE_DIRNAME; importing config costs ~15 ms
+LIBS_DIRNAME, PYTHON_LIBS_NAME = "libs", "python39"  # runtime.config's, for the same reason
 PROTOCOL_VERSION = 1
 #: How long the client waits for a daemon to accept a command before running it here.
 ACCEPT_TIMEOUT_S = 5.0
@@ -50,12 +51,17 @@ def main() -> None:
         if code is not None:
             sys.exit(code)
     if args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
-        from runtime.invoke._process import prespawn
-
         try:
-            prespawn()
-        except Exception:
-            pass
+            libs = action_libs(os.getcwd(), os.environ)
+        except OSError:
+            pass  # no folder here, or HSRUN_LIBS names none (the CLI says so): no guess
+        else:
+            from runtime.invoke._process import prespawn
+
+            try:
+                prespawn(libs=libs)
+            except Exception:
+                pass
     from runtime.cli import main as cli_main
 
     cli_main(args)
@@ -89,6 +95,27 @@ def state_home(cwd: str, environ: Mapping[str, str]) -> str:
         if parent == folder:
             return os.path.join(here, STATE_DIRNAME)
         folder = parent
+
+
+def action_libs(cwd: str, environ: Mapping[str, str]) -> str | None:
+    """The library folder actions import from first, resolved exactly as
+    :meth:`runtime.config.Settings.action_libs` does (None: hsrun's own environment). The
+    runner discards a prespawned child whose folder differs from its own, so a wrong answer
+    here costs time, never correctness.
+
+    Raises:
+        FileNotFoundError: ``HSRUN_LIBS`` names a folder that does not exist.
+    """
+    value = environ.get("HSRUN_LIBS", "").strip()
+    if value.lower() in _OFF:
+        return None
+    if value:
+        folder = os.path.realpath(os.path.join(cwd, os.path.expanduser(value)))
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(folder)
+        return folder
+    folder = os.path.join(state_home(cwd, environ), LIBS_DIRNAME, PYTHON_LIBS_NAME)
+    return os.path.realpath(folder) if os.path.isdir(folder) else None
 
 
 def library_path() -> list[str]:

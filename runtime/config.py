@@ -10,11 +10,20 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runtime.errors import UsageError
+
 #: Folder, inside the project, holding every piece of local state (git-ignored).
 STATE_DIRNAME = ".hsrun"
 
 #: The portal id put in ``event.origin.portalId`` when none is configured.
 DEFAULT_PORTAL_ID = 12345678
+
+#: Folder under the state folder holding HubSpot's Python libraries (``hsrun libs install``),
+#: named after HubSpot's runtime (``PYTHON39``).
+LIBS_DIRNAME = "libs"
+PYTHON_LIBS_NAME = "python39"
+#: ``HSRUN_LIBS`` values that turn HubSpot's libraries off (actions use hsrun's own).
+LIBS_OFF = frozenset({"0", "false", "no", "off"})
 
 #: Seconds a CLI daemon waits for its next command before it exits.
 DEFAULT_DAEMON_IDLE_S = 15 * 60.0
@@ -35,6 +44,8 @@ class Settings:
     secrets_file: Path | None = None
     aws_secrets_prefix: str = "hsrun/"
     daemon_idle_s: float = DEFAULT_DAEMON_IDLE_S
+    #: ``HSRUN_LIBS``: empty (the installed set, if any), an off value, or a folder.
+    libs_setting: str = ""
 
     @property
     def journal_path(self) -> Path:
@@ -48,6 +59,29 @@ class Settings:
     @property
     def portal_path(self) -> Path:
         return self.home / "portal.json"
+
+    @property
+    def libs_path(self) -> Path:
+        """Where ``hsrun libs install`` puts HubSpot's Python libraries."""
+        return self.home / LIBS_DIRNAME / PYTHON_LIBS_NAME
+
+    def action_libs(self) -> Path | None:
+        """The library folder actions import from first, resolved, or None for hsrun's own
+        environment: ``HSRUN_LIBS`` if it names a folder, else the installed set if there is
+        one; an off value (0, false, no, off) always means none.
+
+        Raises:
+            UsageError: ``HSRUN_LIBS`` names a folder that does not exist.
+        """
+        value = self.libs_setting.strip()
+        if value.lower() in LIBS_OFF:
+            return None
+        if value:
+            folder = Path(value).expanduser().resolve()
+            if not folder.is_dir():
+                raise UsageError(f"HSRUN_LIBS={value}: no such folder")
+            return folder
+        return self.libs_path.resolve() if self.libs_path.is_dir() else None
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -89,6 +123,7 @@ def get_settings() -> Settings:
         secrets_file=Path(secrets_file_env).expanduser().resolve() if secrets_file_env else None,
         aws_secrets_prefix=os.environ.get("HSRUN_AWS_SECRETS_PREFIX", "hsrun/"),
         daemon_idle_s=_seconds(os.environ.get("HSRUN_DAEMON_IDLE"), DEFAULT_DAEMON_IDLE_S),
+        libs_setting=os.environ.get("HSRUN_LIBS", ""),
     )
 
 

@@ -24,9 +24,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from runtime.cli import actions, daemon, portal, runs, secrets, workflow
+    from runtime.cli import actions, daemon, libs, portal, runs, secrets, workflow
 
-    for module in (runs, secrets, portal, actions, daemon, workflow):
+    for module in (runs, secrets, portal, actions, daemon, workflow, libs):
         module.register(app)
 
 

@@ -35,17 +35,32 @@ class Library:
     name: str  # the name in HubSpot's list
     version: str  # the version HubSpot's list gives
     imports: tuple[str, ...]  # the dotted module names code imports it by
+    #: The pip requirement that installs what HubSpot runs: its exact version where the list
+    #: pins one, the newest release of the major version where it gives a caret range.
+    requirement: str = ""
+    #: Installed by ``hsrun libs install`` without ``--all``: what nearly every action uses.
+    core: bool = False
 
 
 #: HubSpot's Python library list (custom code actions guide, "Supported libraries", Python).
 #: "Third-party libraries can be imported with the form ``from [libraryname] import [item]``".
+#: The requirements follow that list: "2.28.2" is ``==2.28.2``; "^8" (npm's caret, which the
+#: doc uses for the Python client too) is ``>=8,<9``. UNCONFIRMED which 8.x release HubSpot
+#: installed; the newest 8.x is the best guess, since a caret range resolves to it.
 PYTHON_LIBRARIES: tuple[Library, ...] = (
-    Library("requests", "2.28.2", ("requests",)),
-    Library("hubspot-api-client", "^8", ("hubspot",)),
-    Library("google-api-python-client", "2.74.0", ("googleapiclient",)),
-    Library("mysql-connector-python", "8.0.32", ("mysql.connector",)),
-    Library("redis", "4.4.2", ("redis",)),
-    Library("nltk", "3.8.1", ("nltk",)),
+    Library("requests", "2.28.2", ("requests",), "requests==2.28.2", core=True),
+    Library("hubspot-api-client", "^8", ("hubspot",), "hubspot-api-client>=8,<9", core=True),
+    Library(
+        "google-api-python-client",
+        "2.74.0",
+        ("googleapiclient",),
+        "google-api-python-client==2.74.0",
+    ),
+    Library(
+        "mysql-connector-python", "8.0.32", ("mysql.connector",), "mysql-connector-python==8.0.32"
+    ),
+    Library("redis", "4.4.2", ("redis",), "redis==4.4.2"),
+    Library("nltk", "3.8.1", ("nltk",), "nltk==3.8.1"),
 )
 
 #: Modules the listed libraries depend on, so they are installed too, but HubSpot does not

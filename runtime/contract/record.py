@@ -87,6 +87,12 @@ class RunResult:
     runtime: str = "PYTHON39"
     checks: list[dict[str, Any]] = field(default_factory=list)
     request_id: str = ""
+    #: Versions of HubSpot's libraries the action's process had loaded when it finished,
+    #: by distribution name (empty when it was killed before answering).
+    libraries: dict[str, str] = field(default_factory=dict)
+    #: The library folder the action imported from first (``hsrun libs install``); None:
+    #: hsrun's own environment.
+    libraries_folder: str | None = None
 
     @property
     def ok(self) -> bool:

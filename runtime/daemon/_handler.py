@@ -22,9 +22,17 @@ from runtime.invoke._process import use_shared_zygote
 
 
 def handle(
-    request: dict[str, Any], fds: list[int], conn: socket.socket, zygote_address: str
+    request: dict[str, Any],
+    fds: list[int],
+    conn: socket.socket,
+    zygote_address: str,
+    zygote_libs: str | None = None,
 ) -> int:
-    """Run the request's command; send its exit code to the client and return it."""
+    """Run the request's command; send its exit code to the client and return it.
+
+    ``zygote_libs`` is the library folder the daemon's zygote imported from first: runs that
+    need another one start a zygote of their own.
+    """
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
     for fd in fds:
@@ -37,7 +45,7 @@ def handle(
     sys.argv = [request["argv0"], *request["argv"]]
     _reopen_stdio(request["stdio"])
     # The command's actions are forked from the daemon's zygote, never from this process.
-    use_shared_zygote(zygote_address)
+    use_shared_zygote(zygote_address, zygote_libs)
 
     from runtime.cli import main
 

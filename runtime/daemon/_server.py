@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime._launch import (
+    LIBS_DIRNAME,
     PROTOCOL_VERSION,
+    PYTHON_LIBS_NAME,
     SOCKET_NAME,
     build_id,
     interpreter_setup,
@@ -291,6 +293,7 @@ class Daemon:
         """Start the zygote and listen (after :meth:`claim` and the preload)."""
         self.code.keep_loaded()
         self._last_active = time.monotonic()  # idle from now, not from before the preload
+        self.zygote.libs = self._libs()
         self.zygote.start()
         self._listener = listen_unix(self.address, socket.SOCK_STREAM)
         self._inode = os.stat(self.address).st_ino
@@ -510,7 +513,15 @@ class Daemon:
             self._reply(conn, {"type": "refused", "reason": self._stopping})
             self._drop(conn)
             return
-        if not self.zygote.alive:
+        libs = self._libs()
+        if libs != self.zygote.libs:
+            # HubSpot's libraries were installed, replaced or removed: the zygote has the
+            # old ones imported. (A command with HSRUN_LIBS set otherwise uses its own.)
+            log(f"the library folder is now {libs or 'none'}: restarting the zygote")
+            self.zygote.retire()
+            self.zygote.libs = libs
+            self._restart_zygote()
+        elif not self.zygote.alive:
             self._restart_zygote()
         request, fds = conn.request, conn.fds
         assert request is not None
@@ -523,7 +534,7 @@ class Daemon:
                 self._become_handler(conn)
                 from runtime.daemon._handler import handle
 
-                code = handle(request, fds, conn.sock, self.zygote.address)
+                code = handle(request, fds, conn.sock, self.zygote.address, self.zygote.libs)
             except BaseException:
                 traceback.print_exc()
             finally:
@@ -539,10 +550,17 @@ class Daemon:
         self.served += 1
         self._last_active = time.monotonic()
 
+    def _libs(self) -> str | None:
+        """The installed HubSpot library folder of this state folder, resolved (an install
+        replaces it under a new real path), or None."""
+        folder = os.path.join(self.home, LIBS_DIRNAME, PYTHON_LIBS_NAME)
+        return os.path.realpath(folder) if os.path.isdir(folder) else None
+
     def _restart_zygote(self) -> None:
         from runtime.errors import RunnerError
 
-        log("the zygote is gone: starting another")
+        if self.zygote.pid is not None:
+            log("the zygote is gone: starting another")
         try:
             self.zygote.start()
         except RunnerError as exc:

@@ -352,7 +352,7 @@ def run_job(job, chan, state):
             module = load_module(path, fresh=True)
         except BaseException as exc:
             flush_std()
-            chan.send(error_message(exc, "init", path) | {"peak_kb": peak_memory_kb()})
+            send_final(chan, job, error_message(exc, "init", path) | {"peak_kb": peak_memory_kb()})
             return False
         init_ms = (time.perf_counter() - t0) * 1000
         state["module"], state["path"] = module, path
@@ -361,7 +361,9 @@ def run_job(job, chan, state):
     if not callable(handler):
         flush_std()
         name = os.path.splitext(os.path.basename(path))[0]
-        chan.send(
+        send_final(
+            chan,
+            job,
             {
                 "type": "error",
                 "phase": "init",
@@ -371,7 +373,7 @@ def run_job(job, chan, state):
                 "http_status": None,
                 "init_ms": init_ms,
                 "peak_kb": peak_memory_kb(),
-            }
+            },
         )
         return False
 
@@ -386,24 +388,28 @@ def run_job(job, chan, state):
         msg.update(
             error_type="Runtime.ExitError", message=f"Runtime exited with error: exit status {code}"
         )
-        chan.send(
+        send_final(
+            chan,
+            job,
             msg
             | {
                 "duration_ms": (time.perf_counter() - t0) * 1000,
                 "init_ms": init_ms,
                 "peak_kb": peak_memory_kb(),
-            }
+            },
         )
         return False
     except BaseException as exc:
         flush_std()
-        chan.send(
+        send_final(
+            chan,
+            job,
             error_message(exc, "handler", path)
             | {
                 "duration_ms": (time.perf_counter() - t0) * 1000,
                 "init_ms": init_ms,
                 "peak_kb": peak_memory_kb(),
-            }
+            },
         )
         return True
     duration_ms = (time.perf_counter() - t0) * 1000
@@ -411,7 +417,9 @@ def run_job(job, chan, state):
     try:
         encoded = json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        chan.send(
+        send_final(
+            chan,
+            job,
             {
                 "type": "error",
                 "phase": "outputs",
@@ -422,10 +430,12 @@ def run_job(job, chan, state):
                 "duration_ms": duration_ms,
                 "init_ms": init_ms,
                 "peak_kb": peak_memory_kb(),
-            }
+            },
         )
         return True
-    chan.send(
+    send_final(
+        chan,
+        job,
         {
             "type": "result",
             "value_json": encoded,
@@ -433,9 +443,15 @@ def run_job(job, chan, state):
             "duration_ms": duration_ms,
             "init_ms": init_ms,
             "peak_kb": peak_memory_kb(),
-        }
+        },
     )
     return True
+
+
+def send_final(chan, job, msg):
+    """Send a job's one result or error message, saying which library versions ran it."""
+    msg["libraries"] = library_versions(job.get("libraries"))
+    chan.send(msg)
 
 
 def flush_std():
@@ -462,6 +478,56 @@ def worker_loop(chan):
 
 
 # --------------------------------------------------------------------------- zygote
+
+
+def use_library_folder(folder):
+    """Import HubSpot's libraries from ``folder`` (``hsrun libs install``) before anything
+    else: first on ``sys.path``, as Lambda puts a function's own packages first, and before
+    the preload, so no module of hsrun's environment is loaded in its place."""
+    if folder:
+        sys.path.insert(0, folder)
+
+
+_VERSIONS = {}  # (top-level module, distribution) -> version, found once per process
+
+
+def library_versions(libraries):
+    """Versions of the HubSpot libraries this process has loaded, by distribution name.
+
+    ``libraries`` maps a top-level module to its distribution (``hubspot`` ->
+    ``hubspot-api-client``). The version comes from the ``.dist-info`` folder beside the
+    loaded package, so it names what actually ran, wherever it was imported from; not every
+    library has a ``__version__`` (hubspot-api-client has none).
+    """
+    found = {}
+    for module_name, dist in (libraries or {}).items():
+        module = sys.modules.get(module_name)
+        if module is None:
+            continue
+        key = (module_name, dist)
+        if key not in _VERSIONS:
+            _VERSIONS[key] = _dist_version(module, dist)
+        if _VERSIONS[key]:
+            found[dist] = _VERSIONS[key]
+    return found
+
+
+def _dist_version(module, dist):
+    path = getattr(module, "__file__", None) or ""
+    if not path:
+        return getattr(module, "__version__", None)
+    site = os.path.dirname(path)
+    if os.path.basename(path) == "__init__.py":
+        site = os.path.dirname(site)
+    prefix = dist.replace("-", "_").replace(".", "_").lower() + "-"
+    try:
+        names = os.listdir(site)
+    except OSError:
+        names = []
+    for name in names:
+        if name.endswith(".dist-info") and name.lower().startswith(prefix):
+            return name[len(prefix) : -len(".dist-info")]
+    return getattr(module, "__version__", None)
 
 
 def preload(modules):
@@ -691,6 +757,7 @@ def become_worker(fds, zygote_socks):
 
 def main(argv):
     args = dict(zip(argv[::2], argv[1::2]))  # noqa: B905 - runs on Python 3.9 too
+    use_library_folder(args.get("--path"))
     preload([m for m in args.get("--preload", "").split(",") if m])
     sock = socket.socket(fileno=int(args["--control-fd"]))
     if args.get("--mode") == "zygote":

@@ -86,6 +86,8 @@ class Child:
         #: A forked worker is ready at once; a direct child says so once its imports are done.
         self.ready = True
         self.python = sys.executable
+        #: The library folder first on its sys.path (None: hsrun's own environment).
+        self.libs: str | None = None
 
     @property
     def pid(self) -> int:
@@ -196,8 +198,26 @@ def _pipes() -> tuple[int, int, int, int]:
     return out_r, out_w, err_r, err_w
 
 
-def spawn_direct(python: str, env: Mapping[str, str], preload: tuple[str, ...] = ()) -> Child:
-    """Start one bootstrap process (no zygote). Used for one-shot CLI runs."""
+def _path_args(libs: str | None) -> list[str]:
+    """The bootstrap's ``--path``: a library folder put first on the action's ``sys.path``."""
+    return ["--path", libs] if libs else []
+
+
+def spawn_direct(
+    python: str,
+    env: Mapping[str, str],
+    preload: tuple[str, ...] = (),
+    *,
+    libs: str | None = None,
+) -> Child:
+    """Start one bootstrap process (no zygote). Used for one-shot CLI runs.
+
+    Args:
+        python: the interpreter.
+        env: its whole environment.
+        preload: modules to import before the first job.
+        libs: a library folder to import from first (HubSpot's library versions).
+    """
     parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     out_r, out_w, err_r, err_w = _pipes()
     waiter = _Waiter()
@@ -209,6 +229,7 @@ def spawn_direct(python: str, env: Mapping[str, str], preload: tuple[str, ...] =
                 str(BOOTSTRAP),
                 "--control-fd",
                 str(child_sock.fileno()),
+                *_path_args(libs),
                 "--preload",
                 ",".join(preload),
             ],
@@ -234,25 +255,30 @@ def spawn_direct(python: str, env: Mapping[str, str], preload: tuple[str, ...] =
     child = Child(proc.pid, parent_sock, out_r, err_r, waiter)
     child.ready = False
     child.python = python
+    child.libs = libs
     return child
 
 
 _prespawned: Child | None = None
 
 
-def prespawn(python: str | None = None) -> None:
+def prespawn(python: str | None = None, *, libs: str | None = None) -> None:
     """Start a direct child now, so its interpreter and HubSpot's libraries load while the
     parent is still parsing arguments (the one-shot CLI's critical path)."""
     global _prespawned
     if _prespawned is None:
-        _prespawned = spawn_direct(python or sys.executable, child_base_env(), ZYGOTE_PRELOAD)
+        _prespawned = spawn_direct(
+            python or sys.executable, child_base_env(), ZYGOTE_PRELOAD, libs=libs
+        )
 
 
-def take_prespawned(python: str) -> Child | None:
-    """The child started by :func:`prespawn`, once, if it runs ``python``."""
+def take_prespawned(python: str, libs: str | None = None) -> Child | None:
+    """The child started by :func:`prespawn`, once, if it runs ``python`` with the library
+    folder ``libs`` (a child that guessed another folder is stopped: it has the wrong
+    libraries loaded)."""
     global _prespawned
     child, _prespawned = _prespawned, None
-    if child is not None and child.python != python:
+    if child is not None and (child.python != python or child.libs != libs):
         child.kill()
         child.wait_status(1.0)
         child.close()
@@ -260,30 +286,37 @@ def take_prespawned(python: str) -> Child | None:
     return child
 
 
-_shared_zygote: str | None = None
+_shared_zygote: tuple[str, str | None] | None = None
 
 
-def use_shared_zygote(address: str | None) -> None:
+def use_shared_zygote(address: str | None, libs: str | None = None) -> None:
     """Make every :class:`~runtime.invoke.Runner` in this process fork its workers from the
     zygote listening at ``address`` instead of starting its own (``None``: start their own).
 
     The CLI daemon's request handlers set this before running a command, so their actions
     come from the daemon's zygote: cheap to fork, and as small as a zygote of their own.
+    ``libs`` is the library folder that zygote imported from first; runs that need another
+    one start their own zygote.
     """
     global _shared_zygote
-    _shared_zygote = address
+    _shared_zygote = (address, libs) if address is not None else None
 
 
-def shared_zygote_address() -> str | None:
-    """The address set by :func:`use_shared_zygote`, if any."""
-    return _shared_zygote
+def shared_zygote_address(libs: str | None = None) -> str | None:
+    """The address set by :func:`use_shared_zygote`, if any and its zygote imported from
+    the library folder ``libs``."""
+    if _shared_zygote is None or _shared_zygote[1] != libs:
+        return None
+    return _shared_zygote[0]
 
 
-def _zygote_command(python: str, control_fd: int, listen_fd: int | None = None) -> list[str]:
+def _zygote_command(
+    python: str, control_fd: int, listen_fd: int | None = None, libs: str | None = None
+) -> list[str]:
     command = [python, "-I", str(BOOTSTRAP), "--mode", "zygote", "--control-fd", str(control_fd)]
     if listen_fd is not None:
         command += ["--listen-fd", str(listen_fd)]
-    return [*command, "--preload", ",".join(ZYGOTE_PRELOAD)]
+    return [*command, *_path_args(libs), "--preload", ",".join(ZYGOTE_PRELOAD)]
 
 
 class Zygote:
@@ -292,7 +325,8 @@ class Zygote:
     By default it starts its own zygote process and talks to it over a socketpair. With
     ``address`` it connects to a zygote that a :class:`SharedZygote` serves on that unix
     socket instead; ``close`` then only disconnects (and the zygote kills the workers this
-    connection left running).
+    connection left running). ``libs`` is a library folder the zygote imports from first
+    (for a shared zygote: the one it was started with).
     """
 
     def __init__(
@@ -301,9 +335,11 @@ class Zygote:
         env: Mapping[str, str] | None = None,
         *,
         address: str | None = None,
+        libs: str | None = None,
     ) -> None:
         self.python = python or sys.executable
         self.address = address
+        self.libs = libs
         self._env = child_base_env(env)
         self._sock: socket.socket | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -342,7 +378,7 @@ class Zygote:
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._proc = subprocess.Popen(
-                _zygote_command(self.python, child_sock.fileno()),
+                _zygote_command(self.python, child_sock.fileno(), libs=self.libs),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -430,7 +466,9 @@ class Zygote:
                 raise RunnerError("the zygote did not fork a worker")
             return pid
 
-        return Child(resolve, parent_sock, out_r, err_r, self._waiter)
+        child = Child(resolve, parent_sock, out_r, err_r, self._waiter)
+        child.python, child.libs = self.python, self.libs
+        return child
 
     def close(self) -> None:
         """Stop the zygote, or disconnect from a shared one (workers of an owned zygote are
@@ -460,15 +498,18 @@ class SharedZygote:
     It listens on a SOCK_SEQPACKET unix socket at ``address`` (mode 0600; keep it in a 0700
     folder), one connection per client, each answered on its own connection; clients use
     ``Zygote(address=...)``. The owner only starts it, checks it and stops it, and needs no
-    thread for that, so the owner may fork safely while it runs.
+    thread for that, so the owner may fork safely while it runs. ``libs`` is a library folder
+    it imports from first; change it and :meth:`start` again to serve another one.
     """
 
-    def __init__(self, address: str, python: str | None = None) -> None:
+    def __init__(self, address: str, python: str | None = None, libs: str | None = None) -> None:
         self.address = address
         self.python = python or sys.executable
+        self.libs = libs
         self._sock: socket.socket | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._inode: int | None = None
+        self._retired: list[subprocess.Popen[bytes]] = []
 
     @property
     def pid(self) -> int | None:
@@ -488,7 +529,7 @@ class SharedZygote:
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._proc = subprocess.Popen(
-                _zygote_command(self.python, child_sock.fileno(), listener.fileno()),
+                _zygote_command(self.python, child_sock.fileno(), listener.fileno(), self.libs),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -514,12 +555,26 @@ class SharedZygote:
             self.close()
             raise RunnerError(f"the zygote did not start within {timeout:.0f} s")
 
+    def retire(self) -> None:
+        """Stop accepting clients without waiting: the zygote serves the clients it has
+        (their running actions are its children and die with it) and exits after the last
+        one; :meth:`start` may start the next zygote at once."""
+        self._unlink()
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            self._retired.append(self._proc)
+            self._proc = None
+        self._retired = [proc for proc in self._retired if proc.poll() is None]
+
     def forget(self) -> None:
         """In a forked child of the owner: drop the owner's end without stopping anything."""
         if self._sock is not None:
             self._sock.close()
             self._sock = None
         self._proc = None
+        self._retired = []
 
     def close(self, timeout: float = 2.0) -> None:
         """Stop accepting clients; the zygote exits once its connected clients are gone."""
@@ -534,6 +589,13 @@ class SharedZygote:
                 self._proc.kill()
                 self._proc.wait()
             self._proc = None
+        for proc in self._retired:
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._retired = []
 
     def _unlink(self) -> None:
         # Only our own socket file: another owner may have bound the same path since.

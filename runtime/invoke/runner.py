@@ -22,6 +22,7 @@ from runtime.config import get_settings
 from runtime.contract import ActionManifest, Event, build_event, check_outputs, load_action
 from runtime.contract import record as r
 from runtime.contract.event import input_fields, parse_event
+from runtime.contract.libraries import PYTHON_LIBRARIES
 from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
@@ -38,6 +39,13 @@ from runtime.invoke._session import Outcome, describe_exit, run_job
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
 RecordLookup = Callable[[str, int, list[str]], Mapping[str, str | None]]
+
+#: Top-level module -> distribution, for the versions a run record names: HubSpot's list,
+#: plus urllib3, which both HTTP clients sit on and whose 1.x and 2.x differ.
+_REPORTED_LIBRARIES: dict[str, str] = {
+    **{lib.imports[0].split(".")[0]: lib.name for lib in PYTHON_LIBRARIES},
+    "urllib3": "urllib3",
+}
 
 
 class PortalLink(Protocol):
@@ -83,6 +91,12 @@ class RunOptions:
     portal_id: int | None = None
     #: Fork cold starts from a zygote that pre-imported HubSpot's libraries.
     zygote: bool = True
+    #: A folder the action imports libraries from first, ahead of hsrun's own environment
+    #: (``hsrun libs install`` fills one with HubSpot's versions).
+    libs: Path | None = None
+    #: Without ``libs``: use the project's installed HubSpot libraries when there are any
+    #: (``HSRUN_LIBS`` may turn that off or name another folder). False: hsrun's own.
+    project_libs: bool = True
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
@@ -125,8 +139,9 @@ class Runner:
 
     def __init__(self, options: RunOptions | None = None) -> None:
         self.options = options or RunOptions()
-        self._zygote: Zygote | None = None
-        self._warm: dict[str, Child] = {}
+        # One zygote per (interpreter, library folder): a zygote has its libraries imported.
+        self._zygotes: dict[tuple[str | None, str | None], Zygote] = {}
+        self._warm: dict[tuple[str, str | None], Child] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> Runner:
@@ -142,31 +157,33 @@ class Runner:
             child.wait_status(1.0)
             child.close()
         self._warm.clear()
-        if self._zygote is not None:
-            self._zygote.close()
-            self._zygote = None
+        for zygote in self._zygotes.values():
+            zygote.close()
+        self._zygotes.clear()
 
     def start(self) -> None:
         """Start the zygote now instead of on the first run."""
         if self.options.zygote:
-            self._get_zygote()
+            opts = with_project_libs(self.options)
+            self._get_zygote(opts.python, _libs_arg(opts))
 
-    def _get_zygote(self) -> Zygote:
+    def _get_zygote(self, python: str | None, libs: str | None) -> Zygote:
         with self._lock:
-            if self._zygote is None or not self._zygote.alive:
-                self._zygote = self._start_zygote()
-            return self._zygote
+            zygote = self._zygotes.get((python, libs))
+            if zygote is None or not zygote.alive:
+                zygote = self._zygotes[python, libs] = self._start_zygote(python, libs)
+            return zygote
 
-    def _start_zygote(self) -> Zygote:
-        address = _shared_zygote(self.options)
+    def _start_zygote(self, python: str | None, libs: str | None) -> Zygote:
+        address = _shared_zygote(python, libs)
         if address is not None:
-            shared = Zygote(address=address)
+            shared = Zygote(address=address, libs=libs)
             try:
                 shared.start(timeout=5.0)
                 return shared
             except RunnerError:
                 pass  # the daemon's zygote is gone: this runner starts its own
-        own = Zygote(self.options.python)
+        own = Zygote(python, libs=libs)
         own.start()
         return own
 
@@ -184,7 +201,7 @@ class Runner:
         options: RunOptions | None = None,
     ) -> _Prepared:
         """Check every input and build the event; raises before any process starts."""
-        opts = options or self.options
+        opts = with_project_libs(options or self.options)
         spec = action if isinstance(action, ActionManifest) else load_action(action)
         if not spec.is_python:
             raise UsageError(
@@ -282,6 +299,7 @@ class Runner:
             runtime=prepared.action.manifest.runtime,
             checks=list(checks or []),
             request_id=prepared.request_id,
+            libraries_folder=_libs_arg(opts),
         )
         if journal is not None:
             journal.start(pending)
@@ -307,6 +325,7 @@ class Runner:
             "warm": opts.warm,
             "request_id": prepared.request_id,
             "max_processes": opts.max_processes,
+            "libraries": _REPORTED_LIBRARIES,
             "network": {
                 "allow_all": opts.allow_net,
                 "allow_hosts": [*prepared.action.manifest.allow_hosts, *opts.allow_hosts],
@@ -315,7 +334,8 @@ class Runner:
                 "manifest": str(manifest_path or prepared.action.source_path.with_suffix(".toml")),
             },
         }
-        child = self._child_for(path, opts)
+        key = (path, _libs_arg(opts))
+        child = self._child_for(key, opts)
         try:
             outcome = run_job(
                 child,
@@ -333,40 +353,60 @@ class Runner:
                 child.kill()
                 child.wait_status(1.0)
                 child.close()
-            self._warm.pop(path, None)
+            self._warm.pop(key, None)
             raise
         if opts.warm and child.dead:
-            self._warm.pop(path, None)
+            self._warm.pop(key, None)
         return outcome
 
-    def _child_for(self, path: str, opts: RunOptions) -> Child:
+    def _child_for(self, key: tuple[str, str | None], opts: RunOptions) -> Child:
+        libs = key[1]
         if opts.warm:
-            child = self._warm.get(path)
+            child = self._warm.get(key)
             if child is not None and not child.dead:
                 return child
         # A shared zygote (in a daemon's request handler) beats even a direct child: it has
         # already imported HubSpot's libraries.
-        if opts.zygote or _shared_zygote(opts) is not None:
-            child = self._get_zygote().spawn()
+        if opts.zygote or _shared_zygote(opts.python, libs) is not None:
+            child = self._get_zygote(opts.python, libs).spawn()
         else:
             python = opts.python or _python()
-            child = take_prespawned(python) or spawn_direct(
-                python, child_base_env(), ZYGOTE_PRELOAD
+            child = take_prespawned(python, libs) or spawn_direct(
+                python, child_base_env(), ZYGOTE_PRELOAD, libs=libs
             )
         if opts.warm:
-            self._warm[path] = child
+            self._warm[key] = child
         return child
+
+
+def with_project_libs(opts: RunOptions) -> RunOptions:
+    """``opts`` with ``libs`` filled in from the project (``hsrun libs install``,
+    ``HSRUN_LIBS``) when it has none and ``project_libs`` is on.
+
+    Raises:
+        UsageError: ``HSRUN_LIBS`` names a folder that does not exist.
+    """
+    if opts.libs is not None or not opts.project_libs:
+        return opts
+    found = get_settings().action_libs()
+    return replace(opts, libs=found) if found is not None else opts
+
+
+def _libs_arg(opts: RunOptions) -> str | None:
+    """The library folder as the child gets it: absolute, since the child changes folder."""
+    return str(opts.libs.resolve()) if opts.libs is not None else None
 
 
 def _python() -> str:
     return sys.executable
 
 
-def _shared_zygote(opts: RunOptions) -> str | None:
-    """The shared zygote's address, when there is one and it runs the action's interpreter."""
-    if opts.python is not None and opts.python != sys.executable:
+def _shared_zygote(python: str | None, libs: str | None) -> str | None:
+    """The shared zygote's address, when there is one, it runs the action's interpreter and
+    it imported from the action's library folder."""
+    if python is not None and python != sys.executable:
         return None
-    return shared_zygote_address()
+    return shared_zygote_address(libs)
 
 
 def _object_id(value: int | str | None) -> int | None:
@@ -400,6 +440,7 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
             )
         )
     result.memory_mb = round(outcome.peak_kb / 1024, 1)
+    result.libraries = dict(msg.get("libraries") or {})
     duration = msg.get("duration_ms")
     result.runtime_ms = round(duration if duration is not None else outcome.elapsed_s * 1000, 2)
     init_ms = msg.get("init_ms") or (outcome.started or {}).get("init_ms")
