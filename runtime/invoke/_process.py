@@ -286,7 +286,8 @@ def take_prespawned(python: str, libs: str | None = None) -> Child | None:
     return child
 
 
-_shared_zygote: tuple[str, str | None] | None = None
+_shared_zygote: str | None = None
+_shared_zygote_libs: str | None = None
 
 
 def use_shared_zygote(address: str | None, libs: str | None = None) -> None:
@@ -298,16 +299,14 @@ def use_shared_zygote(address: str | None, libs: str | None = None) -> None:
     ``libs`` is the library folder that zygote imported from first; runs that need another
     one start their own zygote.
     """
-    global _shared_zygote
-    _shared_zygote = (address, libs) if address is not None else None
+    global _shared_zygote, _shared_zygote_libs
+    _shared_zygote, _shared_zygote_libs = address, libs
 
 
 def shared_zygote_address(libs: str | None = None) -> str | None:
     """The address set by :func:`use_shared_zygote`, if any and its zygote imported from
     the library folder ``libs``."""
-    if _shared_zygote is None or _shared_zygote[1] != libs:
-        return None
-    return _shared_zygote[0]
+    return _shared_zygote if _shared_zygote_libs == libs else None
 
 
 def _zygote_command(
