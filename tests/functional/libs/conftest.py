@@ -49,3 +49,25 @@ def write_action(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def installed_libs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """HubSpot's core libraries, really installed from the package index: once a session.
+
+    Fails (never skips) when the index cannot be reached: CI machines can reach it, and a
+    silent skip would hide that the versions were never checked. Deselect with
+    ``-m "not network"``.
+    """
+    from dataclasses import replace
+
+    from runtime.config import get_settings
+    from runtime.errors import HsrunError
+    from runtime.invoke.libraries import install
+
+    home = tmp_path_factory.mktemp("hubspot-libs") / "home"
+    settings = replace(get_settings(), home=home)
+    try:
+        return install(settings).folder
+    except HsrunError as exc:
+        pytest.fail(f"installing HubSpot's libraries from the package index failed: {exc}")
