@@ -32,6 +32,35 @@ from runtime.errors import ActionNotFoundError, ManifestError
 OutputType = Literal["string", "number", "bool", "datetime", "date", "enumeration", "phone_number"]
 OUTPUT_TYPES: tuple[str, ...] = OutputType.__args__  # type: ignore[attr-defined]
 
+#: Object types a workflow can enroll (HubSpot's names as in ``event.object.objectType``).
+OBJECT_TYPES = (
+    "CONTACT",
+    "COMPANY",
+    "DEAL",
+    "TICKET",
+    "QUOTE",
+    "LINE_ITEM",
+    "PRODUCT",
+    "CALL",
+    "EMAIL",
+    "MEETING",
+    "NOTE",
+    "TASK",
+    "COMMUNICATION",
+    "LEAD",
+    "APPOINTMENT",
+    "COURSE",
+    "LISTING",
+    "SERVICE",
+    "INVOICE",
+    "PAYMENT",
+    "SUBSCRIPTION",
+    "ORDER",
+    "CART",
+)
+#: Custom objects are enrolled by their object type id.
+CUSTOM_OBJECT_RE = re.compile(r"^2-\d+\Z")
+
 #: Environment-variable-safe: letters, digits, underscore, not starting with a digit.
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 NAME_RULE = "letters, digits and underscores, not starting with a digit"
@@ -71,8 +100,16 @@ class Manifest(BaseModel):
 
     @field_validator("object_type")
     @classmethod
-    def _upper_object_type(cls, value: str) -> str:
-        return value.upper()
+    def _known_object_type(cls, value: str) -> str:
+        upper = value.upper()
+        if upper in OBJECT_TYPES or CUSTOM_OBJECT_RE.match(value):
+            return upper
+        singular = upper.rstrip("S") if upper.endswith("S") else upper
+        hint = f" (did you mean {singular!r}?)" if singular in OBJECT_TYPES else ""
+        raise ValueError(
+            f"expected one of {', '.join(OBJECT_TYPES)} or a custom object id like "
+            f"'2-1234567', got {value!r}{hint}"
+        )
 
     @field_validator("secrets")
     @classmethod
@@ -163,11 +200,16 @@ def _describe(err: Any) -> str:
 def load_action(source: Path | str) -> ActionManifest:
     """Find an action and its manifest; a missing manifest means HubSpot's defaults."""
     path = Path(source)
+    alternatives = [path.with_suffix(sfx) for sfx in DEFAULT_RUNTIME_BY_SUFFIX]
+    hint = next((f" (did you mean {alt}?)" for alt in alternatives if alt.is_file()), "")
+    if path.is_dir():
+        raise ActionNotFoundError(
+            f"{path} is a folder: name one action file (hsrun check takes folders)"
+        )
     if not path.is_file():
-        hint = ""
-        if not path.suffix and path.with_suffix(".py").is_file():
-            hint = f" (did you mean {path.with_suffix('.py')}?)"
         raise ActionNotFoundError(f"action file not found: {path}{hint}")
+    if path.suffix not in DEFAULT_RUNTIME_BY_SUFFIX:
+        raise ActionNotFoundError(f"{path} is not an action: an action is a .py or .js file{hint}")
     mpath = manifest_path_for(path)
     if mpath.is_file():
         manifest = load_manifest(mpath, source_suffix=path.suffix)

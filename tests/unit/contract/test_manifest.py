@@ -72,3 +72,20 @@ def test_missing_action_suggests_the_py_file(tmp_path: Path) -> None:
     (tmp_path / "lead.py").write_text("")
     with pytest.raises(ActionNotFoundError, match=r"did you mean .*lead.py"):
         load_action(tmp_path / "lead")
+
+
+def test_a_manifest_or_a_folder_is_not_an_action(tmp_path: Path) -> None:
+    write(tmp_path, 'object_type = "CONTACT"\n', name="lead")
+    with pytest.raises(
+        ActionNotFoundError, match=r"not an action: .* \(did you mean .*lead.py\?\)"
+    ):
+        load_action(tmp_path / "lead.toml")
+    with pytest.raises(ActionNotFoundError, match="is a folder"):
+        load_action(tmp_path)
+
+
+def test_object_type_must_be_one_hubspot_enrolls(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match=r"got 'CONTACTS' \(did you mean 'CONTACT'\?\)"):
+        load_manifest(write(tmp_path, 'object_type = "CONTACTS"\n'))
+    assert load_manifest(write(tmp_path, 'object_type = "2-1234567"\n')).object_type == "2-1234567"
+    assert load_manifest(write(tmp_path, 'object_type = "line_item"\n')).object_type == "LINE_ITEM"
