@@ -108,6 +108,11 @@ def get_settings() -> Settings:
     root = find_project_root()
     home_env = os.environ.get("HSRUN_HOME")
     home = Path(home_env).expanduser().resolve() if home_env else root / STATE_DIRNAME
+    if home.exists() and not home.is_dir():
+        from runtime.errors import UsageError
+
+        source = "HSRUN_HOME" if home_env else "the state folder"
+        raise UsageError(f"{source} {home} is a file, not a folder: point it at a folder")
     portal_env = os.environ.get("HSRUN_PORTAL_ID", "")
     portal_id = int(portal_env) if portal_env.isdigit() else DEFAULT_PORTAL_ID
     config_env = os.environ.get("HSRUN_CONFIG_DIR")

@@ -25,6 +25,14 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except HsrunError as exc:
             print(f"Error: {exc}", file=sys.stderr)
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            # A file hsrun itself reads or writes (state folder, output folder) is unusable:
+            # the user can fix that, so it is not a bug.
+            if exc.filename is None:
+                raise
+            where = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "")
+            print(f"Error: cannot use {where}: {exc.strerror}", file=sys.stderr)
+            raise typer.Exit(2) from None
 
     return wrapper
 

@@ -330,3 +330,17 @@ def test_the_state_folder_is_private(tmp_path: Path) -> None:
     assert home.stat().st_mode & 0o777 == 0o700
     for path in home.iterdir():
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_a_state_folder_that_is_a_file_or_cannot_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    monkeypatch.setenv("HSRUN_HOME", str(afile))
+    code, _, err = hsrun("history")
+    assert code == 2 and "is a file, not a folder" in err
+    monkeypatch.setenv("HSRUN_HOME", str(afile / "sub"))
+    code, _, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=1")
+    assert code not in (0, 70)
+    assert err.startswith("Error: ") and "Not a directory" in err and "Traceback" not in err
