@@ -333,6 +333,11 @@ def history(
     since_s = parse_period(since) if since else None
     with Journal(get_settings().journal_path) as journal:
         runs = journal.history(action=action, status=status, since_s=since_s, limit=limit)
+        damaged = journal.damaged
+    if damaged:
+        print(
+            f"Warning: {damaged} damaged run record(s) in {journal.path} not shown", file=sys.stderr
+        )
     if as_json:
         print(json.dumps([run.to_dict() for run in runs], indent=2))
     elif not runs:

@@ -73,6 +73,8 @@ class Journal:
         self._owner = _owner_token(os.getpid())
         # One connection shared by a batch's threads, used under this lock.
         self._lock = threading.RLock()
+        #: Runs the last ``history()`` call skipped because their record is damaged.
+        self.damaged = 0
 
     def __enter__(self) -> Journal:
         return self
@@ -164,9 +166,14 @@ class Journal:
         except sqlite3.DatabaseError as exc:
             raise JournalError(f"cannot read the journal {self.path}: {exc}") from exc
 
-    @staticmethod
-    def _load(status: str, owner: str, record: str) -> RunResult:
-        result = RunResult.from_dict(json.loads(record))
+    def _load(self, run_id: str, status: str, owner: str, record: str) -> RunResult:
+        try:
+            result = RunResult.from_dict(json.loads(record))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise JournalError(
+                f"run {run_id} in {self.path} is damaged ({type(exc).__name__}); "
+                "the other runs are fine"
+            ) from exc
         if status == RUNNING and not _owner_alive(owner):
             result.status = INTERRUPTED
         return result
@@ -185,8 +192,7 @@ class Journal:
         if len(rows) > 1:
             ids = ", ".join(row[0] for row in rows)
             raise RunNotFoundError(f"run id {run_id!r} is ambiguous ({ids}...): type more of it")
-        _, status, owner, record = rows[0]
-        return self._load(status, owner, record)
+        return self._load(*rows[0])
 
     def history(
         self,
@@ -212,11 +218,17 @@ class Journal:
         if since_s is not None:
             where.append("started_at >= ?")
             params.append(time.time() - since_s)
-        sql = "SELECT status, owner, record FROM runs"
+        sql = "SELECT id, status, owner, record FROM runs"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY started_at DESC LIMIT ?"
-        runs = [self._load(*row) for row in self._rows(sql, (*params, max(1, limit)))]
+        runs = []
+        self.damaged = 0
+        for row in self._rows(sql, (*params, max(1, limit))):
+            try:
+                runs.append(self._load(*row))
+            except JournalError:
+                self.damaged += 1  # listed as a count; `hsrun show ID` names the problem
         if status and status.upper() in (RUNNING, INTERRUPTED):
             runs = [run for run in runs if run.status == status.upper()]
         return runs

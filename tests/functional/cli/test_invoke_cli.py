@@ -344,3 +344,20 @@ def test_a_state_folder_that_is_a_file_or_cannot_be_made(
     code, _, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=1")
     assert code not in (0, 70)
     assert err.startswith("Error: ") and "Not a directory" in err and "Traceback" not in err
+
+
+def test_a_damaged_run_record_does_not_hide_the_others() -> None:
+    hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=5550102233")
+    hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=5550102234")
+    code, out, _ = hsrun("history", "--json")
+    first, second = (r["run_id"] for r in json.loads(out))
+    journal = Path(os.environ["HSRUN_HOME"]) / "journal.db"
+    with sqlite3.connect(journal) as db:
+        db.execute("UPDATE runs SET record = 'not json' WHERE id = ?", (first,))
+    code, out, err = hsrun("history", "--json")
+    assert code == 0
+    assert [r["run_id"] for r in json.loads(out)] == [second]
+    assert "1 damaged run record(s)" in err
+    code, _, err = hsrun("show", first)
+    assert code == 8
+    assert f"run {first}" in err and "damaged" in err
