@@ -53,15 +53,34 @@ def _secret_source(settings: Settings, env_file: Path | None) -> SecretSource:
 
 
 @contextlib.contextmanager
-def _portal(settings: Settings, live: bool) -> Iterator[PortalLink | None]:
-    """The fake portal served on loopback for the run, unless the run goes --live."""
+def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[PortalLink | None]:
+    """The fake portal served on loopback for the run, unless the run goes --live.
+
+    A damaged portal file stops the run only when the run needs the portal (inputs from an
+    enrolled record); otherwise the action runs and its HubSpot calls are refused, saying so.
+    """
     if live:
         yield None
         return
+    from runtime.errors import PortalError
     from runtime.fake_hubspot import attach
 
-    with attach(settings) as portal:
+    try:
+        attached = attach(settings)
+        portal = attached.__enter__()
+    except PortalError as exc:
+        if required:
+            raise
+        print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
+        yield None
+        return
+    try:
         yield portal
+    except BaseException as exc:
+        if not attached.__exit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        attached.__exit__(None, None, None)
 
 
 def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:
@@ -210,7 +229,7 @@ def invoke(
     with (
         Journal(settings.journal_path) as journal,
         Runner(options) as runner,
-        _portal(settings, live) as portal,
+        _portal(settings, live, required=object_id is not None) as portal,
     ):
         if events is not None:
             workers = concurrency or 2 * (os.cpu_count() or 1)

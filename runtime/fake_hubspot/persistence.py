@@ -93,10 +93,26 @@ def read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PortalError(f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+        raise PortalError(
+            f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}{RESET_HINT}"
+        ) from exc
     if not isinstance(data, dict):
-        raise PortalError(f"{path} does not hold a JSON object")
+        raise PortalError(f"{path} does not hold a JSON object{RESET_HINT}")
     return data
+
+
+#: How to get out of a damaged portal file; the file is never overwritten without it.
+RESET_HINT = "; `hsrun portal reset` starts an empty portal (copy the file first to keep it)"
+
+
+def load_into(portal: FakePortal, state: dict[str, Any], path: Path) -> None:
+    """``portal.load_state(state)``, a damaged document becoming a PortalError."""
+    try:
+        portal.load_state(state)
+    except PortalError as exc:
+        raise PortalError(f"{path}: {exc}{RESET_HINT}") from exc
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+        raise PortalError(f"{path} is damaged ({type(exc).__name__}: {exc}){RESET_HINT}") from exc
 
 
 class FileIds:
@@ -238,7 +254,7 @@ class PortalFile:
         with file_lock(self.lock_path, shared=True):
             state = read_json(self.path)
         if state is not None:
-            portal.load_state(state)
+            load_into(portal, state, self.path)
             portal.portal_id = self.settings.portal_id  # HSRUN_PORTAL_ID names the portal
         return portal, portal.to_state()
 
@@ -278,7 +294,7 @@ class PortalFile:
             if merged != theirs:
                 atomic_write(self.path, json.dumps(merged, separators=(",", ":")).encode("utf-8"))
             if merged != ours:
-                portal.load_state(merged)
+                load_into(portal, merged, self.path)
                 portal.portal_id = self.settings.portal_id
             return portal.to_state()
 
@@ -290,7 +306,7 @@ class PortalFile:
             portal = self.new_portal()
             state = read_json(self.path)
             if state is not None:
-                portal.load_state(state)
+                load_into(portal, state, self.path)
                 portal.portal_id = self.settings.portal_id
             yield portal
             data = json.dumps(portal.to_state(), separators=(",", ":")).encode("utf-8")
@@ -298,6 +314,10 @@ class PortalFile:
         self._release(portal)
 
     def reset(self) -> None:
-        """An empty portal on disk (apps, records and logs gone)."""
-        with self.transaction() as portal:
-            portal.reset()
+        """An empty portal on disk (apps, records and logs gone); works on a damaged file."""
+        ensure_home(self.settings)
+        with file_lock(self.lock_path):
+            portal = self.new_portal()
+            data = json.dumps(portal.to_state(), separators=(",", ":")).encode("utf-8")
+            atomic_write(self.path, data)
+        self._release(portal)

@@ -361,3 +361,22 @@ def test_a_damaged_run_record_does_not_hide_the_others() -> None:
     code, _, err = hsrun("show", first)
     assert code == 8
     assert f"run {first}" in err and "damaged" in err
+
+
+@pytest.mark.parametrize(
+    "damage", ["garbage", '{"version": 1, "collections": []}', '{"version": 1, "collections": {"apps": 5}}']
+)
+def test_a_damaged_portal_file(damage: str) -> None:
+    portal = Path(os.environ["HSRUN_HOME"]) / "portal.json"
+    portal.parent.mkdir(parents=True, exist_ok=True)
+    portal.write_text(damage)
+    # an action that needs no record still runs; HubSpot calls would be refused, it says so
+    code, out, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=1")
+    assert code == 0, err
+    assert "portal reset" in err and "Traceback" not in err
+    # one that enrolls a record cannot: a clear error, the file left as it was
+    code, _, err = hsrun("invoke", str(ACTIONS / "lead_score.py"), "--object-id", "4")
+    assert code == 7 and "portal reset" in err and "Traceback" not in err
+    assert portal.read_text() == damage
+    assert hsrun("portal", "reset", "-y")[0] == 0
+    assert hsrun("portal", "info")[0] == 0
