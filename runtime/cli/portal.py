@@ -105,11 +105,20 @@ def serve(
     syncer = threading.Thread(target=sync_loop, name="hsrun-portal-sync", daemon=True)
     if save:
         syncer.start()
+
+    def on_term(signum: int, frame: object) -> None:
+        # `kill`, a supervisor or a container stop: save like Ctrl-C does.
+        raise KeyboardInterrupt
+
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, on_term)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         stop.set()
         if save:
             syncer.join(timeout=5)

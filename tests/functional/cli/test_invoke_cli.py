@@ -364,7 +364,8 @@ def test_a_damaged_run_record_does_not_hide_the_others() -> None:
 
 
 @pytest.mark.parametrize(
-    "damage", ["garbage", '{"version": 1, "collections": []}', '{"version": 1, "collections": {"apps": 5}}']
+    "damage",
+    ["garbage", '{"version": 1, "collections": []}', '{"version": 1, "collections": {"apps": 5}}'],
 )
 def test_a_damaged_portal_file(damage: str) -> None:
     portal = Path(os.environ["HSRUN_HOME"]) / "portal.json"

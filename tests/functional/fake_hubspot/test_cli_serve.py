@@ -60,3 +60,34 @@ def test_serve_answers_syncs_and_saves_on_interrupt() -> None:
     portal, _ = store.load()
     assert portal.find("contacts", email="served@example.com")
     assert set(portal.apps.apps) == {"ci", "late"}
+
+
+def test_serve_saves_when_terminated() -> None:
+    # `kill`, a process supervisor or a container stop send SIGTERM, not Ctrl-C.
+    store = PortalFile(get_settings())
+    with store.transaction() as portal:
+        token = portal.apps.create("ci", ["crm.objects.contacts.write"]).token
+    server = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "portal", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        assert server.stderr is not None
+        match = re.search(r"on (http://127\.0\.0\.1:\d+)", server.stderr.readline())
+        assert match
+        created = requests.post(
+            f"{match.group(1)}/crm/v3/objects/contacts",
+            timeout=10,
+            json={"properties": {"email": "terminated@example.com"}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert created.status_code == 201
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)
+    assert server.returncode == 0
+    portal, _ = store.load()
+    assert portal.find("contacts", email="terminated@example.com")
