@@ -372,7 +372,7 @@ def test_a_damaged_portal_file(damage: str) -> None:
     portal.parent.mkdir(parents=True, exist_ok=True)
     portal.write_text(damage)
     # an action that needs no record still runs; HubSpot calls would be refused, it says so
-    code, out, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=1")
+    code, _, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=1")
     assert code == 0, err
     assert "portal reset" in err and "Traceback" not in err
     # one that enrolls a record cannot: a clear error, the file left as it was
