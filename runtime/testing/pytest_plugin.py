@@ -8,7 +8,9 @@ Fixtures:
   other processes or with ``host=``.
 - ``hubspot_client``: ``hubspot_client(token)`` → ``hubspot.Client`` talking to the portal.
 - ``run_action``: runs an action in a child process, as HubSpot would, with its HubSpot calls
-  routed to the portal and ``object_id`` inputs filled from the portal's record.
+  routed to the portal and ``object_id`` inputs filled from the portal's record. It imports
+  HubSpot's library versions when the project has them installed (``hsrun libs install``;
+  ``HSRUN_LIBS=0`` turns that off).
 
 Marker ``@pytest.mark.hubspot(tier="enterprise", rate_limits=False, portal_id=...)`` configures
 the portal of one test. Rate limits are on by default, as on HubSpot.
