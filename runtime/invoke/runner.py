@@ -141,7 +141,9 @@ class Runner:
         self.options = options or RunOptions()
         # One zygote per (interpreter, library folder): a zygote has its libraries imported.
         self._zygotes: dict[tuple[str | None, str | None], Zygote] = {}
-        self._warm: dict[tuple[str, str | None], Child] = {}
+        # Idle warm processes per (action, library folder): a batch running N at once keeps N,
+        # each used by one run at a time.
+        self._warm: dict[tuple[str, str | None], list[Child]] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> Runner:
@@ -152,10 +154,11 @@ class Runner:
 
     def close(self) -> None:
         """Stop warm processes and the zygote."""
-        for child in self._warm.values():
-            child.kill()
-            child.wait_status(1.0)
-            child.close()
+        for idle in self._warm.values():
+            for child in idle:
+                child.kill()
+                child.wait_status(1.0)
+                child.close()
         self._warm.clear()
         for zygote in self._zygotes.values():
             zygote.close()
@@ -222,12 +225,16 @@ class Runner:
         record_lookup: RecordLookup | None,
         opts: RunOptions,
     ) -> Event:
-        if isinstance(event, Event):
-            return event
         if event is not None:
-            parsed = parse_event(dict(event))
-            if inputs:
-                parsed.inputFields = input_fields({**parsed.inputFields, **inputs})
+            # --input and --object-id on a recorded event: variations of it, not ignored.
+            parsed = event if isinstance(event, Event) else parse_event(dict(event))
+            if inputs or object_id is not None:
+                parsed = parsed.model_copy(deep=True)
+                if inputs:
+                    parsed.inputFields = input_fields({**parsed.inputFields, **inputs})
+                oid = _object_id(object_id)
+                if oid is not None:
+                    parsed.object.objectId = oid
             return parsed
         oid = _object_id(object_id)
         fields: dict[str, Any] = {}
@@ -353,18 +360,21 @@ class Runner:
                 child.kill()
                 child.wait_status(1.0)
                 child.close()
-            self._warm.pop(key, None)
             raise
-        if opts.warm and child.dead:
-            self._warm.pop(key, None)
+        if opts.warm and not child.dead:
+            with self._lock:
+                self._warm.setdefault(key, []).append(child)
         return outcome
 
     def _child_for(self, key: tuple[str, str | None], opts: RunOptions) -> Child:
         libs = key[1]
         if opts.warm:
-            child = self._warm.get(key)
-            if child is not None and not child.dead:
-                return child
+            with self._lock:
+                idle = self._warm.get(key, [])
+                while idle:
+                    child = idle.pop()
+                    if not child.dead:
+                        return child
         # A shared zygote (in a daemon's request handler) beats even a direct child: it has
         # already imported HubSpot's libraries.
         if opts.zygote or _shared_zygote(opts.python, libs) is not None:
@@ -374,8 +384,6 @@ class Runner:
             child = take_prespawned(python, libs) or spawn_direct(
                 python, child_base_env(), ZYGOTE_PRELOAD, libs=libs
             )
-        if opts.warm:
-            self._warm[key] = child
         return child
 
 

@@ -381,3 +381,40 @@ def test_a_damaged_portal_file(damage: str) -> None:
     assert portal.read_text() == damage
     assert hsrun("portal", "reset", "-y")[0] == 0
     assert hsrun("portal", "info")[0] == 0
+
+
+def test_input_and_object_id_vary_a_recorded_event() -> None:
+    code, out, _ = hsrun(
+        "invoke",
+        str(ACTIONS / "lead_score.py"),
+        "--event",
+        str(EVENTS / "lead_score.json"),
+        "--input",
+        "email=changed@x.com",
+        "--object-id",
+        "5",
+        "--json",
+    )
+    assert code == 0
+    event = json.loads(out)["event"]
+    assert event["inputFields"]["email"] == "changed@x.com"
+    assert event["inputFields"]["jobtitle"] == "VP Engineering"  # the rest as recorded
+    assert event["object"]["objectId"] == 5
+
+
+def test_warm_batch_runs_concurrently_without_sharing_a_process(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    line = (EVENTS / "format_phone.json").read_text().replace("\n", "")
+    events.write_text((line + "\n") * 60)
+    code, out, _ = hsrun(
+        "invoke",
+        str(ACTIONS / "format_phone.py"),
+        "--events",
+        str(events),
+        "--warm",
+        "--concurrency",
+        "4",
+        "--json",
+    )
+    assert code == 0, out
+    assert json.loads(out)["summary"]["by_status"] == {"SUCCESS": 60}
