@@ -19,6 +19,7 @@ One root, with the exit code the CLI uses as a class attribute (as click does)::
     ├── RunnerError (70)            the runner itself could not start or talk to a child
     │   └── DaemonError (9)         the CLI daemon cannot start, or one already serves the folder
     ├── PortalError (7)             the fake portal refused (state file, seed, app)
+    ├── LibrariesError (10)         HubSpot's library set could not be installed or removed
     └── PackagingError (2)          check / package / deploy refused
         ├── CheckFailedError (1)    `hsrun check` found errors
         └── DeployError (7)         a flow, action, revision or token problem on deploy
@@ -117,6 +118,12 @@ class DaemonError(RunnerError):
     """The CLI daemon cannot start, or another one already serves this state folder."""
 
     exit_code = 9
+
+
+class LibrariesError(HsrunError):
+    """HubSpot's libraries could not be installed or removed; nothing was changed."""
+
+    exit_code = 10
 
 
 class PortalError(HsrunError):

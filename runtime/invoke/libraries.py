@@ -35,7 +35,7 @@ from typing import Any
 
 from runtime.config import Settings, ensure_home
 from runtime.contract.libraries import PYTHON_LIBRARIES
-from runtime.errors import HsrunError
+from runtime.errors import LibrariesError
 
 MANIFEST_NAME = "hsrun-libs.json"
 MANIFEST_FORMAT = 1
@@ -54,12 +54,6 @@ _NETWORK_SIGNS = (
     "SSLError",
     "Max retries exceeded",
 )
-
-
-class LibrariesError(HsrunError):
-    """HubSpot's libraries could not be installed or removed; nothing was changed."""
-
-    exit_code = 10
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,12 @@ def panel(result: RunResult) -> Any:
     runtime = f"Runtime: {_duration(result.runtime_ms)}"
     logs.append(f"{memory}  {runtime}", style="bold")
     parts.append(logs)
+    if result.libraries:
+        versions = ", ".join(
+            f"{name} {version}" for name, version in sorted(result.libraries.items())
+        )
+        origin = "HubSpot's set" if result.libraries_folder else "hsrun's environment"
+        parts.append(Text(f"Libraries ({origin}): {versions}", style="dim"))
     title = f"{result.action} · run {result.run_id}"
     if result.warm:
         title += " · warm"
