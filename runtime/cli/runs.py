@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 INVOKE_EPILOG = (
     "Exit codes: 0 SUCCESS, 1 FAILED, 3 TIMEOUT, 4 MEMORY_EXCEEDED, 5 RETRY_SCHEDULED "
     "(the action raised on an HTTP 429/5xx, so HubSpot would retry it), 2 bad input "
-    "(action, manifest, event, flags), 6 secrets problem, 70 hsrun bug. "
+    "(action, manifest, event, flags, an unusable file), 6 secrets problem, 7 fake portal "
+    "problem (damaged portal.json, no such record), 8 journal problem, 70 hsrun bug. "
     "With --events the exit code is 0 only if every run succeeded, 1 otherwise."
 )
 
@@ -311,12 +312,14 @@ def _batch(
 def _print_summary(summary: Any) -> None:
     from rich.table import Table
 
-    table = Table(title=f"{summary.count} runs in {summary.wall_s:.2f} s", box=None)
+    out = console()
+    runs = "run" if summary.count == 1 else "runs"
+    out.print(f"{summary.count} {runs} in {summary.wall_s:.2f} s")
+    table = Table(box=None)
     for column in ("STATUS", "RUNS"):
         table.add_column(column)
     for status, count in sorted(summary.by_status.items()):
         table.add_row(status, str(count))
-    out = console()
     out.print(table)
     out.print(
         f"runtime p50 {summary.p50_ms:.2f} ms  p95 {summary.p95_ms:.2f} ms  "
