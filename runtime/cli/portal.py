@@ -158,7 +158,11 @@ def reset(
 ) -> None:
     """Empty the portal: records, apps (tokens stop working), properties, owners, logs."""
     store = _store()
-    if not yes and sys.stdin.isatty():
+    if not yes:
+        if not sys.stdin.isatty():
+            from runtime.errors import UsageError
+
+            raise UsageError("hsrun portal reset empties the portal: confirm with --yes")
         typer.confirm(f"Empty the fake portal in {store.path}?", abort=True)
     store.reset()
     print(f"Reset {store.path}")
@@ -247,6 +251,10 @@ def apps_create(
     show_token: Annotated[bool, typer.Option(help="Print the token.")] = False,
 ) -> None:
     """Create a private app and its pat-na1-… token."""
+    if save_secret:
+        from runtime.secrets.names import check_name
+
+        check_name(save_secret)  # before the app exists: its token must not be lost
     with _store().transaction() as portal:
         created = portal.apps.create(name, _scopes(scopes))
         token = created.token
@@ -313,6 +321,10 @@ def apps_rotate(
     show_token: Annotated[bool, typer.Option(help="Print the new token.")] = False,
 ) -> None:
     """Issue a new token; the old one expires now or in 7 days."""
+    if save_secret:
+        from runtime.secrets.names import check_name
+
+        check_name(save_secret)  # before rotating: the new token must not be lost
     with _store().transaction() as portal:
         token = portal.apps.rotate(name, expire_old=expire_old).token
     print(f"Rotated the token of {name!r}; the old token expires {expire_old}.")

@@ -77,7 +77,20 @@ def set_(
         # One trailing newline is the shell's (`echo`, here-strings), not the secret's.
         value = value.removesuffix("\n").removesuffix("\r")
     else:
-        value = typer.prompt(f"Value for {name}", hide_input=True)
+        if sys.stdin.isatty():
+            value = typer.prompt(f"Value for {name}", hide_input=True)
+        else:
+            # No terminal (a pipe, CI): take one line, without getpass's echo warning.
+            print(f"Value for {name}: ", end="", flush=True)
+            line = sys.stdin.readline()
+            if not line:
+                from runtime.errors import UsageError
+
+                raise UsageError(
+                    "no value given and no terminal to ask on: pipe it in with --from-stdin "
+                    f'(e.g. `printf %s "$TOKEN" | hsrun secrets set {name} --from-stdin`)'
+                )
+            value = line.removesuffix("\n").removesuffix("\r")
     store = _open_store()
     is_new = store.set(name, value)
     state = "new" if is_new else "updated"

@@ -418,3 +418,16 @@ def test_warm_batch_runs_concurrently_without_sharing_a_process(tmp_path: Path) 
     )
     assert code == 0, out
     assert json.loads(out)["summary"]["by_status"] == {"SUCCESS": 60}
+
+
+def test_commands_that_would_prompt_refuse_without_a_terminal() -> None:
+    code, _, err = hsrun("portal", "reset")
+    assert code == 2 and "--yes" in err
+    code, _, err = hsrun("secrets", "set", "TEST_SECRET")
+    assert code == 2 and "--from-stdin" in err
+    code, _, err = hsrun(
+        "portal", "apps", "create", "ci", "--scopes", "automation", "--save-secret", "bad-name"
+    )
+    assert code == 6 and "bad-name" in err
+    code, out, _ = hsrun("portal", "apps", "list")
+    assert "ci" not in out  # the app was not created, so its token was not lost
