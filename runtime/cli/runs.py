@@ -85,28 +85,26 @@ def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[Porta
 
 
 def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:
-    """`hsrun check`'s findings; a secret the code reads unselected is said once, with the
-    store's view when the store holds it (HubSpot would give the code None there)."""
+    """`hsrun check`'s findings. An unselected secret the code reads (HS301) that the store
+    holds is said the store's way: HubSpot would give the code None there."""
     from runtime.packaging import check_action
     from runtime.secrets import unselected_secret_hints
 
     findings = [finding.to_dict() for finding in check_action(action)]
     names = getattr(source, "names", None)
-    if not callable(names):
-        return findings
+    flagged = [f for f in findings if f["code"] == "HS301"]
+    if not flagged or not callable(names):
+        return findings  # nothing to say, or said already (# noqa is respected)
     selected = set(action.manifest.secrets)
     stored = [n for n in names() if n not in selected]
     text = action.source_path.read_text(encoding="utf-8", errors="replace")
     language = "python" if action.is_python else "node"
     hints = unselected_secret_hints(text, action.manifest.secrets, stored, language=language)
-    for name in stored:
-        if any(name in hint for hint in hints):
-            findings = [
-                f for f in findings if not (f["code"] == "HS301" and f"`{name}`" in f["message"])
-            ]
-    findings += [
-        {"code": "SECRET_NOT_SELECTED", "severity": "warning", "message": hint} for hint in hints
-    ]
+    for finding in flagged:
+        for name in stored:
+            hint = next((h for h in hints if name in h), None)
+            if hint and f"`{name}`" in finding["message"]:
+                finding.update(code="SECRET_NOT_SELECTED", severity="warning", message=hint)
     return findings
 
 
