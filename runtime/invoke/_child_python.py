@@ -377,7 +377,9 @@ def run_job(job, chan, state):
         )
         return False
 
-    chan.send({"type": "start", "init_ms": init_ms})
+    # The peak so far (interpreter, libraries, the module): what is left if the handler
+    # then crashes the process before anything else is measured.
+    chan.send({"type": "start", "init_ms": init_ms, "peak_kb": peak_memory_kb()})
     t0 = time.perf_counter()
     try:
         value = handler(job["event"])

@@ -161,6 +161,7 @@ def run_job(
                     for msg in channel.feed():
                         if msg.get("type") == "start":
                             outcome.started = msg
+                            outcome.peak_kb = max(outcome.peak_kb, int(msg.get("peak_kb") or 0))
                         elif msg.get("type") in ("result", "error"):
                             outcome.message = msg
                     if channel.closed:

@@ -246,3 +246,12 @@ def test_a_large_parent_does_not_inflate_the_actions_memory(
             assert result.memory_mb < 100, (zygote, result.memory_mb)
     finally:
         del ballast
+
+
+def test_a_crash_still_reports_memory(write_action: Callable[..., Path]) -> None:
+    action = write_action("import ctypes\ndef main(event):\n    ctypes.string_at(0)\n")
+    for zygote in (False, True):
+        with Runner(RunOptions(zygote=zygote)) as fresh:
+            result = fresh.run(action)
+        assert result.status == "FAILED"
+        assert result.memory_mb > 5, zygote
