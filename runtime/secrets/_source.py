@@ -51,13 +51,15 @@ class EnvFileSecrets:
         self.path = path
 
     def get(self, names: Iterable[str]) -> dict[str, str]:
-        from dotenv import dotenv_values
+        # The same strict reading as `hsrun secrets import`: a bad line is an error naming the
+        # file and the line, values are literal (no ${VAR} expansion from hsrun's own
+        # environment).
+        from runtime.secrets.envfile import read_env_file
 
         if not self.path.is_file():
             raise SecretError(f"env file not found: {self.path}")
-        # No ${VAR} expansion: it would read hsrun's own environment into the action's.
-        values = dotenv_values(self.path, interpolate=False)
-        return {n: v for n in names if (v := values.get(n)) is not None}
+        values = read_env_file(self.path)
+        return {n: values[n].reveal() for n in names if n in values}
 
     def describe_missing(self, name: str) -> str:
         return f"add a line {name}=... to {self.path}"
