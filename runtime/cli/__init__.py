@@ -20,7 +20,29 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from runtime import __version__
+
+        print(f"hsrun {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print hsrun's version and exit.",
+        callback=_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Run, test, package and deploy HubSpot workflow custom code actions locally."""
 
 
 def _register_commands() -> None:

@@ -151,7 +151,9 @@ def _show(result: RunResult, *, as_json: bool, fmt: Format) -> None:
 
 
 def invoke(
-    action: Annotated[Path, typer.Argument(help="The action file, e.g. actions/lead_score.py.")],
+    action: Annotated[
+        Path, typer.Argument(metavar="ACTION", help="The action file, e.g. actions/lead_score.py.")
+    ],
     input_: Annotated[
         list[str] | None,
         typer.Option("--input", "-i", metavar="NAME=VALUE", help="An input field (repeatable)."),
