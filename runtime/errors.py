@@ -19,6 +19,7 @@ One root, with the exit code the CLI uses as a class attribute (as click does)::
     ├── RunnerError (70)            the runner itself could not start or talk to a child
     │   └── DaemonError (9)         the CLI daemon cannot start, or one already serves the folder
     ├── PortalError (7)             the fake portal refused (state file, seed, app)
+    │   └── PortalValueError (2)    a tier, expiry, period or filter the portal does not know
     ├── LibrariesError (10)         HubSpot's library set could not be installed or removed
     └── PackagingError (2)          check / package / deploy refused
         ├── CheckFailedError (1)    `hsrun check` found errors
@@ -130,6 +131,12 @@ class PortalError(HsrunError):
     """The fake portal refused: bad state file, bad seed, unknown app."""
 
     exit_code = 7
+
+
+class PortalValueError(PortalError):
+    """A value the fake portal does not know (tier, token expiry, period, filter)."""
+
+    exit_code = 2
 
 
 class PackagingError(HsrunError):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.errors import PortalError
+from runtime.errors import PortalError, PortalValueError
 from runtime.fake_hubspot.core.errors import InvalidAuthentication
 from runtime.fake_hubspot.core.logs import SecurityLog
 
@@ -161,7 +161,7 @@ class AppStore:
         """
         if expire_old not in EXPIRY_CHOICES:
             choices = ", ".join(EXPIRY_CHOICES)
-            raise PortalError(f"old token expiry must be one of {choices}, got {expire_old!r}")
+            raise PortalValueError(f"old token expiry must be one of {choices}, got {expire_old!r}")
         app = self.get(name)
         now = self._clock()
         for old in app.tokens:

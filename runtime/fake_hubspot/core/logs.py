@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from runtime.errors import PortalError
+from runtime.errors import PortalValueError
 
 #: Calls kept in memory and on disk (oldest dropped first).
 DEFAULT_CALL_LOG_SIZE = 10_000
@@ -50,7 +50,7 @@ def parse_since(value: str | float | None, now: float | None = None) -> float | 
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        raise PortalError(
+        raise PortalValueError(
             f"cannot read {value!r} as a period (30s, 15m, 1h, 2d, 1w) or an ISO time"
         ) from None
 
@@ -64,7 +64,7 @@ def status_matches(status: int, wanted: str | int | None) -> bool:
         return status // 100 == int(text[0])
     if text.isdigit():
         return status == int(text)
-    raise PortalError(f"status filter must be a code (404) or a class (2xx), got {wanted!r}")
+    raise PortalValueError(f"status filter must be a code (404) or a class (2xx), got {wanted!r}")
 
 
 class CallLog:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from runtime.errors import PortalError
+from runtime.errors import PortalError, PortalValueError
 from runtime.fake_hubspot.core.errors import RateLimited
 
 WINDOW_SECONDS = 10.0
@@ -75,9 +75,9 @@ def tier_limits(tier: str, packs: int = 0) -> tuple[int, int]:
         PortalError: unknown tier or pack count.
     """
     if tier not in TIERS:
-        raise PortalError(f"unknown tier {tier!r} (one of {', '.join(TIERS)})")
+        raise PortalValueError(f"unknown tier {tier!r} (one of {', '.join(TIERS)})")
     if not 0 <= packs <= MAX_PACKS:
-        raise PortalError(f"API limit increase packs must be 0..{MAX_PACKS}, got {packs}")
+        raise PortalValueError(f"API limit increase packs must be 0..{MAX_PACKS}, got {packs}")
     burst, daily = TIERS[tier]
     if packs:
         burst, daily = PACK_BURST, daily + PACK_DAILY * packs
