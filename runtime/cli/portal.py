@@ -135,7 +135,7 @@ def seed(
     demo: Annotated[bool, typer.Option(help="Load the built-in demo dataset.")] = False,
 ) -> None:
     """Add owners, properties, records and associations from a JSON file (or --demo)."""
-    from runtime.errors import UsageError
+    from runtime.errors import PortalError, UsageError
     from runtime.fake_hubspot import demo_dataset, seed_portal
     from runtime.fake_hubspot.persistence import read_json
 
@@ -145,8 +145,16 @@ def seed(
     if data is None:
         raise UsageError(f"seed file not found: {file}")
     store = _store()
-    with store.transaction() as portal:
-        counts = seed_portal(portal, data)
+    try:
+        with store.transaction() as portal:
+            counts = seed_portal(portal, data)
+    except PortalError as exc:
+        if "already exists" in str(exc):
+            raise PortalError(
+                f"{exc} (the portal already holds this data; `hsrun portal reset -y` empties "
+                "it first; nothing was added)"
+            ) from exc
+        raise
     summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
     print(f"Seeded {summary or 'nothing'} into {store.path}")
 
