@@ -282,10 +282,14 @@ def http_status_of(exc):
 
 def format_traceback(exc, action_path):
     frames = traceback.extract_tb(exc.__traceback__)
-    # Drop the bootstrap's own frames: the user's story starts in their file.
-    user = [f for f in frames if f.filename != __file__]
+    # Drop the bootstrap's own frames and the import machinery's: the user's story starts in
+    # their file.
+    user = [f for f in frames if f.filename != __file__ and not f.filename.startswith("<frozen ")]
     lines = ["Traceback (most recent call last):\n"]
-    lines += traceback.format_list(user)
+    for entry in traceback.format_list(user):
+        # Newer Pythons underline the failing expression (^^^^); HubSpot's 3.9 does not.
+        kept = [ln for ln in entry.splitlines(True) if ln.strip(" ^~\n")]
+        lines.append("".join(kept))
     lines += traceback.format_exception_only(type(exc), exc)
     return "".join(lines)
 
