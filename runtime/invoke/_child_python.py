@@ -536,6 +536,18 @@ def _dist_version(module, dist):
     return getattr(module, "__version__", None)
 
 
+#: HubSpot's libraries by top-level module (the runner sends the same map with each job).
+REPORTED_LIBRARIES = {
+    "requests": "requests",
+    "hubspot": "hubspot-api-client",
+    "googleapiclient": "google-api-python-client",
+    "mysql": "mysql-connector-python",
+    "redis": "redis",
+    "nltk": "nltk",
+    "urllib3": "urllib3",
+}
+
+
 def preload(modules):
     for name in modules:
         try:
@@ -549,6 +561,9 @@ def preload(modules):
             from hubspot import HubSpot  # noqa: F401
         except Exception:
             pass
+    # Look the versions up once here: forked workers inherit the answers instead of each
+    # listing site-packages again.
+    library_versions(REPORTED_LIBRARIES)
 
 
 class PacketChannel:

@@ -104,3 +104,17 @@ def test_record_round_trips_through_json() -> None:
     result = sample()
     again = RunResult.from_dict(json.loads(render.to_json(result)))
     assert again == result
+
+
+def test_the_bootstrap_knows_the_libraries_the_runner_reports() -> None:
+    # The child bootstrap imports nothing of hsrun, so it keeps its own copy of the map.
+    import importlib.util
+
+    from runtime.invoke import _process
+    from runtime.invoke.runner import _REPORTED_LIBRARIES
+
+    spec = importlib.util.spec_from_file_location("bootstrap", _process.BOOTSTRAP)
+    assert spec is not None and spec.loader is not None
+    bootstrap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bootstrap)
+    assert bootstrap.REPORTED_LIBRARIES == _REPORTED_LIBRARIES
