@@ -211,7 +211,13 @@ class Runner:
                 f"{spec.source_path}: runtime {spec.manifest.runtime} is not supported yet; "
                 "hsrun runs PYTHON39 actions"
             )
-        source = secrets if isinstance(secrets, SecretSource) else DictSecrets(secrets)
+        # A plain mapping (the common case) is checked first: isinstance() against a
+        # runtime-checkable Protocol is slow, and this runs for every invocation.
+        source = (
+            DictSecrets(secrets)
+            if secrets is None or isinstance(secrets, Mapping)
+            else secrets
+        )
         values = select_secrets(source, list(spec.manifest.secrets))
         built = self._event(spec, event, inputs, object_id, record_lookup, opts)
         return _Prepared(spec, built, values, Masker(values), opts)
