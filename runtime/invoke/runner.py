@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import sys
 import threading
 import time
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from runtime.config import get_settings
+from runtime.config import Settings, get_settings
 from runtime.contract import ActionManifest, Event, build_event, check_outputs, load_action
 from runtime.contract import record as r
 from runtime.contract.event import input_fields, parse_event
@@ -402,8 +403,26 @@ def with_project_libs(opts: RunOptions) -> RunOptions:
     """
     if opts.libs is not None or not opts.project_libs:
         return opts
-    found = get_settings().action_libs()
+    found = _settings_for_libs().action_libs()  # stats the folder: installs are seen at once
     return replace(opts, libs=found) if found is not None else opts
+
+
+_SETTINGS_SEEN: dict[tuple[str, ...], Settings] = {}
+
+
+def _settings_for_libs() -> Settings:
+    # Finding the project root walks up the folders: once per (folder, settings) is enough
+    # for a runner that runs thousands of times in the same place.
+    key = (
+        os.getcwd(),
+        *(os.environ.get(name, "") for name in ("HSRUN_HOME", "HSRUN_LIBS", "HSRUN_CONFIG_DIR")),
+    )
+    settings = _SETTINGS_SEEN.get(key)
+    if settings is None:
+        if len(_SETTINGS_SEEN) > 64:
+            _SETTINGS_SEEN.clear()
+        settings = _SETTINGS_SEEN[key] = get_settings()
+    return settings
 
 
 def _libs_arg(opts: RunOptions) -> str | None:
