@@ -8,6 +8,7 @@ fast.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +60,28 @@ def _when(epoch: float) -> str:
 
 
 def _scopes(value: str) -> list[str]:
-    return [s.strip() for s in value.replace(" ", ",").split(",") if s.strip()]
+    scopes = [s.strip() for s in value.replace(" ", ",").split(",") if s.strip()]
+    for scope in scopes:
+        if not _SCOPE_SHAPE.match(scope):
+            # HubSpot has hundreds of scopes: warn rather than refuse, but a typo
+            # (`crm.objects.contacts.wrte`) otherwise surfaces only as a 403 much later.
+            print(
+                f"Warning: {scope!r} does not look like a HubSpot scope (e.g. "
+                "crm.objects.contacts.read, crm.schemas.deals.write, tickets, automation)",
+                file=sys.stderr,
+            )
+    return scopes
+
+
+_SCOPE_SHAPE = re.compile(
+    r"^(crm\.(objects|schemas)\.[a-z0-9_]+\."
+    r"(read|write|(highly_)?sensitive\.(read|write)(\.v2)?)"
+    r"|crm\.(lists|import|export|dealsplits|pipelines\.orders)\.(read|write)"
+    r"|crm\.objects\.(owners|users)\.(read|write)"
+    r"|(tickets|automation|oauth|e-commerce|content|forms|files|timeline|media_bridge\.read"
+    r"|sales-email-read|tickets\.sensitive\.v2|business-intelligence|actions|communication_preferences\.(read|write|read_write))"
+    r"|(conversations|settings|scheduler|marketing|cms|account-info|automation)\.[a-z0-9_.-]+)$"
+)
 
 
 def _save_secret(name: str, token: str) -> str:

@@ -431,3 +431,17 @@ def test_commands_that_would_prompt_refuse_without_a_terminal() -> None:
     assert code == 6 and "bad-name" in err
     code, out, _ = hsrun("portal", "apps", "list")
     assert "ci" not in out  # the app was not created, so its token was not lost
+
+
+def test_a_misspelt_scope_is_flagged_when_the_app_is_created() -> None:
+    code, _, err = hsrun(
+        "portal",
+        "apps",
+        "create",
+        "ci",
+        "--scopes",
+        "crm.objects.contacts.wrte,crm.objects.contacts.read,automation",
+    )
+    assert code == 0
+    assert "'crm.objects.contacts.wrte' does not look like a HubSpot scope" in err
+    assert "contacts.read'" not in err and "automation'" not in err
