@@ -49,6 +49,12 @@ def _dict(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
+#: Top-level keys of a seed document.
+SEED_KEYS = frozenset(
+    {"portal", "apps", "owners", "properties", "records", "associations", "flows"}
+)
+
+
 def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
     """Add everything in a seed document; counts of what was created.
 
@@ -57,6 +63,13 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
     """
     if not isinstance(data, dict):
         raise PortalError("seed: the document must be a JSON object")
+    unknown = sorted(set(data) - SEED_KEYS)
+    if unknown:
+        # A misspelt key ("record") would otherwise seed nothing and say nothing.
+        raise PortalError(
+            f"seed: unknown key(s) {', '.join(unknown)}; the keys are "
+            f"{', '.join(sorted(SEED_KEYS))}"
+        )
     counts = {
         "apps": 0,
         "owners": 0,
