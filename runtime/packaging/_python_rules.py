@@ -215,11 +215,11 @@ def _evaluated_unions(tree: ast.Module, postponed: bool) -> Iterator[ast.BinOp]:
     for stmt in tree.body:
         if isinstance(stmt, ast.AnnAssign) and not postponed:
             yield from _unions_in(stmt.annotation, any_operands=True)
-        if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
-            # A module-level alias such as `Maybe = str | None`.
-            value = stmt.value
-            if isinstance(value, ast.BinOp):
-                yield from _unions_in(value, any_operands=False)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            # An alias such as `Maybe = str | None`, at module level or inside `main`.
+            if isinstance(node.value, ast.BinOp):
+                yield from _unions_in(node.value, any_operands=False)
 
 
 def _unions_in(expr: ast.expr, *, any_operands: bool) -> Iterator[ast.BinOp]:

@@ -80,6 +80,13 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
     ),
     (
         "HS106",
+        "def main(event):\n    kind = int | str\n    return {'outputFields': {'k': str(kind)}}\n",
+        "def main(event):\n    kind = (int, str)\n    return {'outputFields': {'k': str(kind)}}\n",
+        {},
+        {},
+    ),
+    (
+        "HS106",
         "def main(event):\n    isinstance(event, dict | list)\n    return {}\n",
         "def main(event):\n    isinstance(event, (dict, list))\n    return {}\n",
         {},
