@@ -215,9 +215,7 @@ class Runner:
         # A plain mapping (the common case) is checked first: isinstance() against a
         # runtime-checkable Protocol is slow, and this runs for every invocation.
         source = (
-            DictSecrets(secrets)
-            if secrets is None or isinstance(secrets, Mapping)
-            else secrets
+            DictSecrets(secrets) if secrets is None or isinstance(secrets, Mapping) else secrets
         )
         values = select_secrets(source, list(spec.manifest.secrets))
         built = self._event(spec, event, inputs, object_id, record_lookup, opts)

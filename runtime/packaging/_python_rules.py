@@ -216,10 +216,9 @@ def _evaluated_unions(tree: ast.Module, postponed: bool) -> Iterator[ast.BinOp]:
         if isinstance(stmt, ast.AnnAssign) and not postponed:
             yield from _unions_in(stmt.annotation, any_operands=True)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-            # An alias such as `Maybe = str | None`, at module level or inside `main`.
-            if isinstance(node.value, ast.BinOp):
-                yield from _unions_in(node.value, any_operands=False)
+        # An alias such as `Maybe = str | None`, at module level or inside `main`.
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.BinOp):
+            yield from _unions_in(node.value, any_operands=False)
 
 
 def _unions_in(expr: ast.expr, *, any_operands: bool) -> Iterator[ast.BinOp]:
