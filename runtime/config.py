@@ -113,8 +113,12 @@ def get_settings() -> Settings:
 
         source = "HSRUN_HOME" if home_env else "the state folder"
         raise UsageError(f"{source} {home} is a file, not a folder: point it at a folder")
-    portal_env = os.environ.get("HSRUN_PORTAL_ID", "")
-    portal_id = int(portal_env) if portal_env.isdigit() else DEFAULT_PORTAL_ID
+    portal_env = os.environ.get("HSRUN_PORTAL_ID", "").strip()
+    if portal_env and not portal_env.isdigit():
+        from runtime.errors import UsageError
+
+        raise UsageError(f"HSRUN_PORTAL_ID={portal_env!r}: a portal id is a number")
+    portal_id = int(portal_env) if portal_env else DEFAULT_PORTAL_ID
     config_env = os.environ.get("HSRUN_CONFIG_DIR")
     secrets_file_env = os.environ.get("HSRUN_SECRETS_FILE")
     return Settings(

@@ -227,6 +227,14 @@ def invoke(
         python=_interpreter(python),
     )
     inputs = _parse_inputs(input_ or [])
+    declared = spec.manifest.inputs
+    for name in inputs:
+        if declared and name not in declared:
+            print(
+                f"Warning: --input {name} is not declared under [inputs] in the manifest; "
+                "HubSpot only passes the properties chosen in the action's editor",
+                file=sys.stderr,
+            )
     with (
         Journal(settings.journal_path) as journal,
         Runner(options) as runner,
