@@ -177,7 +177,9 @@ def seed(
                 "it first; nothing was added)"
             ) from exc
         raise
-    summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    summary = ", ".join(
+        f"{v} {k if v != 1 else k.removesuffix('s')}" for k, v in counts.items() if v
+    )
     print(f"Seeded {summary or 'nothing'} into {store.path}")
 
 
@@ -211,7 +213,11 @@ def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         "tier": portal.tier,
         "limits": {"per10s": portal.limiter.burst, "daily": portal.limiter.daily},
         "apps": sorted(portal.apps.apps),
-        "records": {name: len(s.records) for name, s in portal.objects.stores.items()},
+        # Live records, as HubSpot counts them; archived ones answer only with archived=true.
+        "records": {
+            name: sum(1 for r in s.records.values() if not r.archived)
+            for name, s in portal.objects.stores.items()
+        },
         "owners": len(portal.owners.owners),
         "flows": len(flows_of(portal).flows),
         "calls": len(portal.call_log),

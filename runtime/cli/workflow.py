@@ -100,7 +100,13 @@ def _render(report: DeployReport) -> None:
         print(f"{change.field}: {change.before} -> {change.after}")
     print()
     if report.drift:
-        state = "overwritten (--force)" if report.forced else "would need --force"
+        state = (
+            "overwritten (--force)"
+            if report.forced and report.written
+            else "would be overwritten (--force)"
+            if report.forced
+            else "would need --force"
+        )
         print(f"Drift: the deployed action {report.drift}; {state}.")
     if report.dry_run:
         print(

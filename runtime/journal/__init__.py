@@ -13,6 +13,7 @@ import re
 import sqlite3
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,21 @@ _PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_period(text: str) -> float:
-    """``"90s"``, ``"15m"``, ``"1h"``, ``"2d"``, ``"1w"`` in seconds."""
+    """``"90s"``, ``"15m"``, ``"1h"``, ``"2d"``, ``"1w"`` in seconds; an ISO date or time
+    (``2026-11-29``, ``2026-11-29T10:00Z``, UTC unless it says otherwise) is the time since."""
     match = _PERIOD_RE.match(text)
-    if not match:
-        raise UsageError(f"cannot read period {text!r}: use a number and s, m, h, d or w (1h)")
-    return float(match.group(1)) * _PERIOD_SECONDS[match.group(2)]
+    if match:
+        return float(match.group(1)) * _PERIOD_SECONDS[match.group(2)]
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"cannot read {text!r}: use a period (90s, 15m, 1h, 2d, 1w) or an ISO time "
+            "(2026-11-29T10:00Z)"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, time.time() - when.timestamp())
 
 
 def _owner_token(pid: int) -> str:
