@@ -62,8 +62,13 @@ def test_parse_period(text: str, seconds: int) -> None:
 
 
 def test_parse_period_rejects_nonsense() -> None:
-    with pytest.raises(UsageError, match="use a number and s, m, h, d or w"):
+    with pytest.raises(UsageError, match=r"use a period \(90s, 15m, 1h, 2d, 1w\) or an ISO time"):
         parse_period("yesterday")
+
+
+def test_parse_period_takes_an_iso_time_as_the_time_since() -> None:
+    assert 0 <= parse_period("2026-01-01") - parse_period("2026-01-01T00:00:00Z") < 1
+    assert parse_period("2999-01-01") == 0
 
 
 def sample() -> RunResult:
