@@ -33,6 +33,7 @@ INVOKE_EPILOG = (
 class Format(StrEnum):
     panel = "panel"
     lambda_ = "lambda"
+    json = "json"  # the same as --json, as `check` and `package` spell it
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, str]:
@@ -142,7 +143,7 @@ def _interpreter(python: str | None) -> str | None:
 def _show(result: RunResult, *, as_json: bool, fmt: Format) -> None:
     from runtime.invoke import render
 
-    if as_json:
+    if as_json or fmt is Format.json:
         print(render.to_json(result))
     elif fmt is Format.lambda_:
         print(render.lambda_lines(result))
@@ -179,7 +180,7 @@ def invoke(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
     fmt: Annotated[
-        Format, typer.Option("--format", help="panel (HubSpot's test panel) or lambda.")
+        Format, typer.Option("--format", help="panel (HubSpot's test panel), lambda or json.")
     ] = Format.panel,
     timeout: Annotated[
         float, typer.Option(help="Time limit in seconds (HubSpot: 20).", min=0.01)
@@ -242,7 +243,17 @@ def invoke(
     ):
         if events is not None:
             workers = concurrency or 2 * (os.cpu_count() or 1)
-            code = _batch(runner, spec, events, inputs, source, portal, journal, workers, as_json)
+            code = _batch(
+                runner,
+                spec,
+                events,
+                inputs,
+                source,
+                portal,
+                journal,
+                workers,
+                as_json or fmt is Format.json,
+            )
             raise typer.Exit(code)
         loaded = load_event(event) if event is not None else None
         result = runner.run(
@@ -382,7 +393,7 @@ def history(
 def show(
     run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", help="panel or lambda.")] = Format.panel,
+    fmt: Annotated[Format, typer.Option("--format", help="panel, lambda or json.")] = Format.panel,
 ) -> None:
     """Show one recorded run."""
     from runtime.config import get_settings
