@@ -15,7 +15,8 @@ from runtime.config import get_settings
 from runtime.fake_hubspot import PortalFile
 
 
-def test_serve_answers_syncs_and_saves_on_interrupt() -> None:
+def _serve() -> tuple[PortalFile, str, subprocess.Popen[str], str]:
+    """`hsrun portal serve` in a subprocess, with an app whose token it accepts."""
     store = PortalFile(get_settings())
     with store.transaction() as portal:
         token = portal.apps.create("ci", ["crm.objects.contacts.write"]).token
@@ -26,12 +27,15 @@ def test_serve_answers_syncs_and_saves_on_interrupt() -> None:
         text=True,
         env=dict(os.environ),
     )
+    assert server.stderr is not None
+    match = re.search(r"on (http://127\.0\.0\.1:\d+)", server.stderr.readline())
+    assert match
+    return store, token, server, match.group(1)
+
+
+def test_serve_answers_syncs_and_saves_on_interrupt() -> None:
+    store, token, server, url = _serve()
     try:
-        assert server.stderr is not None
-        first = server.stderr.readline()
-        match = re.search(r"on (http://127\.0\.0\.1:\d+)", first)
-        assert match, first
-        url = match.group(1)
         with requests.Session() as session:
             created = session.post(
                 f"{url}/crm/v3/objects/contacts",
@@ -64,22 +68,10 @@ def test_serve_answers_syncs_and_saves_on_interrupt() -> None:
 
 def test_serve_saves_when_terminated() -> None:
     # `kill`, a process supervisor or a container stop send SIGTERM, not Ctrl-C.
-    store = PortalFile(get_settings())
-    with store.transaction() as portal:
-        token = portal.apps.create("ci", ["crm.objects.contacts.write"]).token
-    server = subprocess.Popen(
-        [sys.executable, "-m", "runtime", "portal", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
-    )
+    store, token, server, url = _serve()
     try:
-        assert server.stderr is not None
-        match = re.search(r"on (http://127\.0\.0\.1:\d+)", server.stderr.readline())
-        assert match
         created = requests.post(
-            f"{match.group(1)}/crm/v3/objects/contacts",
+            f"{url}/crm/v3/objects/contacts",
             timeout=10,
             json={"properties": {"email": "terminated@example.com"}},
             headers={"Authorization": f"Bearer {token}"},
