@@ -21,6 +21,8 @@ from typing import Any
 from runtime.contract.limits import MAX_STRING_OUTPUT_CHARS
 from runtime.contract.manifest import OutputSpec
 
+#: The key of ``main``'s return value that holds the data outputs.
+OUTPUT_FIELDS = "outputFields"
 DAY_MS = 86_400_000
 # Epoch milliseconds below this are almost surely seconds (before 1973-03-03 in ms).
 _SECONDS_NOT_MS_BELOW = 100_000_000_000
@@ -137,3 +139,24 @@ def _kind(value: Any) -> str:
     return {str: "string", bool: "bool", int: "number", float: "number"}.get(
         type(value), type(value).__name__
     )
+
+
+def looks_like_output_fields(key: str) -> bool:
+    """``outputfields``, ``output_fields``, ``outputField``, ``ouputFields``... but not the
+    real key."""
+    if key == OUTPUT_FIELDS:
+        return False
+    squashed = key.lower().replace("_", "").replace("-", "").replace(" ", "")
+    if squashed in ("outputfields", "outputfield", "outputsfields", "outputsfield"):
+        return True
+    return len(squashed) >= 9 and _distance(squashed, "outputfields") <= 2
+
+
+def _distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]

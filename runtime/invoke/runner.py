@@ -25,6 +25,7 @@ from runtime.contract import record as r
 from runtime.contract.event import input_fields, parse_event
 from runtime.contract.libraries import PYTHON_LIBRARIES
 from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
+from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
 from runtime.invoke._process import (
@@ -451,8 +452,6 @@ def _object_id(value: int | str | None) -> int | None:
 
 # -- judging -------------------------------------------------------------------------------
 
-_OUTPUT_FIELD_TYPOS = ("outputfields", "output_fields", "outputField", "OutputFields", "outputs")
-
 
 def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunResult:
     """Apply HubSpot's rules to what the child did."""
@@ -554,8 +553,9 @@ def _judge_return(
             f"{value_type} {mask.text(_short(value))}",
             phase="outputs",
         )
-    elif "outputFields" not in value:
-        typo = next((k for k in value if k in _OUTPUT_FIELD_TYPOS), None)
+    elif OUTPUT_FIELDS not in value:
+        # `check`'s misspelling rule (HS402), plus a plain "outputs" key.
+        typo = next((k for k in value if looks_like_output_fields(k) or k == "outputs"), None)
         hint = f" (found '{typo}': the key is 'outputFields')" if typo else ""
         fields = {}
         result.alerts.append(
@@ -567,7 +567,7 @@ def _judge_return(
             }
         )
     else:
-        fields = value["outputFields"]
+        fields = value[OUTPUT_FIELDS]
         if fields is None:
             fields = {}
         if not isinstance(fields, dict):

@@ -15,8 +15,8 @@ from runtime.contract.libraries import (
     NODE_LIBRARIES,
 )
 from runtime.contract.limits import DEPRECATED_RUNTIMES, MAX_SECRETS_TOTAL_CHARS
+from runtime.contract.outputs import looks_like_output_fields
 from runtime.packaging._context import SourceContext, item_pattern, key_pattern
-from runtime.packaging._python_io import looks_like_output_fields
 from runtime.packaging.findings import Finding, make_finding
 
 _IDENT = r"[A-Za-z_$][\w$]*"

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 
 from runtime.contract.libraries import LAMBDA_ENVIRONMENT_VARIABLES
 from runtime.contract.limits import MAX_INPUTS, MAX_SECRETS_TOTAL_CHARS
+from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
 from runtime.packaging._context import SourceContext, item_pattern, key_pattern
 from runtime.packaging.findings import Finding
-
-OUTPUT_FIELDS = "outputFields"
 
 
 @dataclass
@@ -220,27 +219,6 @@ def check_inputs(
 
 
 # -- outputs (HubSpot: return {"outputFields": {...}}, §3) ---------------------------------
-
-
-def looks_like_output_fields(key: str) -> bool:
-    """``outputfields``, ``output_fields``, ``outputField``, ``ouputFields``... but not the
-    real key."""
-    if key == OUTPUT_FIELDS:
-        return False
-    squashed = key.lower().replace("_", "").replace("-", "").replace(" ", "")
-    if squashed in ("outputfields", "outputfield", "outputsfields", "outputsfield"):
-        return True
-    return len(squashed) >= 9 and _distance(squashed, "outputfields") <= 2
-
-
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 @dataclass
