@@ -114,6 +114,8 @@ class _Prepared:
     secrets: dict[str, str]
     masker: Masker
     options: RunOptions
+    #: The library folder as the child gets it (resolved once, here).
+    libs: str | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -220,7 +222,7 @@ class Runner:
         )
         values = select_secrets(source, list(spec.manifest.secrets))
         built = self._event(spec, event, inputs, object_id, record_lookup, opts)
-        return _Prepared(spec, built, values, Masker(values), opts)
+        return _Prepared(spec, built, values, Masker(values), opts, _libs_arg(opts))
 
     def _event(
         self,
@@ -312,7 +314,7 @@ class Runner:
             runtime=prepared.action.manifest.runtime,
             checks=list(checks or []),
             request_id=prepared.request_id,
-            libraries_folder=_libs_arg(opts),
+            libraries_folder=prepared.libs,
         )
         if journal is not None:
             journal.start(pending)
@@ -347,7 +349,7 @@ class Runner:
                 "manifest": str(manifest_path or prepared.action.source_path.with_suffix(".toml")),
             },
         }
-        key = (path, _libs_arg(opts))
+        key = (path, prepared.libs)
         child = self._child_for(key, opts)
         try:
             outcome = run_job(
