@@ -133,20 +133,18 @@ def run_job(
     keep_alive: bool,
 ) -> Outcome:
     """Send ``job`` to ``child`` and supervise it until it answers, dies or is killed."""
+    if not child.ready:
+        _await_ready(child)  # before the selector: a child that never starts leaks nothing
     outcome = Outcome()
     logs = _LogCollector(max_log_bytes)
     limit_kb = memory_limit_mb * 1024
     sel = selectors.DefaultSelector()
     channel = child.channel
     sel.register(channel.sock, selectors.EVENT_READ, "control")
-    streams = {child.out_fd: "stdout", child.err_fd: "stderr"}
-    open_streams = dict(streams)
-    for fd in streams:
+    open_streams = {child.out_fd: "stdout", child.err_fd: "stderr"}
+    for fd in open_streams:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ, "stream")
-
-    if not child.ready:
-        _await_ready(child)
     start = time.monotonic()
     deadline = start + timeout_s
     next_sample = start + FIRST_SAMPLE_S
@@ -250,19 +248,18 @@ def _await_ready(child: Child, limit_s: float = 60.0) -> None:
 
 def _read_stream(
     fd: int, open_streams: dict[int, str], logs: _LogCollector, sel: selectors.BaseSelector
-) -> bool:
+) -> None:
     try:
         data = os.read(fd, 1 << 16)
     except BlockingIOError:
-        return True
+        return
     except OSError:
         data = b""
     if not data:
         sel.unregister(fd)
         open_streams.pop(fd, None)
-        return False
+        return
     logs.feed(open_streams[fd], data)
-    return True
 
 
 def _drain(
