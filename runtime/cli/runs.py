@@ -67,22 +67,15 @@ def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[Porta
     from runtime.errors import PortalError
     from runtime.fake_hubspot import attach
 
-    try:
-        attached = attach(settings)
-        portal = attached.__enter__()
-    except PortalError as exc:
-        if required:
-            raise
-        print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
-        yield None
-        return
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            portal: PortalLink | None = stack.enter_context(attach(settings))
+        except PortalError as exc:
+            if required:
+                raise
+            print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
+            portal = None
         yield portal
-    except BaseException as exc:
-        if not attached.__exit__(type(exc), exc, exc.__traceback__):
-            raise
-    else:
-        attached.__exit__(None, None, None)
 
 
 def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:
