@@ -25,6 +25,9 @@ PYTHON_LIBS_NAME = "python39"
 #: ``HSRUN_LIBS`` values that turn HubSpot's libraries off (actions use hsrun's own).
 LIBS_OFF = frozenset({"0", "false", "no", "off"})
 
+#: What makes a folder a project: its metadata, its actions, or state hsrun already keeps.
+PROJECT_MARKERS = ("pyproject.toml", "actions", STATE_DIRNAME)
+
 #: Seconds a CLI daemon waits for its next command before it exits.
 DEFAULT_DAEMON_IDLE_S = 15 * 60.0
 
@@ -46,6 +49,12 @@ class Settings:
     daemon_idle_s: float = DEFAULT_DAEMON_IDLE_S
     #: ``HSRUN_LIBS``: empty (the installed set, if any), an off value, or a folder.
     libs_setting: str = ""
+    #: Whether ``project_root`` was found (``pyproject.toml``, ``actions/`` or ``.hsrun/``
+    #: above the action or the working folder) rather than taken as the working folder.
+    project_found: bool = True
+    #: Whether the state folder is the one of the working folder's project (False: the
+    #: action's project is elsewhere, or HSRUN_HOME points away).
+    home_is_cwd_project: bool = True
 
     @property
     def journal_path(self) -> Path:
@@ -62,8 +71,14 @@ class Settings:
 
     @property
     def libs_path(self) -> Path:
-        """Where ``hsrun libs install`` puts HubSpot's Python libraries."""
-        return self.home / LIBS_DIRNAME / PYTHON_LIBS_NAME
+        """Where ``hsrun libs install`` puts HubSpot's Python libraries.
+
+        The project's ``.hsrun/`` always, even when ``HSRUN_HOME`` moves the rest of the
+        state: the library set belongs to the project, so a test suite that isolates its
+        state (``HSRUN_HOME`` in a temporary folder) still runs the libraries ``hsrun invoke``
+        runs. ``HSRUN_LIBS=0`` is the explicit opt-out.
+        """
+        return self.project_root / STATE_DIRNAME / LIBS_DIRNAME / PYTHON_LIBS_NAME
 
     def action_libs(self) -> Path | None:
         """The library folder actions import from first, resolved, or None for hsrun's own
@@ -90,12 +105,31 @@ def find_project_root(start: Path | None = None) -> Path:
     Falls back to the starting folder, so hsrun works in any directory.
     """
     here = (start or Path.cwd()).resolve()
+    return _search_project(here) or here
+
+
+def _search_project(here: Path) -> Path | None:
+    """The nearest folder from ``here`` upwards that is a project, or None (as git looks
+    for its repository)."""
     for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in ("actions", STATE_DIRNAME)):
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
             return folder
-        if (folder / "pyproject.toml").exists():
-            return folder
-    return here
+    return None
+
+
+
+def locate_project(action: Path | None = None) -> tuple[Path, bool]:
+    """(project folder, whether it was found): the action's project first, walking up from
+    the action's folder; then the working folder's; else the working folder itself (not a
+    project: hsrun says so before it creates state there)."""
+    cwd = Path.cwd().resolve()
+    if action is not None:
+        folder = action if action.is_dir() else action.parent
+        found = _search_project(folder.expanduser().resolve())
+        if found is not None:
+            return found, True
+    found = _search_project(cwd)
+    return (found, True) if found is not None else (cwd, False)
 
 
 def _user_config_dir() -> Path:
@@ -103,11 +137,17 @@ def _user_config_dir() -> Path:
     return (Path(base) if base else Path.home() / ".config") / "hsrun"
 
 
-def get_settings() -> Settings:
-    """Read every ``HSRUN_*`` setting now."""
-    root = find_project_root()
+def get_settings(*, action: Path | None = None) -> Settings:
+    """Read every ``HSRUN_*`` setting now.
+
+    Args:
+        action: the action (file or folder) a command is about: its project wins over the
+            working folder's (``hsrun invoke ../proj/actions/x.py`` uses ``../proj/.hsrun``).
+    """
+    root, found = locate_project(action)
     home_env = os.environ.get("HSRUN_HOME")
     home = Path(home_env).expanduser().resolve() if home_env else root / STATE_DIRNAME
+    cwd_root = _search_project(Path.cwd().resolve()) or Path.cwd().resolve()
     if home.exists() and not home.is_dir():
         from runtime.errors import UsageError
 
@@ -133,6 +173,8 @@ def get_settings() -> Settings:
         aws_secrets_prefix=os.environ.get("HSRUN_AWS_SECRETS_PREFIX", "hsrun/"),
         daemon_idle_s=_seconds(os.environ.get("HSRUN_DAEMON_IDLE"), DEFAULT_DAEMON_IDLE_S),
         libs_setting=os.environ.get("HSRUN_LIBS", ""),
+        project_found=found,
+        home_is_cwd_project=bool(home_env) or root == cwd_root,
     )
 
 
@@ -146,6 +188,27 @@ def _seconds(text: str | None, default: float) -> float:
 
 
 def ensure_home(settings: Settings) -> Path:
-    """Create the state folder (mode 0700) and return it."""
+    """Create the state folder (mode 0700) and return it.
+
+    Outside any project (no ``pyproject.toml``, ``actions/`` or ``.hsrun/`` above the action
+    or the working folder) the folder is still created, but never silently: a note on stderr
+    names it, so a run from the wrong folder does not quietly fork the project's state.
+    """
+    if not settings.home.is_dir() and not settings.project_found:
+        import sys
+
+        print(
+            f"Note: no project found (pyproject.toml, actions/ or .hsrun/) above "
+            f"{settings.project_root}; creating the state folder {settings.home} here",
+            file=sys.stderr,
+        )
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     return settings.home
+
+
+def state_note(settings: Settings) -> str | None:
+    """What to tell the user when the state folder is not the working folder's project's
+    (``Using the state folder of /proj: /proj/.hsrun``), else None."""
+    if settings.home_is_cwd_project:
+        return None
+    return f"Using the state folder of {settings.project_root}: {settings.home}"

@@ -26,7 +26,10 @@ INVOKE_EPILOG = (
     "(the action raised on an HTTP 429/5xx, so HubSpot would retry it), 2 bad input "
     "(action, manifest, event, flags, an unusable file), 6 secrets problem, 7 fake portal "
     "problem (damaged portal.json, no such record), 8 journal problem, 70 hsrun bug. "
-    "With --events the exit code is 0 only if every run succeeded, 1 otherwise."
+    "With --events the exit code is 0 only if every run succeeded, 1 otherwise, 130 when "
+    "Ctrl-C stopped the batch (runs in flight are killed and recorded as INTERRUPTED). "
+    "State (journal, portal, secrets) is the action's project's: the nearest folder above "
+    "the action, else above the working folder, with pyproject.toml, actions/ or .hsrun/."
 )
 
 
@@ -198,7 +201,7 @@ def invoke(
     ] = None,
 ) -> None:
     """Run an action locally exactly as HubSpot would, and record the run."""
-    from runtime.config import get_settings
+    from runtime.config import ensure_home, get_settings, state_note
     from runtime.contract import load_action, load_event
     from runtime.errors import UsageError
     from runtime.invoke import Runner, RunOptions
@@ -206,7 +209,11 @@ def invoke(
 
     if event is not None and events is not None:
         raise UsageError("use --event or --events, not both")
-    settings = get_settings()
+    settings = get_settings(action=action)
+    note = state_note(settings)
+    if note:
+        print(note, file=sys.stderr)
+    ensure_home(settings)  # outside any project, says where it creates the state folder
     spec = load_action(action)
     source = _secret_source(settings, env_file)
     checks = _checks(spec, source)
@@ -292,17 +299,19 @@ def _batch(
         )
         for ev in read_events(path)
     ]
-    runner.start()
+    runner.start(libs=prepared[0].libs if prepared else None)
     results = []
     start = time.perf_counter()
-    with Progress(console=console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"{spec.name}", total=len(prepared))
+    with _interrupt_stops(runner), Progress(console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"{spec.name}", total=len(prepared))
         for result in run_batch(
             runner, prepared, concurrency=concurrency, portal=portal, journal=journal
         ):
             results.append(result)
-            progress.advance(task)
-    summary = summarize(results, time.perf_counter() - start)
+            bar.advance(task)
+    summary = summarize(
+        results, time.perf_counter() - start, not_started=len(prepared) - len(results)
+    )
     if as_json:
         print(
             json.dumps(
@@ -318,7 +327,34 @@ def _batch(
         )
     else:
         _print_summary(summary)
+    if runner.interrupted:
+        return 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
     return 0 if all(r.ok for r in results) else 1
+
+
+@contextlib.contextmanager
+def _interrupt_stops(runner: Any) -> Iterator[None]:
+    """While a batch runs, the first Ctrl-C (SIGINT: from the terminal, or a daemon passing
+    on the client's) stops it: no new run starts, runs in flight are killed and recorded as
+    INTERRUPTED, and the summary of what ran is printed. A second Ctrl-C aborts at once.
+    With --live this is what keeps writes from reaching HubSpot after Ctrl-C."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        if runner.interrupted:
+            raise KeyboardInterrupt
+        print("Interrupted: stopping the batch (Ctrl-C again to abort)", file=sys.stderr)
+        runner.interrupt()
+
+    try:
+        previous = signal.signal(signal.SIGINT, stop)
+    except ValueError:  # not the main thread: Ctrl-C is not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _print_summary(summary: Any) -> None:
@@ -333,6 +369,8 @@ def _print_summary(summary: Any) -> None:
     for status, count in sorted(summary.by_status.items()):
         table.add_row(status, str(count))
     out.print(table)
+    if summary.not_started:
+        out.print(f"{summary.not_started} not started (interrupted)")
     out.print(
         f"runtime p50 {summary.p50_ms:.2f} ms  p95 {summary.p95_ms:.2f} ms  "
         f"peak memory {summary.peak_memory_mb:.0f} MB  "

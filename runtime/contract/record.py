@@ -20,7 +20,9 @@ TIMEOUT = "TIMEOUT"
 MEMORY_EXCEEDED = "MEMORY_EXCEEDED"
 RETRY_SCHEDULED = "RETRY_SCHEDULED"
 RUNNING = "RUNNING"
-INTERRUPTED = "INTERRUPTED"  # journal only: hsrun itself died while the run was in flight
+#: Stopped before it finished: hsrun itself died while the run was in flight (the journal
+#: finds its owner gone), or the user pressed Ctrl-C and hsrun killed it.
+INTERRUPTED = "INTERRUPTED"
 
 STATUSES = (SUCCESS, FAILED, TIMEOUT, MEMORY_EXCEEDED, RETRY_SCHEDULED, RUNNING, INTERRUPTED)
 

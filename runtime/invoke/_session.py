@@ -31,7 +31,7 @@ class Outcome:
 
     message: dict[str, Any] | None = None  # the child's result or error message
     started: dict[str, Any] | None = None  # the child's "start" message
-    killed_for: str | None = None  # "timeout" | "memory" | "processes"
+    killed_for: str | None = None  # "timeout" | "memory" | "processes" | "interrupted"
     exit_status: int | None = None  # wait status when the child died on its own
     elapsed_s: float = 0.0
     peak_kb: int = 0

@@ -223,9 +223,13 @@ class Journal:
             wanted = status.upper()
             if wanted not in STATUSES:
                 raise UsageError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
-            # INTERRUPTED runs are stored as RUNNING; their owner is gone.
-            where.append("status = ?")
-            params.append(RUNNING if wanted == INTERRUPTED else wanted)
+            if wanted == INTERRUPTED:
+                # Stopped by Ctrl-C (stored as such), or left RUNNING by an owner now gone.
+                where.append("status IN (?, ?)")
+                params += [INTERRUPTED, RUNNING]
+            else:
+                where.append("status = ?")
+                params.append(wanted)
         if since_s is not None:
             where.append("started_at >= ?")
             params.append(time.time() - since_s)
