@@ -117,7 +117,6 @@ def _search_project(here: Path) -> Path | None:
     return None
 
 
-
 def locate_project(action: Path | None = None) -> tuple[Path, bool]:
     """(project folder, whether it was found): the action's project first, walking up from
     the action's folder; then the working folder's; else the working folder itself (not a
