@@ -352,22 +352,57 @@ def apps_rotate(
     name: Annotated[str, typer.Argument(help="The app's name.")],
     expire_old: Annotated[str, typer.Option(help="When the old token stops: now or 7d.")] = "now",
     save_secret: Annotated[
-        str | None, typer.Option(help="Store the new token as this secret.")
+        str | None, typer.Option(help="Also store the new token as this secret.")
     ] = None,
-    show_token: Annotated[bool, typer.Option(help="Print the new token.")] = False,
+    show_token: Annotated[
+        bool | None,
+        typer.Option(
+            "--show-token/--no-show-token",
+            help="Print the new token (default: only when no secret received it).",
+        ),
+    ] = None,
 ) -> None:
-    """Issue a new token; the old one expires now or in 7 days."""
+    """Issue a new token; the old one expires now or in 7 days.
+
+    Every secret in the store that held one of the app's old tokens is updated to the new
+    one (the secrets are named); if the store cannot be read, the command says they are stale.
+    """
     if save_secret:
         from runtime.secrets.names import check_name
 
         check_name(save_secret)  # before rotating: the new token must not be lost
     with _store().transaction() as portal:
+        old = [t.value for t in portal.apps.get(name).tokens]
         token = portal.apps.rotate(name, expire_old=expire_old).token
     print(f"Rotated the token of {name!r}; the old token expires {expire_old}.")
-    if save_secret:
+    updated = _update_holders(old, token)
+    if save_secret and save_secret not in updated:
         print(f"Token stored as secret {save_secret} in {_save_secret(save_secret, token)}")
-    if show_token or not save_secret:
+        updated.append(save_secret)
+    if show_token or (show_token is None and not updated):
         print(token)
+
+
+def _update_holders(old: list[str], token: str) -> list[str]:
+    """Point the secrets that held an old token at the new one; their names."""
+    from runtime.config import get_settings
+    from runtime.errors import SecretError
+    from runtime.secrets import default_source
+    from runtime.secrets.holders import replace_value
+
+    try:
+        store = default_source(get_settings())
+        updated = replace_value(store, old, token)
+    except SecretError as exc:
+        print(
+            f"Warning: cannot read the secret store ({exc}); any secret holding the old "
+            "token is now stale: update it with `hsrun secrets set NAME`",
+            file=sys.stderr,
+        )
+        return []
+    if updated:
+        print(f"Updated {', '.join(updated)} in {store.location()} to the new token.")
+    return list(updated)
 
 
 @apps_app.command("scopes")

@@ -171,3 +171,41 @@ def test_tier_changes_limits() -> None:
     code, out, _ = hsrun("portal", "tier", "professional")
     assert code == 0 and "190 requests / 10 s" in out
     assert hsrun("portal", "tier", "platinum")[0] == 2  # a bad value, like any bad flag
+
+
+def test_rotate_updates_every_secret_that_held_the_old_token() -> None:
+    from runtime.secrets import default_source
+
+    code, out, _ = hsrun(
+        "portal",
+        "apps",
+        "create",
+        "ci",
+        "--scopes",
+        "crm.objects.contacts.read",
+        "--save-secret",
+        "TEST_SECRET",
+    )
+    assert code == 0
+    store = default_source(get_settings())
+    old = store.get(["TEST_SECRET"])["TEST_SECRET"]
+    store.set("OTHER_SECRET", "unrelated")
+    code, out, err = hsrun("portal", "apps", "rotate", "ci", "--no-show-token")
+    assert code == 0, err
+    assert "Updated TEST_SECRET" in out
+    assert TOKEN.search(out) is None  # --no-show-token is honoured
+    values = default_source(get_settings()).get(["TEST_SECRET", "OTHER_SECRET"])
+    new = values["TEST_SECRET"]
+    assert new != old and TOKEN.fullmatch(new)
+    assert values["OTHER_SECRET"] == "unrelated"
+    portal, _ = PortalFile(get_settings()).load()
+    assert portal.apps.get("ci").token == new  # the next run authenticates
+    portal.apps.authenticate(f"Bearer {new}")  # raises (a 401) for a stale token
+
+
+def test_rotate_without_a_stored_secret_prints_the_token_unless_told_not_to() -> None:
+    hsrun("portal", "apps", "create", "ci", "--scopes", "crm.objects.contacts.read")
+    code, out, _ = hsrun("portal", "apps", "rotate", "ci")
+    assert code == 0 and TOKEN.search(out) is not None
+    code, out, _ = hsrun("portal", "apps", "rotate", "ci", "--no-show-token")
+    assert code == 0 and TOKEN.search(out) is None
