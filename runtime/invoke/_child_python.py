@@ -247,6 +247,25 @@ def peak_memory_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def rss_file_kb():
+    """Resident file-backed and shared memory of this process, in kB (0 if unknown)."""
+    total = 0
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith((b"RssFile:", b"RssShmem:")):
+                    total += int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return total
+
+
+#: The zygote's resident file-backed memory (interpreter, libraries) once its imports are
+#: done. A forked worker inherits those pages but has them mapped only as it touches them,
+#: so its own VmHWM misses them; a fresh process (Lambda's, or a direct child) counts them.
+ZYGOTE_FILE_KB = 0
+
+
 HTTP_CLIENT_MODULES = ("hubspot", "requests", "urllib3")
 
 
@@ -770,8 +789,12 @@ def become_worker(fds, zygote_socks):
             if fd > 2:
                 os.close(fd)
         reopen_std_streams()
-        control = socket.socket(fileno=control_fd)
-        worker_loop(Channel(control))
+        chan = Channel(socket.socket(fileno=control_fd))
+        # What the fork left unmapped of the zygote's file pages: the parent adds it to
+        # this worker's VmHWM, so a run reports the whole-process figure a fresh process
+        # (Lambda's "Max Memory Used") would, however it was started.
+        chan.send({"type": "inherited", "kb": max(0, ZYGOTE_FILE_KB - rss_file_kb())})
+        worker_loop(chan)
     finally:
         os._exit(70)
 
@@ -791,6 +814,8 @@ def main(argv):
         # Objects loaded so far are never collected: forked workers then do not touch (and
         # copy) their pages when the collector runs.
         gc.freeze()
+        global ZYGOTE_FILE_KB
+        ZYGOTE_FILE_KB = rss_file_kb()
         listen_fd = args.get("--listen-fd")
         listener = socket.socket(fileno=int(listen_fd)) if listen_fd else None
         zygote_loop(sock, listener)

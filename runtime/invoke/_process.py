@@ -88,6 +88,8 @@ class Child:
         self.python = sys.executable
         #: The library folder first on its sys.path (None: hsrun's own environment).
         self.libs: str | None = None
+        #: Inherited memory it had not mapped when forked (kB; see ``Outcome.inherited_kb``).
+        self.inherited_kb = 0
 
     @property
     def pid(self) -> int:

@@ -504,13 +504,16 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
                 f"{outcome.log_bytes_dropped:,} bytes were not kept",
             )
         )
-    result.memory_mb = round(outcome.peak_kb / 1024, 1)
+    # Lambda's "Max Memory Used": the whole process's peak resident set, including what it
+    # inherited (a forked worker's unmapped share of the zygote's pages is added back).
+    peak_kb = outcome.peak_kb + outcome.inherited_kb
+    result.memory_mb = round(peak_kb / 1024, 1)
     result.libraries = dict(msg.get("libraries") or {})
     duration = msg.get("duration_ms")
     result.runtime_ms = round(duration if duration is not None else outcome.elapsed_s * 1000, 2)
     init_ms = msg.get("init_ms") or (outcome.started or {}).get("init_ms")
     result.init_ms = round(init_ms, 2) if init_ms is not None else None
-    over_memory = outcome.peak_kb > opts.memory_mb * 1024
+    over_memory = peak_kb > opts.memory_mb * 1024
 
     if outcome.killed_for == "interrupted":
         return _fail(
