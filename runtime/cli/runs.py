@@ -61,8 +61,10 @@ def _secret_source(settings: Settings, env_file: Path | None) -> SecretSource:
 def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[PortalLink | None]:
     """The fake portal served on loopback for the run, unless the run goes --live.
 
-    A damaged portal file stops the run only when the run needs the portal (inputs from an
-    enrolled record); otherwise the action runs and its HubSpot calls are refused, saying so.
+    The portal is loaded only when the run needs it (inputs from an enrolled record, or the
+    action's first HubSpot call), so an invoke costs the same whatever the portal's size. A
+    damaged portal file stops the run only when the run needs an enrolled record; otherwise
+    the action runs and its HubSpot calls are refused, saying so.
     """
     if live:
         yield None
@@ -72,13 +74,22 @@ def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[Porta
 
     with contextlib.ExitStack() as stack:
         try:
-            portal: PortalLink | None = stack.enter_context(attach(settings))
+            attached = stack.enter_context(attach(settings))
         except PortalError as exc:
             if required:
                 raise
             print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
-            portal = None
-        yield portal
+            yield None
+            return
+        if required:
+            attached.portal  # noqa: B018 - loads it now: a damaged file stops the run here
+        yield attached
+        # The portal is loaded on demand: only a run that called HubSpot finds it damaged.
+        if attached.load_error is not None:
+            print(
+                f"Warning: {attached.load_error}; the action's HubSpot API calls were refused",
+                file=sys.stderr,
+            )
 
 
 def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:

@@ -3,9 +3,11 @@
     with attach(get_settings()) as portal:
         result = runner.run(action, portal=portal)   # portal.url, record_properties, calls_between
 
-On entry the portal is loaded from ``.hsrun/portal.json`` and served on ``127.0.0.1:0`` in a
-background thread; on exit the server stops and the state is saved atomically, merged with
-whatever other hsrun processes saved meanwhile (:mod:`.persistence`).
+On entry a server listens on ``127.0.0.1:0`` in a background thread; the portal is loaded from
+``.hsrun/portal.json`` only when first needed (the action's first HubSpot call, or the
+enrolled record's properties), so a run that never touches HubSpot costs the same whatever the
+portal's size. On exit the server stops and, if the portal was loaded, its state is saved
+atomically, merged with whatever other hsrun processes saved meanwhile (:mod:`.persistence`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from runtime.config import Settings
+from runtime.errors import PortalError
 from runtime.fake_hubspot.persistence import PortalFile
 from runtime.fake_hubspot.portal import FakePortal
 from runtime.fake_hubspot.server import PortalServer
@@ -23,9 +26,22 @@ from runtime.fake_hubspot.server import PortalServer
 class AttachedPortal:
     """A served portal: what ``runtime.invoke.PortalLink`` needs, plus the portal itself."""
 
-    def __init__(self, portal: FakePortal, server: PortalServer) -> None:
-        self.portal = portal
+    def __init__(self, server: PortalServer) -> None:
         self.server = server
+
+    @property
+    def portal(self) -> FakePortal:
+        """The portal (loaded now if it was not yet).
+
+        Raises:
+            PortalError: the state file is unreadable.
+        """
+        return self.server.portal
+
+    @property
+    def load_error(self) -> PortalError | None:
+        """Why the portal could not be loaded when the action called HubSpot, if so."""
+        return self.server.load_error
 
     @property
     def url(self) -> str:
@@ -39,7 +55,9 @@ class AttachedPortal:
         return self.portal.record_properties(object_type, object_id, names)
 
     def calls_between(self, start: float, end: float) -> list[dict[str, Any]]:
-        """API calls answered in a run's time window."""
+        """API calls answered in a run's time window (none if the portal was never loaded)."""
+        if not self.server.loaded:
+            return []
         return self.portal.calls_between(start, end)
 
     def __repr__(self) -> str:
@@ -55,17 +73,25 @@ def attach(settings: Settings, *, save: bool = True) -> Iterator[AttachedPortal]
         save: write the state back on exit (merged with concurrent writers).
 
     Raises:
-        PortalError: the state file is unreadable or the server cannot start.
+        PortalError: the server cannot start. (An unreadable state file is reported when
+            the portal is first needed: ``record_properties`` raises it, and the action's
+            HubSpot calls get a 503 naming it; ``load_error`` keeps it.)
     """
     store = PortalFile(settings)
-    portal, base = store.load()
-    server = PortalServer(portal).start()
+    bases: list[Any] = []
+
+    def load() -> FakePortal:
+        portal, base = store.load()
+        bases.append(base)
+        return portal
+
+    server = PortalServer(loader=load).start()
     try:
-        yield AttachedPortal(portal, server)
+        yield AttachedPortal(server)
     finally:
         server.stop()
-        if save:
-            store.save(portal, base)
+        if save and server.loaded and bases:
+            store.save(server.portal, bases[0])
 
 
 @contextlib.contextmanager
@@ -73,6 +99,6 @@ def attach_memory(portal: FakePortal | None = None) -> Iterator[AttachedPortal]:
     """Serve an in-memory portal the same way (tests, the pytest plugin)."""
     server = PortalServer(portal).start()
     try:
-        yield AttachedPortal(server.portal, server)
+        yield AttachedPortal(server)
     finally:
         server.stop()
