@@ -41,6 +41,21 @@ ACCEPT_TIMEOUT_S = 5.0
 _MAX_FRAME = 64 << 20
 _NO_PRESPAWN = {"--help", "-h", "--events", "--live", "--warm", "--python"}
 _OFF = {"0", "false", "no", "off"}
+_PROJECT_MARKERS = ("pyproject.toml", "actions", STATE_DIRNAME)
+#: ``invoke`` options followed by a value (``--input NAME=VALUE``...), not the ACTION.
+_TAKES_VALUE = {
+    "--input",
+    "-i",
+    "--event",
+    "--events",
+    "--concurrency",
+    "--object-id",
+    "--env-file",
+    "--format",
+    "--timeout",
+    "--memory",
+    "--python",
+}
 
 
 def main() -> None:
@@ -52,7 +67,7 @@ def main() -> None:
             sys.exit(code)
     if args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
         try:
-            libs = action_libs(os.getcwd(), os.environ)
+            libs = action_libs(os.getcwd(), os.environ, action=_action_arg(args))
         except OSError:
             pass  # no folder here, or HSRUN_LIBS names none (the CLI says so): no guess
         else:
@@ -62,6 +77,12 @@ def main() -> None:
                 prespawn(libs=libs)
             except Exception:
                 pass
+        # One run of one action: without typer, rich or anything the run does not need.
+        from runtime._oneshot import main as oneshot
+
+        code = oneshot(args[1:])
+        if code is not None:
+            sys.exit(code)
     from runtime.cli import main as cli_main
 
     cli_main(args)
@@ -97,11 +118,11 @@ def state_home(cwd: str, environ: Mapping[str, str]) -> str:
         folder = parent
 
 
-def action_libs(cwd: str, environ: Mapping[str, str]) -> str | None:
+def action_libs(cwd: str, environ: Mapping[str, str], *, action: str | None = None) -> str | None:
     """The library folder actions import from first, resolved exactly as
-    :meth:`runtime.config.Settings.action_libs` does (None: hsrun's own environment). The
-    runner discards a prespawned child whose folder differs from its own, so a wrong answer
-    here costs time, never correctness.
+    :meth:`runtime.config.Settings.action_libs` does (None: hsrun's own environment): the
+    action's project's, else the working folder's. The runner discards a prespawned child
+    whose folder differs from its own, so a wrong answer here costs time, never correctness.
 
     Raises:
         FileNotFoundError: ``HSRUN_LIBS`` names a folder that does not exist.
@@ -114,8 +135,34 @@ def action_libs(cwd: str, environ: Mapping[str, str]) -> str | None:
         if not os.path.isdir(folder):
             raise FileNotFoundError(folder)
         return folder
-    folder = os.path.join(state_home(cwd, environ), LIBS_DIRNAME, PYTHON_LIBS_NAME)
+    # The library set is the project's (runtime.config.Settings.libs_path), not HSRUN_HOME's.
+    start = os.path.dirname(os.path.join(cwd, action)) if action else None
+    root = (start and _project(start)) or _project(cwd) or os.path.realpath(cwd)
+    folder = os.path.join(root, STATE_DIRNAME, LIBS_DIRNAME, PYTHON_LIBS_NAME)
     return os.path.realpath(folder) if os.path.isdir(folder) else None
+
+
+def _project(start: str) -> str | None:
+    """The nearest folder upwards holding a project marker (runtime.config.PROJECT_MARKERS)."""
+    folder = os.path.realpath(start)
+    while True:
+        if any(os.path.exists(os.path.join(folder, m)) for m in _PROJECT_MARKERS):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _action_arg(args: list[str]) -> str | None:
+    """The ACTION of ``invoke ... ACTION ...`` (a guess: the first word not an option)."""
+    items = iter(args[1:])
+    for item in items:
+        if item in _TAKES_VALUE:
+            next(items, None)
+        elif not item.startswith("-"):
+            return item
+    return None
 
 
 def library_path() -> list[str]:

@@ -13,6 +13,7 @@ atomically, merged with whatever other hsrun processes saved meanwhile (:mod:`.p
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,12 +66,15 @@ class AttachedPortal:
 
 
 @contextlib.contextmanager
-def attach(settings: Settings, *, save: bool = True) -> Iterator[AttachedPortal]:
+def attach(
+    settings: Settings, *, save: bool = True, sock: socket.socket | None = None
+) -> Iterator[AttachedPortal]:
     """Serve the project's persistent portal for the duration of the block.
 
     Args:
         settings: where the portal lives (``settings.portal_path``) and its id.
         save: write the state back on exit (merged with concurrent writers).
+        sock: a loopback socket already listening, to serve on (default: a new one).
 
     Raises:
         PortalError: the server cannot start. (An unreadable state file is reported when
@@ -85,7 +89,7 @@ def attach(settings: Settings, *, save: bool = True) -> Iterator[AttachedPortal]
         bases.append(base)
         return portal
 
-    server = PortalServer(loader=load).start()
+    server = PortalServer(loader=load, sock=sock).start()
     try:
         yield AttachedPortal(server)
     finally:

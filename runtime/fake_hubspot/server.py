@@ -174,6 +174,7 @@ class _Server(socketserver.ThreadingTCPServer):
         address: tuple[str, int],
         portal: FakePortal | None,
         loader: Callable[[], FakePortal] | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
         self._portal = portal
         self._loader = loader or FakePortal
@@ -182,7 +183,13 @@ class _Server(socketserver.ThreadingTCPServer):
         self.load_error: PortalError | None = None
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        if sock is None:
+            super().__init__(address, _Handler)
+        else:  # a socket already listening: serve the connections waiting on it
+            super().__init__(address, _Handler, bind_and_activate=False)
+            self.socket.close()
+            self.socket = sock
+            self.server_address = sock.getsockname()
 
     @property
     def loaded(self) -> bool:
@@ -228,6 +235,8 @@ class PortalServer:
         port: TCP port; 0 picks a free one.
         loader: without ``portal``: makes the portal at the first request (or the first
             :attr:`portal` access), so a run that never calls HubSpot never loads it.
+        sock: a loopback socket already listening (``host`` and ``port`` are then its own):
+            the one-shot CLI hands out its address before it imports the portal.
     """
 
     def __init__(
@@ -237,11 +246,12 @@ class PortalServer:
         host: str = "127.0.0.1",
         port: int = 0,
         loader: Callable[[], FakePortal] | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
         if portal is None and loader is None:
             portal = FakePortal()
         try:
-            self._server = _Server((host, port), portal, loader)
+            self._server = _Server((host, port), portal, loader, sock)
         except OSError as exc:
             raise PortalError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         self._thread: threading.Thread | None = None
