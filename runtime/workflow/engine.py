@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from runtime.contract.record import RunResult
     from runtime.fake_hubspot.portal import FakePortal
     from runtime.invoke import Runner, RunOptions
+    from runtime.secrets import SecretSource
 
 NON_IDEMPOTENT_RETRY = "NON_IDEMPOTENT_RETRY"
 _END = None
@@ -170,7 +171,7 @@ class Engine:
         url: str,
         runner: Runner,
         options: EngineOptions | None = None,
-        secrets: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | SecretSource | None = None,
         code_cache: Path,
         journal: Any = None,
         clock: VirtualClock | None = None,
@@ -180,7 +181,7 @@ class Engine:
         self.url = url
         self.runner = runner
         self.options = options or EngineOptions()
-        self.secrets = dict(secrets or {})
+        self.secrets: Mapping[str, str] | SecretSource = secrets if secrets is not None else {}
         self.code_cache = code_cache
         self.journal = journal
         self.clock = clock or VirtualClock(real_time=self.options.real_time)

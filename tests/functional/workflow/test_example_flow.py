@@ -20,5 +20,5 @@ def test_warm_lead_goes_down_the_warm_arm(hubspot: Any, run_workflow: Any) -> No
     assert record["message"] == "Follow up with Ada (warm, score 40) at +14155550100"
     # The delay of one day passed on the virtual clock: the note was written a day later.
     delayed = next(s for s in e.steps if s.event == "DELAYED")
-    written = [s for s in e.steps if s.action_id == "9"][0]
+    written = next(s for s in e.steps if s.action_id == "9")
     assert written.at - delayed.at == 86400
