@@ -163,14 +163,14 @@ def run_workflow(
 ) -> Iterator[Callable[..., Enrollment]]:
     """``run_workflow(flow, *, object_id, until=None, secrets=None, inject=None, **options)``.
 
-    Runs the flow (a JSON file, relative to the project root, or a flow id of the portal)
-    for one record to the end, or until ``until`` (``"3d"``) on the virtual clock. Extra
+    Runs the flow (a JSON file relative to the project root, a flow id of the portal, or the
+    flow document itself as a dict) for one record to the end, or until ``until`` (``"3d"``) on the virtual clock. Extra
     keyword arguments are :class:`runtime.workflow.EngineOptions` fields (``on_failure``,
     ``seed``, ``timezone``...). ``inject="429@2"`` answers the 2nd API call with a 429.
     """
     from runtime.fake_hubspot import attach_memory
     from runtime.fake_hubspot.core.faults import parse_faults
-    from runtime.workflow import EngineOptions, open_flow
+    from runtime.workflow import EngineOptions, load_flow, open_flow
     from runtime.workflow import run_workflow as run
     from runtime.workflow.clock import parse_duration
 
@@ -180,7 +180,7 @@ def run_workflow(
     cache = tmp_path_factory.mktemp("workflow-code")
 
     def runner(
-        flow: str | Path,
+        flow: str | Path | dict[str, Any],
         *,
         object_id: int | str,
         until: str | None = None,
@@ -190,14 +190,17 @@ def run_workflow(
     ) -> Enrollment:
         if not link:
             link.append(stack.enter_context(attach_memory(hubspot)))
-        spec: str | Path = flow
-        path = Path(flow)
-        if not path.is_absolute() and not path.exists() and (root / path).exists():
-            spec = root / path
+        if isinstance(flow, dict):
+            loaded = load_flow(flow, source="the test's flow", base_dir=root)
+        else:
+            path = Path(flow)
+            if not path.is_absolute() and not path.exists() and (root / path).exists():
+                path = root / path
+            loaded = open_flow(path if path.exists() else flow, portal=hubspot)
         if inject:
             hubspot.faults.set(parse_faults(inject))
         [enrollment] = run(
-            open_flow(spec, portal=hubspot),
+            loaded,
             portal=hubspot,
             url=link[0].url,
             runner=_hsrun_runner,
