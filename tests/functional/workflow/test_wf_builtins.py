@@ -139,11 +139,13 @@ def test_create_record_task_notifications_lists_and_unknown_types(
                                              "associationTypeId": 4},
                                   "value": {"type": "ENROLLED_OBJECT"}}],
             }, "2"),
-            set_prop("2", "message", {"type": "FIELD_DATA", "actionId": "1", "dataKey": "hs_object_id"}, "3"),
+            set_prop("2", "message",
+                     {"type": "FIELD_DATA", "actionId": "1", "dataKey": "hs_object_id"}, "3"),
             builtin("3", "0-3", {"subject": "Call {{ enrolled_object.firstname }}", "body": "",
                                  "priority": "HIGH", "task_type": "CALL"}, "4"),
             builtin("4", "0-9", {"user_ids": ["1"], "delivery_method": "APP",
-                                 "subject": "New lead {{ enrolled_object.email }}", "body": "b"}, "5"),
+                                 "subject": "New lead {{ enrolled_object.email }}",
+                                 "body": "b"}, "5"),
             builtin("5", "0-13", {"operation": "ADD", "list_id": "178"}, "6"),
             builtin("6", "0-4", {"content_id": "99"}),
         ),
@@ -215,7 +217,8 @@ def test_if_then_branch_first_match_and_default(hubspot: Any, run_workflow: Any)
 
     def prop(name: str, op: str, **operation: Any) -> dict[str, Any]:
         return {"filterType": "PROPERTY", "property": name,
-                "operation": {"operator": op, "includeObjectsWithNoValueSet": False, **operation}}  # fmt: skip
+                "operation": {"operator": op, "includeObjectsWithNoValueSet": False,
+                              **operation}}  # fmt: skip
 
     doc = flow(
         {"type": "LIST_BRANCH", "actionId": "1", "listBranches": [
@@ -277,7 +280,8 @@ def test_delays_and_until_leave_the_enrollment_waiting(hubspot: Any, run_workflo
 
 
 def test_time_windows_reschedule_actions_not_delays(hubspot: Any, run_workflow: Any) -> None:
-    windows = [{"day": d, "startTime": {"hour": 9, "minute": 0}, "endTime": {"hour": 17, "minute": 0}}
+    windows = [{"day": d, "startTime": {"hour": 9, "minute": 0},
+                "endTime": {"hour": 17, "minute": 0}}
                for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")]  # fmt: skip
     c = hubspot.create("contacts", {"email": "a@example.com"})
     doc = flow(
