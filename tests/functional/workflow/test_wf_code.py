@@ -57,7 +57,8 @@ def test_outputs_chain_through_inputs_branches_and_set_property(
     doc = flow(
         code("1", "def main(event):\n    n = int(event['inputFields']['visits'])\n"
                   "    return {'outputFields': {'double': n * 2, 'big': n > 40}}\n",
-             inputs={"visits": {"type": "OBJECT_PROPERTY", "propertyName": "hs_analytics_num_visits"}},
+             inputs={"visits": {"type": "OBJECT_PROPERTY",
+                                "propertyName": "hs_analytics_num_visits"}},
              outputs={"double": "NUMBER", "big": "BOOL"}, nxt="2"),
         {"type": "STATIC_BRANCH", "actionId": "2",
          "inputValue": {"type": "FIELD_DATA", "actionId": "1", "dataKey": "big"},
