@@ -267,7 +267,17 @@ class Builtins:
                 f"task {subject!r} recorded (the fake portal has no tasks object)",
                 details={"task": task},
             )
-        props = {"hs_task_subject": subject, "hs_task_body": body}
+        # A task's time (hs_timestamp, required) is its due date: now on the virtual clock.
+        props = {
+            "hs_task_subject": subject,
+            "hs_task_body": body,
+            "hs_timestamp": str(values.now_ms),
+            "hs_task_status": "NOT_STARTED",
+        }
+        if fields.get("priority"):
+            props["hs_task_priority"] = str(fields["priority"])
+        if fields.get("task_type"):
+            props["hs_task_type"] = str(fields["task_type"])
         record = self.portal.create(kind.name, props)
         self.portal.associate(kind.name, record.id, enrollment.object_type_id, enrollment.object_id)
         return Outcome(
