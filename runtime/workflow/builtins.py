@@ -25,9 +25,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runtime.contract.object_types import find as find_object_type
 from runtime.errors import PortalError
 from runtime.fake_hubspot.core.clock import parse_instant
-from runtime.fake_hubspot.core.object_types import find_object_type
 from runtime.workflow import enrollment as ev
 from runtime.workflow.values import UNIT_SECONDS, ValueContext, as_text, fill_tokens, resolve
 

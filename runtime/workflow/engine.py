@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runtime.contract import build_event
+from runtime.contract.object_types import find as find_object_type
 from runtime.contract.retry import retry_schedule
 from runtime.errors import HsrunError, PortalError, WorkflowError
-from runtime.fake_hubspot.core.object_types import find_object_type
 from runtime.workflow import enrollment as ev
 from runtime.workflow.branches import ab_branch, list_branch, static_branch
 from runtime.workflow.builtins import DELAY, DELAY_UNTIL, Builtins, Outcome
