@@ -10,23 +10,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runtime import _wire
+from runtime._wire import LIBS_DIRNAME, PROJECT_MARKERS, PYTHON_LIBS_NAME, STATE_DIRNAME
 from runtime.errors import UsageError
-
-#: Folder, inside the project, holding every piece of local state (git-ignored).
-STATE_DIRNAME = ".hsrun"
 
 #: The portal id put in ``event.origin.portalId`` when none is configured.
 DEFAULT_PORTAL_ID = 12345678
 
-#: Folder under the state folder holding HubSpot's Python libraries (``hsrun libs install``),
-#: named after HubSpot's runtime (``PYTHON39``).
-LIBS_DIRNAME = "libs"
-PYTHON_LIBS_NAME = "python39"
-#: ``HSRUN_LIBS`` values that turn HubSpot's libraries off (actions use hsrun's own).
-LIBS_OFF = frozenset({"0", "false", "no", "off"})
-
-#: What makes a folder a project: its metadata, its actions, or state hsrun already keeps.
-PROJECT_MARKERS = ("pyproject.toml", "actions", STATE_DIRNAME)
 
 #: Seconds a CLI daemon waits for its next command before it exits.
 DEFAULT_DAEMON_IDLE_S = 15 * 60.0
@@ -53,7 +43,7 @@ class Settings:
     #: above the action or the working folder) rather than taken as the working folder.
     project_found: bool = True
     #: Whether the state folder is the one of the working folder's project (False: the
-    #: action's project is elsewhere, or HSRUN_HOME points away).
+    #: action's project is elsewhere).
     home_is_cwd_project: bool = True
 
     @property
@@ -88,15 +78,12 @@ class Settings:
         Raises:
             UsageError: ``HSRUN_LIBS`` names a folder that does not exist.
         """
-        value = self.libs_setting.strip()
-        if value.lower() in LIBS_OFF:
-            return None
-        if value:
-            folder = Path(value).expanduser().resolve()
-            if not folder.is_dir():
-                raise UsageError(f"HSRUN_LIBS={value}: no such folder")
-            return folder
-        return self.libs_path.resolve() if self.libs_path.is_dir() else None
+        try:
+            project_state = str(self.project_root / STATE_DIRNAME)
+            folder = _wire.libs_folder(self.libs_setting, project_state, os.getcwd())
+        except FileNotFoundError:
+            raise UsageError(f"HSRUN_LIBS={self.libs_setting.strip()}: no such folder") from None
+        return Path(folder) if folder is not None else None
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -104,8 +91,7 @@ def find_project_root(start: Path | None = None) -> Path:
 
     Falls back to the starting folder, so hsrun works in any directory.
     """
-    here = (start or Path.cwd()).resolve()
-    return _search_project(here) or here
+    return Path(_wire.project_root(str(start or Path.cwd())))
 
 
 def _search_project(here: Path) -> Path | None:
@@ -145,7 +131,9 @@ def get_settings(*, action: Path | None = None) -> Settings:
     """
     root, found = locate_project(action)
     home_env = os.environ.get("HSRUN_HOME")
-    home = Path(home_env).expanduser().resolve() if home_env else root / STATE_DIRNAME
+    # Without an action, the launcher finds the daemon's socket with the same rule
+    # (runtime._wire.state_home).
+    home = Path(_wire.state_home(os.getcwd(), os.environ)) if home_env else root / STATE_DIRNAME
     cwd_root = _search_project(Path.cwd().resolve()) or Path.cwd().resolve()
     if home.exists() and not home.is_dir():
         from runtime.errors import UsageError
