@@ -312,7 +312,12 @@ def _batch(
     runner.start(libs=prepared[0].libs if prepared else None)
     results = []
     start = time.perf_counter()
-    with _interrupt_stops(runner), Progress(console=console(stderr=True), transient=True) as bar:
+    grouped = journal.grouped() if journal is not None else contextlib.nullcontext()
+    with (
+        _interrupt_stops(runner),
+        grouped,
+        Progress(console=console(stderr=True), transient=True) as bar,
+    ):
         task = bar.add_task(f"{spec.name}", total=len(prepared))
         for result in run_batch(
             runner, prepared, concurrency=concurrency, portal=portal, journal=journal
