@@ -191,6 +191,7 @@ def _invoke(opts: dict[str, Any]) -> int | None:
 
 def _inputs(pairs: list[str], spec: ActionManifest) -> dict[str, str]:
     """``--input NAME=VALUE`` pairs, as the full CLI reads and warns about them."""
+    from runtime.contract.manifest import undeclared_input_warning
     from runtime.errors import UsageError
 
     values: dict[str, str] = {}
@@ -199,14 +200,10 @@ def _inputs(pairs: list[str], spec: ActionManifest) -> dict[str, str]:
         if not sep or not name.strip():
             raise UsageError(f"--input takes NAME=VALUE, got {pair!r}")
         values[name.strip()] = value
-    declared = spec.manifest.inputs
     for name in values:
-        if declared and name not in declared:
-            print(
-                f"Warning: --input {name} is not declared under [inputs] in the manifest; "
-                "HubSpot only passes the properties chosen in the action's editor",
-                file=sys.stderr,
-            )
+        warning = undeclared_input_warning(name, spec.manifest.inputs)
+        if warning:
+            print(f"Warning: {warning}", file=sys.stderr)
     return values
 
 

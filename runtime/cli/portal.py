@@ -230,7 +230,16 @@ def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         print(json.dumps(data, indent=2))
         return
     for key, value in data.items():
-        print(f"{key:>8}: {value}")
+        print(f"{key:>8}: {_plain(value)}")
+
+
+def _plain(value: Any) -> str:
+    """A value of ``portal info`` as a person reads it (not a Python repr)."""
+    if isinstance(value, dict):
+        return ", ".join(f"{name} {count:,}" for name, count in value.items()) or "-"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "-"
+    return str(value)
 
 
 @portal_app.command("tier")
@@ -262,19 +271,26 @@ def logs(
 ) -> None:
     """API calls the portal answered, oldest first."""
     portal, _ = _store().load()
-    calls = portal.calls(app=app, method=method, status=status, since=since, limit=limit or None)
+    matching = portal.calls(app=app, method=method, status=status, since=since, limit=None)
+    calls = matching[-limit:] if limit else matching
     if json_out:
         print(json.dumps(calls, indent=2))
-        return
-    if not calls:
+    elif not calls:
         print("No calls match.")
-        return
-    width = max(len(c["app"] or "-") for c in calls)
-    for call in calls:
-        path = call["path"] + (f"?{call['query']}" if call.get("query") else "")
+    else:
+        width = max(len(c["app"] or "-") for c in calls)
+        for call in calls:
+            path = call["path"] + (f"?{call['query']}" if call.get("query") else "")
+            print(
+                f"{_when(call['time'])}  {call['app'] or '-':<{width}}  {call['method']:<6} "
+                f"{call['status']}  {call['durationMs']:>7.1f} ms  {path}  "
+                f"{call['correlationId']}"
+            )
+    if len(calls) < len(matching):
         print(
-            f"{_when(call['time'])}  {call['app'] or '-':<{width}}  {call['method']:<6} "
-            f"{call['status']}  {call['durationMs']:>7.1f} ms  {path}  {call['correlationId']}"
+            f"Showing the newest {len(calls)} of {len(matching)} calls; "
+            "--limit N shows more (0: all).",
+            file=sys.stderr,
         )
 
 

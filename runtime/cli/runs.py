@@ -213,6 +213,7 @@ def invoke(
     """Run an action locally exactly as HubSpot would, and record the run."""
     from runtime.config import ensure_home, get_settings, state_note
     from runtime.contract import load_action, load_event
+    from runtime.contract.manifest import undeclared_input_warning
     from runtime.errors import UsageError
     from runtime.invoke import Runner, RunOptions
     from runtime.journal import Journal
@@ -238,14 +239,10 @@ def invoke(
         python=_interpreter(python),
     )
     inputs = _parse_inputs(input_ or [])
-    declared = spec.manifest.inputs
     for name in inputs:
-        if declared and name not in declared:
-            print(
-                f"Warning: --input {name} is not declared under [inputs] in the manifest; "
-                "HubSpot only passes the properties chosen in the action's editor",
-                file=sys.stderr,
-            )
+        warning = undeclared_input_warning(name, spec.manifest.inputs)
+        if warning:
+            print(f"Warning: {warning}", file=sys.stderr)
     with (
         Journal(settings.journal_path) as journal,
         Runner(options) as runner,

@@ -479,3 +479,12 @@ def test_a_misspelt_scope_is_flagged_when_the_app_is_created() -> None:
     assert code == 0
     assert "'crm.objects.contacts.wrte' does not look like a HubSpot scope" in err
     assert "contacts.read'" not in err and "automation'" not in err
+
+
+def test_an_undeclared_input_gets_the_closest_declared_name() -> None:
+    code, _, err = hsrun(
+        "invoke", str(ACTIONS / "lead_score.py"), "--input", "jobtitel=CTO", "--json"
+    )
+    assert code == 0
+    assert "--input jobtitel is not declared under [inputs]" in err
+    assert "(did you mean jobtitle?)" in err

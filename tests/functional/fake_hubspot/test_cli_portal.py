@@ -209,3 +209,24 @@ def test_rotate_without_a_stored_secret_prints_the_token_unless_told_not_to() ->
     assert code == 0 and TOKEN.search(out) is not None
     code, out, _ = hsrun("portal", "apps", "rotate", "ci", "--no-show-token")
     assert code == 0 and TOKEN.search(out) is None
+
+
+def test_info_reads_as_text_not_python() -> None:
+    assert hsrun("portal", "seed", "--demo")[0] == 0
+    code, out, _ = hsrun("portal", "info")
+    assert code == 0
+    assert "{" not in out and "[" not in out
+    assert re.search(r"records: contacts \d+, companies \d+", out)
+
+
+def test_logs_say_when_they_show_only_the_newest() -> None:
+    hsrun("portal", "apps", "create", "ci", "--scopes", "crm.objects.contacts.read")
+    with attach(get_settings()) as attached:
+        for _ in range(3):
+            attached.portal.request("GET", "/crm/v3/objects/contacts")
+    code, out, err = hsrun("portal", "logs", "--limit", "2")
+    assert code == 0
+    assert len(out.strip().splitlines()) == 2
+    assert "Showing the newest 2 of 3 calls; --limit N shows more (0: all)." in err
+    code, out, err = hsrun("portal", "logs", "--limit", "0")
+    assert len(out.strip().splitlines()) == 3 and "Showing" not in err
