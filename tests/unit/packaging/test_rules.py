@@ -448,3 +448,19 @@ def test_the_docs_table_lists_every_rule_with_its_severity() -> None:
     docs = (Path(__file__).resolve().parents[3] / "docs" / "packaging.md").read_text()
     rows = dict(re.findall(r"^\| (HS\d{3}) \| (\w+) \|", docs, flags=re.MULTILINE))
     assert rows == {code: rule.severity for code, rule in RULES.items()}
+
+
+def test_a_helper_nested_in_main_returns_what_it_likes() -> None:
+    # Its `return {...}` is the helper's answer, not main's (HS404 is about main's own).
+    source = (
+        "def main(event):\n"
+        "    def helper(x):\n"
+        '        return {"value": x}\n'
+        "    class Box:\n"
+        "        def get(self):\n"
+        '            return {"value": 2}\n'
+        '    return {"outputFields": {"v": helper(1)["value"]}}\n'
+    )
+    assert "HS404" not in codes(check(source, {"outputs": {"v": "number"}}))
+    main_returns = 'def main(event):\n    def helper():\n        pass\n    return {"v": 1}\n'
+    assert "HS404" in codes(check(main_returns, {"outputs": {"v": "number"}}))
