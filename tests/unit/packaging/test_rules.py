@@ -464,3 +464,17 @@ def test_a_helper_nested_in_main_returns_what_it_likes() -> None:
     assert "HS404" not in codes(check(source, {"outputs": {"v": "number"}}))
     main_returns = 'def main(event):\n    def helper():\n        pass\n    return {"v": 1}\n'
     assert "HS404" in codes(check(main_returns, {"outputs": {"v": "number"}}))
+
+
+def test_a_syntax_error_does_not_hide_the_imports_above_it() -> None:
+    source = (
+        "import os\n"
+        "import pandas\n"
+        'TOKEN = os.environ["MY_TOKEN"]\n'
+        "def main(event):\n"
+        "    x = (1,\n"
+        '    return {"outputFields": {}}\n'
+    )
+    found = codes(check(source))
+    assert "HS104" in found  # the syntax error itself
+    assert {"HS201", "HS301"} <= found  # pandas is not on HubSpot; MY_TOKEN is not selected
