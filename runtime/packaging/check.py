@@ -17,7 +17,7 @@ from typing import Any
 from runtime.contract.limits import DEFAULT_RUNTIME_BY_SUFFIX, MAX_INPUTS
 from runtime.contract.manifest import ActionManifest, Manifest, load_action, manifest_path_for
 from runtime.errors import ActionNotFoundError, ManifestError, UsageError
-from runtime.packaging import _node_rules, _python_io, _python_rules
+from runtime.packaging import _names, _node_rules, _python_io, _python_rules
 from runtime.packaging._context import SourceContext, key_pattern
 from runtime.packaging._syntax39 import parse_python39
 from runtime.packaging.findings import Finding, make_finding
@@ -129,6 +129,7 @@ def _python_findings(ctx: SourceContext) -> list[Finding]:
     parents = _python_rules.parent_map(tree)
     found += _python_rules.check_main(tree, ctx)
     found += _python_rules.check_runtime_gaps(tree, ctx, parents)
+    found += _names.check_undefined_names(tree, ctx)
     found += _python_rules.check_imports(tree, ctx, parents)
     found += _python_io.check_secrets(tree, ctx, parents)
     found += _python_io.check_inputs(tree, ctx, parents)

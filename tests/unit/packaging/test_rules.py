@@ -155,6 +155,13 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         {},
     ),
     (
+        "HS108",
+        'def main(event):\n    total = 1\n    return {"outputFields": {"n": totl}}\n',
+        'def main(event):\n    total = 1\n    return {"outputFields": {"n": total}}\n',
+        {"outputs": {"n": "number"}},
+        {},
+    ),
+    (
         "HS401",
         'def main(event):\n    return {"outputFields": {"score": 1}}\n',
         'def main(event):\n    return {"outputFields": {"score": 1}}\n',
@@ -478,3 +485,23 @@ def test_a_syntax_error_does_not_hide_the_imports_above_it() -> None:
     found = codes(check(source))
     assert "HS104" in found  # the syntax error itself
     assert {"HS201", "HS301"} <= found  # pandas is not on HubSpot; MY_TOKEN is not selected
+
+
+def test_undefined_names_are_found_conservatively() -> None:
+    source = (
+        "import os\n"
+        "from typing import Optional\n"
+        "def main(event, retries: Optional[int] = None) -> Undefined:\n"  # annotations skipped
+        "    try:\n"
+        '        value = os.getenv("X")\n'
+        "    except KeyError as err:\n"
+        "        value = str(err)\n"
+        "    for i in range(2):\n"
+        "        value += str(i)\n"
+        '    return {"outputFields": {"v": value, "w": templte_var}}\n'
+    )
+    found = [f for f in check(source) if f.code == "HS108"]
+    assert [f.subject for f in found] == ["templte_var"]
+    assert found[0].line == 10
+    star = 'from os.path import *\ndef main(event):\n    return {"outputFields": {"j": join}}\n'
+    assert "HS108" not in codes(check(star))
