@@ -180,6 +180,8 @@ def _invoke(opts: dict[str, Any]) -> int | None:
             portal=portal,
             journal=_ChecksJournal(journal, checks),
         )
+    for hint in portal.scope_hints():
+        print(f"Hint: {hint}", file=sys.stderr)
     if portal.load_error is not None:
         print(
             f"Warning: {portal.load_error}; the action's HubSpot API calls were refused",
@@ -292,10 +294,13 @@ class LazyPortal:
         self._sock: socket.socket | None = None
         self._watcher: threading.Thread | None = None
         self._wake: tuple[int, int] | None = None
+        self._opened = 0.0
 
     def __enter__(self) -> LazyPortal:
         import socket
+        import time
 
+        self._opened = time.time()
         self._sock = socket.create_server(("127.0.0.1", 0), backlog=64)
         self._wake = os.pipe()
         self._watcher = threading.Thread(target=self._watch, name="hsrun-portal", daemon=True)
@@ -336,6 +341,12 @@ class LazyPortal:
 
     def calls_between(self, start: float, end: float) -> list[dict[str, Any]]:
         return [] if self._attached is None else list(self._attached.calls_between(start, end))
+
+    def scope_hints(self) -> list[str]:
+        """What a 403 ``MISSING_SCOPES`` in this run calls for (see ``AttachedPortal``)."""
+        if self._attached is None:
+            return []
+        return list(self._attached.scope_hints(self._opened))
 
     def _watch(self) -> None:
         import select

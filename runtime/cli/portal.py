@@ -8,7 +8,6 @@ fast.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -59,29 +58,24 @@ def _when(epoch: float) -> str:
     return datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _scopes(value: str) -> list[str]:
+def _scopes(value: str, *, any_scope: bool = False) -> list[str]:
+    """The scopes of ``--scopes``; a name HubSpot does not issue is an error (with the
+    closest real one), as HubSpot's app settings offer only real scopes to pick from.
+
+    Raises:
+        UsageError: an unknown scope, unless ``any_scope``.
+    """
+    from runtime.contract.scopes import unknown_scope
+
     scopes = [s.strip() for s in value.replace(" ", ",").split(",") if s.strip()]
-    for scope in scopes:
-        if not _SCOPE_SHAPE.match(scope):
-            # HubSpot has hundreds of scopes: warn rather than refuse, but a typo
-            # (`crm.objects.contacts.wrte`) otherwise surfaces only as a 403 much later.
-            print(
-                f"Warning: {scope!r} does not look like a HubSpot scope (e.g. "
-                "crm.objects.contacts.read, crm.schemas.deals.write, tickets, automation)",
-                file=sys.stderr,
-            )
+    problems = [p for p in map(unknown_scope, scopes) if p]
+    if problems and not any_scope:
+        from runtime.errors import UsageError
+
+        raise UsageError(
+            "; ".join(problems) + " (--any-scope accepts scopes hsrun's list does not know)"
+        )
     return scopes
-
-
-_SCOPE_SHAPE = re.compile(
-    r"^(crm\.(objects|schemas)\.[a-z0-9_]+\."
-    r"(read|write|(highly_)?sensitive\.(read|write)(\.v2)?)"
-    r"|crm\.(lists|import|export|dealsplits|pipelines\.orders)\.(read|write)"
-    r"|crm\.objects\.(owners|users)\.(read|write)"
-    r"|(tickets|automation|oauth|e-commerce|content|forms|files|timeline|media_bridge\.read"
-    r"|sales-email-read|tickets\.sensitive\.v2|business-intelligence|actions|communication_preferences\.(read|write|read_write))"
-    r"|(conversations|settings|scheduler|marketing|cms|account-info|automation)\.[a-z0-9_.-]+)$"
-)
 
 
 def _save_secret(name: str, token: str) -> str:
@@ -304,14 +298,18 @@ def apps_create(
     scopes: Annotated[str, typer.Option(help="Comma-separated scopes.")] = "",
     save_secret: Annotated[str | None, typer.Option(help="Store the token as this secret.")] = None,
     show_token: Annotated[bool, typer.Option(help="Print the token.")] = False,
+    any_scope: Annotated[
+        bool, typer.Option("--any-scope", help="Accept scopes hsrun's list does not know.")
+    ] = False,
 ) -> None:
-    """Create a private app and its pat-na1-… token."""
+    """Create a private app and its pat-na1-… token (scopes are checked against HubSpot's)."""
     if save_secret:
         from runtime.secrets.names import check_name
 
         check_name(save_secret)  # before the app exists: its token must not be lost
+    wanted = _scopes(scopes, any_scope=any_scope)
     with _store().transaction() as portal:
-        created = portal.apps.create(name, _scopes(scopes))
+        created = portal.apps.create(name, wanted)
         token = created.token
     print(
         f"Created private app {name!r} (app id {created.app_id}) with scopes: "
@@ -429,10 +427,14 @@ def _update_holders(old: list[str], token: str) -> list[str]:
 def apps_scopes(
     name: Annotated[str, typer.Argument(help="The app's name.")],
     scopes: Annotated[str, typer.Option(help="Comma-separated scopes (replaces the list).")],
+    any_scope: Annotated[
+        bool, typer.Option("--any-scope", help="Accept scopes hsrun's list does not know.")
+    ] = False,
 ) -> None:
     """Replace an app's scopes (its token keeps working)."""
+    wanted = _scopes(scopes, any_scope=any_scope)
     with _store().transaction() as portal:
-        app = portal.apps.set_scopes(name, _scopes(scopes))
+        app = portal.apps.set_scopes(name, wanted)
     print(f"{name}: {', '.join(app.scopes) or '(none)'}")
 
 

@@ -84,7 +84,10 @@ def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[Porta
             return
         if required:
             attached.portal  # noqa: B018 - loads it now: a damaged file stops the run here
+        since = time.time()
         yield attached
+        for hint in attached.scope_hints(since):
+            print(f"Hint: {hint}", file=sys.stderr)
         # The portal is loaded on demand: only a run that called HubSpot finds it damaged.
         if attached.load_error is not None:
             print(

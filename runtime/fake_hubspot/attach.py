@@ -61,6 +61,29 @@ class AttachedPortal:
             return []
         return self.portal.calls_between(start, end)
 
+    def scope_hints(self, start: float) -> list[str]:
+        """For each private app refused with 403 ``MISSING_SCOPES`` since ``start``: which
+        scope it lacks and the command that adds it (the app keeps its other scopes)."""
+        if not self.server.loaded:
+            return []
+        hints: dict[str, str] = {}
+        for call in self.portal.calls_between(start, float("inf")):
+            app, wanted = call.get("app"), call.get("missingScopes")
+            if not app or not wanted or app in hints:
+                continue
+            try:
+                held = self.portal.apps.get(app).scopes
+            except PortalError:
+                continue  # deleted since
+            scopes = ",".join([*held, wanted[-1]])
+            hints[app] = (
+                f"HubSpot answered 403 MISSING_SCOPES to {call.get('method')} "
+                f"{call.get('path')}: the private app {app!r} needs one of "
+                f"{', '.join(wanted)}; add one with: hsrun portal apps scopes {app} "
+                f"--scopes {scopes}"
+            )
+        return list(hints.values())
+
     def __repr__(self) -> str:
         return f"AttachedPortal(url={self.url!r})"
 

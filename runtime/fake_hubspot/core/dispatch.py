@@ -44,6 +44,7 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
     limit_headers: dict[str, str] = {}
     log = True
     emulated = True
+    missing: list[str] | None = None
     with portal.lock:
         when = portal.clock()
         try:
@@ -67,6 +68,7 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
             response = route.handler(ctx)
         except HubSpotError as exc:
             emulated = not isinstance(exc, NotEmulated)
+            missing = exc.required if isinstance(exc, MissingScopes) else None
             response = json_response(exc.status, exc.body(correlation_id), exc.headers)
         except Exception as exc:  # a bug in the fake still gets a JSON answer
             logger.exception("fake portal failed on %s %s", request.method, request.path)
@@ -86,5 +88,6 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 correlation_id=correlation_id,
                 emulated=emulated,
+                missing_scopes=missing,
             )
     return response

@@ -476,9 +476,24 @@ def test_a_misspelt_scope_is_flagged_when_the_app_is_created() -> None:
         "--scopes",
         "crm.objects.contacts.wrte,crm.objects.contacts.read,automation",
     )
-    assert code == 0
-    assert "'crm.objects.contacts.wrte' does not look like a HubSpot scope" in err
+    assert code == 2  # an error, and no app was created
+    assert "'crm.objects.contacts.wrte' is not a HubSpot scope" in err
+    assert "(did you mean crm.objects.contacts.write?)" in err
     assert "contacts.read'" not in err and "automation'" not in err
+    assert "ci" not in hsrun("portal", "apps", "list")[1]
+    code, _, err = hsrun("portal", "apps", "create", "ci", "--scopes", "crm.objects.company.read")
+    assert code == 2 and "(did you mean crm.objects.companies.read?)" in err
+    code, _, _ = hsrun(
+        "portal",
+        "apps",
+        "create",
+        "ci",
+        "--scopes",
+        "crm.objects.contacts.read,"
+        "crm.objects.line_items.write,crm.schemas.deals.read,tickets,automation",
+    )
+    assert code == 0
+    assert hsrun("portal", "apps", "create", "x", "--scopes", "new.scope", "--any-scope")[0] == 0
 
 
 def test_an_undeclared_input_gets_the_closest_declared_name() -> None:

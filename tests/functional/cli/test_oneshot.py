@@ -132,3 +132,40 @@ def test_errors_read_as_the_full_clis(tmp_path: Path) -> None:
     assert [line for line in fast.stderr.splitlines() if line.startswith("Error:")] == [
         line for line in full.stderr.splitlines() if line.startswith("Error:")
     ]
+
+
+DEALS_READER = """\
+import requests
+
+def main(event):
+    token = event["inputFields"]["token"]
+    r = requests.get(
+        "https://api.hubapi.com/crm/v3/objects/deals",
+        headers={"Authorization": "Bearer " + token},
+    )
+    return {"outputFields": {"status": r.status_code}}
+"""
+
+
+@pytest.mark.parametrize("fast", ["1", "0"], ids=["one-shot", "full CLI"])
+def test_a_missing_scope_names_the_app_and_the_command_that_adds_it(
+    tmp_path: Path, fast: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from runtime.cli import app
+
+    cli = CliRunner()
+    made = cli.invoke(
+        app, ["portal", "apps", "create", "ci", "--scopes", "crm.objects.contacts.read"]
+    )
+    assert made.exit_code == 0, made.stderr
+    token = cli.invoke(app, ["portal", "apps", "show-token", "ci"]).stdout.strip()
+    action = tmp_path / "deals.py"
+    action.write_text(DEALS_READER)
+    done = _console("invoke", str(action), "--input", f"token={token}", "--json", HSRUN_FAST=fast)
+    assert _record(done)["outputs"] == {"status": 403}
+    assert "HubSpot answered 403 MISSING_SCOPES to GET /crm/v3/objects/deals" in done.stderr
+    assert "hsrun portal apps scopes ci --scopes crm.objects.contacts.read,crm.objects." in (
+        done.stderr
+    )
