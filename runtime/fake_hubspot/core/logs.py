@@ -79,20 +79,22 @@ class CallLog:
         duration_ms: float,
         correlation_id: str,
         query: str = "",
+        emulated: bool = True,
     ) -> None:
-        """Append one call."""
-        self._calls.append(
-            {
-                "time": when,
-                "app": app,
-                "method": method,
-                "path": path,
-                "query": query,
-                "status": status,
-                "durationMs": round(duration_ms, 3),
-                "correlationId": correlation_id,
-            }
-        )
+        """Append one call (``notEmulated: true`` when no route of the fake answered it)."""
+        call: dict[str, Any] = {
+            "time": when,
+            "app": app,
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "durationMs": round(duration_ms, 3),
+            "correlationId": correlation_id,
+        }
+        if not emulated:
+            call["notEmulated"] = True
+        self._calls.append(call)
 
     def clear(self) -> None:
         self._calls.clear()
