@@ -170,7 +170,7 @@ def _hsrun_runner() -> Iterator[Runner]:
 
 @pytest.fixture
 def run_workflow(
-    hubspot: FakePortal,
+    hubspot_portal: FakePortal,
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     _hsrun_runner: Runner,
@@ -178,9 +178,10 @@ def run_workflow(
     """``run_workflow(flow, *, object_id, until=None, secrets=None, inject=None, **options)``.
 
     Runs the flow (a JSON file relative to the project root, a flow id of the portal, or the
-    flow document itself as a dict) for one record to the end, or until ``until`` (``"3d"``) on the virtual clock. Extra
-    keyword arguments are :class:`runtime.workflow.EngineOptions` fields (``on_failure``,
-    ``seed``, ``timezone``...). ``inject="429@2"`` answers the 2nd API call with a 429.
+    flow document itself as a dict) for one record to the end, or until ``until`` (``"3d"``)
+    on the virtual clock. Extra keyword arguments are :class:`runtime.workflow.EngineOptions`
+    fields (``on_failure``, ``seed``, ``timezone``...). ``inject="429@2"`` answers the 2nd
+    API call with a 429.
     """
     from runtime.fake_hubspot import attach_memory
     from runtime.fake_hubspot.core.faults import parse_faults
@@ -203,19 +204,19 @@ def run_workflow(
         **options: Any,
     ) -> Enrollment:
         if not link:
-            link.append(stack.enter_context(attach_memory(hubspot)))
+            link.append(stack.enter_context(attach_memory(hubspot_portal)))
         if isinstance(flow, dict):
             loaded = load_flow(flow, source="the test's flow", base_dir=root)
         else:
             path = Path(flow)
             if not path.is_absolute() and not path.exists() and (root / path).exists():
                 path = root / path
-            loaded = open_flow(path if path.exists() else flow, portal=hubspot)
+            loaded = open_flow(path if path.exists() else flow, portal=hubspot_portal)
         if inject:
-            hubspot.faults.set(parse_faults(inject))
+            hubspot_portal.faults.set(parse_faults(inject))
         [enrollment] = run(
             loaded,
-            portal=hubspot,
+            portal=hubspot_portal,
             url=link[0].url,
             runner=_hsrun_runner,
             object_ids=[object_id],
