@@ -13,20 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import ACTIONS, EVENTS, ROOT, hsrun
 from typer.testing import CliRunner
 
 from runtime.cli import app
 
-ROOT = Path(__file__).resolve().parents[3]
-ACTIONS = ROOT / "actions"
-EVENTS = ROOT / "tests" / "events"
-
 cli = CliRunner()
-
-
-def hsrun(*args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_invoke_shows_hubspots_test_panel() -> None:

@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from helpers import ACTIONS, EVENTS
 
 from runtime.contract import load_event
 from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError, UsageError
 from runtime.invoke import Runner, RunOptions
-
-ROOT = Path(__file__).resolve().parents[3]
-ACTIONS = ROOT / "actions"
-EVENTS = ROOT / "tests" / "events"
 
 
 def test_format_phone(runner: Runner) -> None:

@@ -9,19 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import EVENTS, hsrun
 from libs_support import FAKE_VERSION, OWN_REQUESTS, make_fake_libs
 from typer.testing import CliRunner
 
-from runtime.cli import app
 from runtime.config import get_settings
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
 cli = CliRunner()
-
-
-def hsrun(*args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def console(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
