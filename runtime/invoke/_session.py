@@ -12,11 +12,14 @@ import selectors
 import signal
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from runtime.contract.record import LogLine, Stream
 from runtime.errors import RunnerError
 from runtime.invoke._process import Child
+
+#: Why the parent killed an action: the limit it went past.
+KillReason = Literal["timeout", "memory", "processes"]
 
 #: First memory sample after this long; a trivial action never pays for sampling.
 FIRST_SAMPLE_S = 0.004
@@ -31,7 +34,7 @@ class Outcome:
 
     message: dict[str, Any] | None = None  # the child's result or error message
     started: dict[str, Any] | None = None  # the child's "start" message
-    killed_for: str | None = None  # "timeout" | "memory" | "processes"
+    killed_for: KillReason | None = None
     exit_status: int | None = None  # wait status when the child died on its own
     elapsed_s: float = 0.0
     peak_kb: int = 0
