@@ -14,7 +14,7 @@ from typing import Any
 from runtime.contract import Event, parse_event
 from runtime.contract.record import RunResult
 from runtime.errors import EventError
-from runtime.invoke.runner import PortalLink, RunJournal, Runner, _Prepared
+from runtime.invoke.runner import PortalLink, PreparedRun, RunJournal, Runner
 
 
 def read_events(path: Path) -> list[Event]:
@@ -68,7 +68,7 @@ def summarize(results: list[RunResult], wall_s: float, *, not_started: int = 0) 
 
 def run_batch(
     runner: Runner,
-    prepared: list[_Prepared],
+    prepared: list[PreparedRun],
     *,
     concurrency: int,
     portal: PortalLink | None = None,
@@ -82,7 +82,7 @@ def run_batch(
     not yielded), and the generator ends without waiting for them.
     """
 
-    def one(item: _Prepared) -> RunResult | None:
+    def one(item: PreparedRun) -> RunResult | None:
         if runner.interrupted:
             return None  # stopped before its turn: never started, never recorded
         return runner.execute(item, portal=portal, journal=journal)
