@@ -123,7 +123,13 @@ class RunResult:
         return "\n".join(line.text for line in self.logs)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The record as plain data, for JSON. It shares the result's own lists and dicts
+        (``dataclasses.asdict`` deep-copies them all, most of a fast batch run's bookkeeping
+        for two journal writes): serialise it, do not change it."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["error"] = asdict(self.error) if self.error is not None else None
+        data["logs"] = [line.to_dict() for line in self.logs]
+        data["alerts"] = [asdict(alert) for alert in self.alerts]
         data["version"] = RECORD_VERSION
         return data
 
