@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import socket
     from collections.abc import Callable
+    from pathlib import Path
 
     from runtime.config import Settings
     from runtime.contract.manifest import ActionManifest
@@ -43,6 +44,9 @@ _VALUE_OPTIONS = {
 }
 _FLAGS = {"--json": ("json", True), "--allow-net": ("allow_net", True)}
 _FORMATS = ("panel", "lambda", "json")
+#: The state folder's cache of ``hsrun check`` findings, by action, manifest and rules.
+CHECK_CACHE_NAME = "check-cache.json"
+CHECK_CACHE_SIZE = 64
 
 
 def parse(argv: list[str]) -> dict[str, Any] | None:
@@ -145,7 +149,7 @@ def _invoke(opts: dict[str, Any]) -> int | None:
     if note:
         print(note, file=sys.stderr)
     ensure_home(settings)  # outside any project, says where it creates the state folder
-    checks = _Background(lambda: _check_findings(spec))
+    checks = _Background(lambda: _check_findings(spec, settings.home))
     inputs = _inputs(opts["input"], spec)
     event = None
     if opts.get("event") is not None:
@@ -219,10 +223,45 @@ def _calls_hubspot(spec: ActionManifest) -> bool:
     return "hubspot" in text.lower() or "hubapi" in text.lower()
 
 
-def _check_findings(spec: ActionManifest) -> list[dict[str, Any]]:
+def _check_findings(spec: ActionManifest, home: Path) -> list[dict[str, Any]]:
+    """``hsrun check``'s findings for the action, from a small cache in the state folder
+    when neither the action, its manifest nor hsrun's rules changed since the last run (the
+    edit-invoke loop then never imports the rules)."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    key = hashlib.sha256(str(spec.source_path).encode())  # findings name the path as given
+    for path in (spec.source_path, spec.manifest_path):
+        key.update(path.read_bytes() if path is not None and path.is_file() else b"-")
+        key.update(b"\0")
+    rules = Path(__file__).with_name("packaging")
+    for entry in sorted(os.scandir(rules), key=lambda e: e.name):
+        if entry.name.endswith(".py"):
+            key.update(f"{entry.name}:{entry.stat().st_mtime_ns}:{entry.stat().st_size};".encode())
+    digest = key.hexdigest()
+    cache = home / CHECK_CACHE_NAME
+    try:
+        entries = json.loads(cache.read_text(encoding="utf-8"))
+        if not isinstance(entries, dict):
+            entries = {}
+    except (OSError, ValueError):
+        entries = {}
+    found = entries.get(digest)
+    if isinstance(found, list):
+        return found
     from runtime.packaging import check_action
 
-    return [finding.to_dict() for finding in check_action(spec)]
+    findings = [finding.to_dict() for finding in check_action(spec)]
+    entries = dict(list(entries.items())[-(CHECK_CACHE_SIZE - 1) :])
+    entries[digest] = findings
+    try:
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(entries), encoding="utf-8")
+        os.replace(tmp, cache)  # atomic: a concurrent reader sees the old or the new file
+    except OSError:
+        pass  # a cache: the next run checks again
+    return findings
 
 
 def _show(result: Any, fmt: str) -> None:

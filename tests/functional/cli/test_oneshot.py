@@ -169,3 +169,17 @@ def test_a_missing_scope_names_the_app_and_the_command_that_adds_it(
     assert "hsrun portal apps scopes ci --scopes crm.objects.contacts.read,crm.objects." in (
         done.stderr
     )
+
+
+def test_check_findings_are_cached_until_the_action_changes(tmp_path: Path) -> None:
+    action = tmp_path / "pure.py"
+    action.write_text(PURE)
+    first = _console("invoke", str(action), "--json")
+    again = _console("invoke", str(action), "--json")
+    assert _record(first)["checks"] == _record(again)["checks"] != []  # HS401: `ok` undeclared
+    assert "runtime.packaging" in _imported(first.stderr)
+    assert "runtime.packaging" not in _imported(again.stderr)  # nothing changed: cached
+    action.with_suffix(".toml").write_text('[outputs]\nok = "bool"\n')
+    declared = _console("invoke", str(action), "--json")
+    assert _record(declared)["checks"] == []  # the manifest changed: checked again
+    assert "runtime.packaging" in _imported(declared.stderr)
