@@ -30,7 +30,10 @@ INVOKE_EPILOG = (
     "With --events the exit code is 0 only if every run succeeded, 1 otherwise, 130 when "
     "Ctrl-C stopped the batch (runs in flight are killed and recorded as INTERRUPTED). "
     "State (journal, portal, secrets) is the action's project's: the nearest folder above "
-    "the action, else above the working folder, with pyproject.toml, actions/ or .hsrun/."
+    "the action, else above the working folder, with pyproject.toml, actions/ or .hsrun/. "
+    "Without a daemon, a single run with the common options (--event, --input, --json, "
+    "--format, --timeout, --memory, --allow-net) skips the full CLI; HSRUN_FAST=0 turns "
+    "that off."
 )
 
 
