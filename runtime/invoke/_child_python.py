@@ -15,10 +15,12 @@ The action's own output goes to fds 1 and 2, which are pipes the parent reads: t
 never shares a stream with ``print``.
 """
 
+import decimal
 import importlib.util
 import io
 import json
 import logging
+import math
 import os
 import resource
 import selectors
@@ -183,53 +185,100 @@ def apply_limits(job):
             pass
 
 
-class LambdaLogHandler(logging.Handler):
-    """Formats records as AWS Lambda's Python runtime does: [LEVEL] time request-id message."""
+#: Lambda's Python runtime's record format (awslambdaric ``bootstrap._setup_logging``).
+LAMBDA_LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+LAMBDA_LOG_DATEFMT = "%Y-%m-%dT%H:%M:%S"
 
-    def __init__(self, request_id):
-        super().__init__()
-        self.request_id = request_id
+
+class Python39Formatter(logging.Formatter):
+    """Lambda's formatter, with tracebacks as Python 3.9 prints them.
+
+    HubSpot runs Python 3.9, whose tracebacks have no ``^^^``/``~~~`` lines under the failing
+    expression; a newer interpreter running the action adds them to ``logging.exception``.
+    """
+
+    def formatException(self, ei):
+        return strip_carets(super().formatException(ei))
+
+
+def strip_carets(text):
+    """Drop the lines newer Pythons put under a traceback's code line (only ^ and ~)."""
+    lines = text.split("\n")
+    return "\n".join(ln for ln in lines if not ln.strip() or ln.strip(" ^~"))
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the current request id, empty during init (Lambda's
+    ``LambdaLoggerFilter``: the id is set only once an invocation has arrived)."""
+
+    request_id = ""
+
+    def filter(self, record):
+        record.aws_request_id = self.request_id
+        return True
+
+
+class LambdaLogHandler(logging.Handler):
+    """Lambda's root handler: one record, formatted as ``[LEVEL] time request-id message``,
+    is one write to stdout.
+
+    On Lambda each record is one log event (the runtime's telemetry sink frames it), so a
+    record whose text ends without a newline (``logging.exception``'s traceback) still ends
+    the line here.
+    """
 
     def emit(self, record):
         try:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            stamp += f".{int(record.msecs):03d}Z"
             msg = self.format(record)
-            sys.stdout.write(f"[{record.levelname}]\t{stamp}\t{self.request_id}\t{msg}\n")
-            sys.stdout.flush()
+            if not msg.endswith("\n"):
+                msg += "\n"
+            sys.stdout.write(msg)
         except Exception:
             self.handleError(record)
 
 
-_LOG_HANDLER = None
+_LOG_FILTER = None
 
 
-def setup_logging(request_id):
+def setup_logging():
     """Install Lambda's root handler once per process; later jobs (warm) only change the
     request id, so logging set up by the action's module survives as it does on Lambda."""
-    global _LOG_HANDLER
-    if _LOG_HANDLER is None:
-        _LOG_HANDLER = LambdaLogHandler(request_id)
+    global _LOG_FILTER
+    if _LOG_FILTER is None:
+        # Lambda sets the converter on the class: every formatter the action makes is UTC too.
+        logging.Formatter.converter = time.gmtime
+        _LOG_FILTER = RequestIdFilter()
+        handler = LambdaLogHandler()
+        handler.setFormatter(Python39Formatter(LAMBDA_LOG_FORMAT, LAMBDA_LOG_DATEFMT))
+        handler.addFilter(_LOG_FILTER)
         root = logging.getLogger()
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        root.addHandler(_LOG_HANDLER)
+        for existing in list(root.handlers):
+            root.removeHandler(existing)
+        root.addHandler(handler)
         root.setLevel(logging.WARNING)  # Lambda's default: logger.info needs setLevel(INFO)
-    _LOG_HANDLER.request_id = request_id
+    return _LOG_FILTER
 
 
 def reopen_std_streams():
+    """Point ``sys.stdout`` and ``sys.stderr`` at one log stream, written through per write.
+
+    Lambda's Python runtime wraps both streams so every ``write`` is flushed at once
+    (awslambdaric's ``Unbuffered``): an unterminated line written just before a crash is
+    kept. Its service reads the runtime's stdout and stderr from one pipe, so lines written
+    alternately to the two keep their order; fd 2 here is therefore the same pipe as fd 1.
+    """
+    os.dup2(1, 2)
     sys.stdout = io.TextIOWrapper(
         io.FileIO(1, "w", closefd=False),
         encoding="utf-8",
         errors="backslashreplace",
-        line_buffering=True,
+        write_through=True,
     )
     sys.stderr = io.TextIOWrapper(
         io.FileIO(2, "w", closefd=False),
         encoding="utf-8",
         errors="backslashreplace",
-        line_buffering=True,
+        write_through=True,
     )
 
 
@@ -288,22 +337,25 @@ def format_traceback(exc, action_path):
     lines = ["Traceback (most recent call last):\n"]
     for entry in traceback.format_list(user):
         # Newer Pythons underline the failing expression (^^^^); HubSpot's 3.9 does not.
-        kept = [ln for ln in entry.splitlines(True) if ln.strip(" ^~\n")]
-        lines.append("".join(kept))
+        lines.append(strip_carets(entry))
     lines += traceback.format_exception_only(type(exc), exc)
     return "".join(lines)
 
 
 def error_message(exc, phase, action_path):
+    """The error Lambda's Python runtime reports for an exception the action raised.
+
+    Its ``errorType`` is the class name and its ``errorMessage`` ``str(exc)``; an import
+    that fails is ``Runtime.ImportModuleError`` and a syntax error
+    ``Runtime.UserCodeSyntaxError``, each with awslambdaric's wording (``_get_handler``).
+    """
     kind = type(exc).__name__
     module_name = os.path.splitext(os.path.basename(action_path))[0]
     message = str(exc)
     if phase == "init":
-        # Lambda's Python runtime names import failures this way.
         if isinstance(exc, SyntaxError):
             kind = "Runtime.UserCodeSyntaxError"
-            where = f"({os.path.basename(exc.filename or action_path)}, line {exc.lineno})"
-            message = f"Syntax error in module '{module_name}': {exc.msg} {where}"
+            message = f"Syntax error in module '{module_name}': {exc}"
         elif isinstance(exc, ImportError):
             kind = "Runtime.ImportModuleError"
             message = f"Unable to import module '{module_name}': {exc}"
@@ -315,6 +367,100 @@ def error_message(exc, phase, action_path):
         "traceback": format_traceback(exc, action_path),
         "http_status": http_status_of(exc),
     }
+
+
+def exit_like_python(exc, action_path):
+    """End the process as an uncaught ``BaseException`` ends Lambda's runtime process.
+
+    awslambdaric catches only ``Exception``; anything else (``SystemExit``,
+    ``KeyboardInterrupt``, ``asyncio.CancelledError`` on 3.8+, ``GeneratorExit``) leaves
+    the runtime and the interpreter handles it: ``SystemExit`` exits with its code (a
+    non-integer code is printed to stderr, status 1); ``KeyboardInterrupt`` prints its
+    traceback and ends the process with SIGINT; the rest print their traceback, status 1.
+    The service then reports ``Runtime.ExitError`` from the exit status (the runner does).
+    """
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        if code is None:
+            status = 0
+        elif isinstance(code, int):
+            status = code & 0xFF
+        else:
+            sys.stderr.write(f"{code}\n")
+            status = 1
+    else:
+        sys.stderr.write(format_traceback(exc, action_path))
+        status = 1
+    flush_std()
+    if isinstance(exc, KeyboardInterrupt):
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(status)
+
+
+# --------------------------------------------------------------------------- marshalling
+
+
+class MarshalError(Exception):
+    """The handler's return value cannot be encoded as Lambda's runtime encodes it."""
+
+
+def marshal_response(value):
+    """Encode ``value`` as Lambda's Python runtime does; returns ``(bytes, content_type)``.
+
+    awslambdaric's ``LambdaMarshaller`` passes a ``bytes`` return through untouched and
+    otherwise encodes with simplejson (``allow_nan=True``, ASCII escapes on Python 3.9; a
+    ``Decimal`` is written as its own digits, a NaN ``Decimal`` as ``NaN``; namedtuples become
+    objects; ``bytes`` inside a value are decoded as UTF-8). The standard library's encoder
+    does the rest once those cases are rewritten; a ``Decimal`` is stood in for by a unique
+    string and its digits put back in the encoded text.
+    """
+    if isinstance(value, bytes):
+        return value, "application/unknown"
+    raw = {}
+    token = f"\x00hsrun-{os.urandom(8).hex()}-"
+    try:
+        plain = _simplejson_like(value, raw, token, set())
+        text = json.dumps(plain, allow_nan=True)
+    except Exception as exc:  # awslambdaric turns any encoding failure into MarshalError
+        raise MarshalError(f"Unable to marshal response: {exc}") from None
+    for key, digits in raw.items():
+        text = text.replace(json.dumps(key), digits, 1)
+    return text.encode("ascii"), "application/json"
+
+
+def _simplejson_like(o, raw, token, path):
+    if o is None or isinstance(o, (str, bool, int, float)):
+        return o
+    if isinstance(o, bytes):
+        return str(o, "utf-8")
+    if isinstance(o, decimal.Decimal):
+        if o.is_nan():
+            return math.nan
+        key = f"{token}{len(raw)}"
+        raw[key] = str(o)
+        return key
+    asdict = getattr(o, "_asdict", None)
+    if callable(asdict):
+        o = asdict()
+        if not isinstance(o, dict):
+            raise TypeError(f"_asdict() must return a dict, not {type(o).__name__}")
+    if isinstance(o, (list, tuple, dict)):
+        if id(o) in path:
+            raise ValueError("Circular reference detected")
+        path.add(id(o))
+        try:
+            if isinstance(o, dict):
+                return {
+                    (str(k, "utf-8") if isinstance(k, bytes) else k): _simplejson_like(
+                        v, raw, token, path
+                    )
+                    for k, v in o.items()
+                }
+            return [_simplejson_like(item, raw, token, path) for item in o]
+        finally:
+            path.discard(id(o))
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
 def load_module(path, fresh):
@@ -333,7 +479,8 @@ def load_module(path, fresh):
 
 
 def run_job(job, chan, state):
-    """Run one invocation; always answers with exactly one result or error message."""
+    """Run one invocation; answers with exactly one result or error message, or ends the
+    process as Lambda's runtime process would end (``exit_like_python``)."""
     path = job["path"]
     env = job.get("env") or {}
     os.environ.clear()
@@ -346,20 +493,28 @@ def run_job(job, chan, state):
             os.chdir(action_dir)
         except OSError:
             pass
-    setup_logging(job.get("request_id", ""))
+    log_filter = setup_logging()
 
     module = state.get("module")
     init_ms = None
     if module is None or state.get("path") != path:
+        # Init: Lambda imports the handler's module before any invocation has arrived, so
+        # records logged at import time carry an empty request id.
+        log_filter.request_id = ""
         t0 = time.perf_counter()
         try:
             module = load_module(path, fresh=True)
-        except BaseException as exc:
+        except Exception as exc:
             flush_std()
             send_final(chan, job, error_message(exc, "init", path) | {"peak_kb": peak_memory_kb()})
             return False
+        except BaseException as exc:
+            exit_like_python(exc, path)
         init_ms = (time.perf_counter() - t0) * 1000
+        if "boot_ms" in state:  # the process's first module: its start counts as on Lambda
+            init_ms += state.pop("boot_ms") + preload_cost_used_by(module)
         state["module"], state["path"] = module, path
+    log_filter.request_id = job.get("request_id", "")
 
     handler = getattr(module, "main", None)
     if not callable(handler):
@@ -372,7 +527,9 @@ def run_job(job, chan, state):
                 "type": "error",
                 "phase": "init",
                 "error_type": "Runtime.HandlerNotFound",
-                "message": f"Handler 'main' missing on module '{name}': define def main(event):",
+                # awslambdaric's exact words; hsrun's hint travels apart from them.
+                "message": f"Handler 'main' missing on module '{name}'",
+                "hint": "HubSpot calls the action's main: define def main(event):",
                 "traceback": "",
                 "http_status": None,
                 "init_ms": init_ms,
@@ -383,46 +540,22 @@ def run_job(job, chan, state):
 
     # The peak so far (interpreter, libraries, the module): what is left if the handler
     # then crashes the process before anything else is measured.
-    chan.send({"type": "start", "init_ms": init_ms, "peak_kb": peak_memory_kb()})
+    chan.send(
+        {
+            "type": "start",
+            "init_ms": init_ms,
+            "peak_kb": peak_memory_kb(),
+            "python": python_version(),
+        }
+    )
     t0 = time.perf_counter()
+    timing = {"init_ms": init_ms}
     try:
         value = handler(job["event"])
-    except SystemExit as exc:
+        body, content_type = marshal_response(value)
+    except MarshalError as exc:
+        timing["duration_ms"] = (time.perf_counter() - t0) * 1000
         flush_std()
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        msg = error_message(exc, "handler", path)
-        msg.update(
-            error_type="Runtime.ExitError", message=f"Runtime exited with error: exit status {code}"
-        )
-        send_final(
-            chan,
-            job,
-            msg
-            | {
-                "duration_ms": (time.perf_counter() - t0) * 1000,
-                "init_ms": init_ms,
-                "peak_kb": peak_memory_kb(),
-            },
-        )
-        return False
-    except BaseException as exc:
-        flush_std()
-        send_final(
-            chan,
-            job,
-            error_message(exc, "handler", path)
-            | {
-                "duration_ms": (time.perf_counter() - t0) * 1000,
-                "init_ms": init_ms,
-                "peak_kb": peak_memory_kb(),
-            },
-        )
-        return True
-    duration_ms = (time.perf_counter() - t0) * 1000
-    flush_std()
-    try:
-        encoded = json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
         send_final(
             chan,
             job,
@@ -430,33 +563,55 @@ def run_job(job, chan, state):
                 "type": "error",
                 "phase": "outputs",
                 "error_type": "Runtime.MarshalError",
-                "message": f"Unable to marshal response: {exc}",
+                "message": str(exc),
                 "traceback": "",
                 "http_status": None,
-                "duration_ms": duration_ms,
-                "init_ms": init_ms,
                 "peak_kb": peak_memory_kb(),
+                **timing,
             },
         )
         return True
-    send_final(
-        chan,
-        job,
-        {
-            "type": "result",
-            "value_json": encoded,
-            "value_type": type(value).__name__,
-            "duration_ms": duration_ms,
-            "init_ms": init_ms,
-            "peak_kb": peak_memory_kb(),
-        },
-    )
+    except Exception as exc:
+        timing["duration_ms"] = (time.perf_counter() - t0) * 1000
+        flush_std()
+        send_final(
+            chan,
+            job,
+            error_message(exc, "handler", path) | {"peak_kb": peak_memory_kb(), **timing},
+        )
+        return True
+    except BaseException as exc:
+        exit_like_python(exc, path)
+    timing["duration_ms"] = (time.perf_counter() - t0) * 1000
+    flush_std()
+    result = {
+        "type": "result",
+        "value_type": type(value).__name__,
+        "content_type": content_type,
+        # What the service measures against its response limit: the encoded payload.
+        "size": len(body),
+        "peak_kb": peak_memory_kb(),
+        **timing,
+    }
+    limit = job.get("max_response_bytes")
+    if limit and len(body) > limit:
+        result["value_json"] = None  # the runner fails the run on size; no need to copy it
+    elif content_type == "application/json":
+        result["value_json"] = body.decode("ascii")
+    else:
+        result["value_json"] = json.dumps(body.decode("utf-8", "backslashreplace"))
+    send_final(chan, job, result)
     return True
+
+
+def python_version():
+    return ".".join(str(part) for part in sys.version_info[:3])
 
 
 def send_final(chan, job, msg):
     """Send a job's one result or error message, saying which library versions ran it."""
     msg["libraries"] = library_versions(job.get("libraries"))
+    msg["python"] = python_version()
     chan.send(msg)
 
 
@@ -468,8 +623,51 @@ def flush_std():
             pass
 
 
+def preload_cost_used_by(module):
+    """The pre-import time of the preloaded libraries ``module`` refers to at top level."""
+    cost = STARTUP["preload_ms"]
+    used = set()
+    for value in list(vars(module).values()):
+        name = getattr(value, "__name__", "") if isinstance(value, type(os)) else ""
+        name = name or getattr(value, "__module__", None) or ""
+        top = name.split(".", 1)[0] if isinstance(name, str) else ""
+        if top in cost:
+            used.add(top)
+            used.update(d for d in PRELOAD_DEPENDS.get(top, ()) if d in cost)
+    return sum(cost[top] for top in used)
+
+
+#: Preloaded libraries that import another preloaded one first (whose cost they then share).
+PRELOAD_DEPENDS = {"requests": ("urllib3",), "hubspot": ("urllib3",)}
+
+
+def process_age_ms():
+    """Milliseconds since this process started (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        with open("/proc/uptime", "rb") as fh:
+            uptime = float(fh.read().split()[0])
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        return max(0.0, (uptime - started) * 1000)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+#: This interpreter's start-up before any preload, and each preloaded library's import, in
+#: ms. Lambda's "Init Duration" covers the runtime process's start and the import of the
+#: handler's module with the libraries it imports; a worker started from pre-imported
+#: libraries adds back the cost of those its action uses.
+STARTUP = {"interpreter_ms": 0.0, "preload_ms": {}, "forked": False}
+
+
 def worker_loop(chan):
-    state = {}
+    age = process_age_ms()
+    if STARTUP["forked"]:  # the zygote's interpreter start, then the fork until now
+        base = STARTUP["interpreter_ms"] + age
+    else:  # this process's own start, less the libraries it pre-imported
+        base = max(0.0, age - sum(STARTUP["preload_ms"].values()))
+    state = {"boot_ms": base}
     while True:
         job = chan.recv()
         if job is None or job.get("type") == "exit":
@@ -549,18 +747,23 @@ REPORTED_LIBRARIES = {
 
 
 def preload(modules):
+    cost = STARTUP["preload_ms"]
     for name in modules:
+        t0 = time.perf_counter()
         try:
             __import__(name)
         except Exception:
             pass
+        cost[name] = cost.get(name, 0.0) + (time.perf_counter() - t0) * 1000
     # hubspot's top-level package is cheap; its API packages are what actions touch.
     if "hubspot" in sys.modules:
+        t0 = time.perf_counter()
         try:
             import hubspot.crm.contacts  # noqa: F401
             from hubspot import HubSpot  # noqa: F401
         except Exception:
             pass
+        cost["hubspot"] = cost.get("hubspot", 0.0) + (time.perf_counter() - t0) * 1000
     # Look the versions up once here: forked workers inherit the answers instead of each
     # listing site-packages again.
     library_versions(REPORTED_LIBRARIES)
@@ -761,6 +964,7 @@ def become_worker(fds, zygote_socks):
         for sock in zygote_socks:
             sock.close()
         os.setsid()
+        STARTUP["forked"] = True
         die_with_parent()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -779,6 +983,7 @@ def become_worker(fds, zygote_socks):
 def main(argv):
     args = dict(zip(argv[::2], argv[1::2]))  # noqa: B905 - runs on Python 3.9 too
     use_library_folder(args.get("--path"))
+    STARTUP["interpreter_ms"] = process_age_ms()
     preload([m for m in args.get("--preload", "").split(",") if m])
     sock = socket.socket(fileno=int(args["--control-fd"]))
     if args.get("--mode") == "zygote":

@@ -24,10 +24,17 @@ from runtime.contract import ActionManifest, Event, build_event, check_outputs, 
 from runtime.contract import record as r
 from runtime.contract.event import input_fields, parse_event
 from runtime.contract.libraries import PYTHON_LIBRARIES
-from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
+from runtime.contract.limits import (
+    MAX_LOG_BYTES,
+    MAX_PROCESSES,
+    MAX_RESPONSE_BYTES,
+    MEMORY_LIMIT_MB,
+    TIMEOUT_SECONDS,
+)
 from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
+from runtime.invoke import _lambda_service as service
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
     Child,
@@ -37,7 +44,7 @@ from runtime.invoke._process import (
     spawn_direct,
     take_prespawned,
 )
-from runtime.invoke._session import Outcome, describe_exit, run_job
+from runtime.invoke._session import Outcome, run_job
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
 RecordLookup = Callable[[str, int, list[str]], Mapping[str, str | None]]
@@ -340,6 +347,7 @@ class Runner:
             "warm": opts.warm,
             "request_id": prepared.request_id,
             "max_processes": opts.max_processes,
+            "max_response_bytes": MAX_RESPONSE_BYTES,
             "libraries": _REPORTED_LIBRARIES,
             "network": {
                 "allow_all": opts.allow_net,
@@ -479,13 +487,14 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
     result.init_ms = round(init_ms, 2) if init_ms is not None else None
     over_memory = outcome.peak_kb > opts.memory_mb * 1024
 
+    result.python = str(msg.get("python") or (outcome.started or {}).get("python") or "")
     if outcome.killed_for == "timeout":
         result.runtime_ms = round(outcome.elapsed_s * 1000, 2)
         return _fail(
             result,
             r.TIMEOUT,
-            "Sandbox.Timedout",
-            f"Task timed out after {outcome.elapsed_s:.2f} seconds",
+            service.TIMED_OUT,
+            service.timeout_message(opts.timeout_s),
             phase="runtime",
         )
     if outcome.killed_for == "memory" or (over_memory and msg.get("type") != "result"):
@@ -493,8 +502,8 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
             result,
             r.MEMORY_EXCEEDED,
             "Runtime.OutOfMemory",
-            f"Runtime exited with error: signal: killed (memory used {result.memory_mb:.0f} MB "
-            f"exceeded the {opts.memory_mb} MB limit)",
+            f"RequestId: {result.request_id} Error: Runtime exited with error: signal: killed "
+            f"(memory used {result.memory_mb:.0f} MB exceeded the {opts.memory_mb} MB limit)",
             phase="runtime",
         )
     if outcome.killed_for == "processes":
@@ -509,8 +518,8 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
         return _fail(
             result,
             r.FAILED,
-            "Runtime.ExitError",
-            describe_exit(outcome.exit_status),
+            service.EXIT_ERROR,
+            service.crash_message(result.request_id, outcome.exit_status),
             phase="runtime",
         )
     if msg["type"] == "error":
@@ -523,12 +532,18 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
             phase=msg.get("phase", "handler"),
             http_status=status,
         )
+        if msg.get("hint"):
+            result.alerts.append({"code": "HINT", "output": "", "message": msg["hint"]})
         if retry:
             result.status = r.RETRY_SCHEDULED
             result.retry_in_s = retry_schedule()
         else:
             result.status = r.FAILED
         return result
+    # Lambda's rule first (the service refuses the payload), then HubSpot's output rules.
+    too_large = service.response_too_large(int(msg.get("size") or 0))
+    if too_large:
+        return _fail(result, r.FAILED, service.RESPONSE_TOO_LARGE, too_large, phase="outputs")
     return _judge_return(prepared, json.loads(msg["value_json"]), msg["value_type"], result)
 
 

@@ -143,7 +143,10 @@ def test_segfault(runner: Runner, write_action: Callable[..., Path]) -> None:
     assert result.status == "FAILED"
     assert result.error is not None
     assert result.error.type == "Runtime.ExitError"
-    assert result.error.message == "Runtime exited with error: signal: segmentation fault"
+    assert result.error.message == (
+        f"RequestId: {result.request_id} Error: "
+        "Runtime exited with error: signal: segmentation fault"
+    )
 
 
 def test_sys_exit(runner: Runner, write_action: Callable[..., Path]) -> None:
@@ -151,7 +154,9 @@ def test_sys_exit(runner: Runner, write_action: Callable[..., Path]) -> None:
     result = runner.run(action)
     assert result.status == "FAILED"
     assert result.error is not None
-    assert result.error.message == "Runtime exited with error: exit status 3"
+    assert result.error.message == (
+        f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 3"
+    )
     assert result.log_text == "bye"
 
 
@@ -162,7 +167,9 @@ def test_os_exit_keeps_logs_and_memory(runner: Runner, write_action: Callable[..
     result = runner.run(action)
     assert result.status == "FAILED"
     assert result.error is not None
-    assert result.error.message == "Runtime exited with error: exit status 4"
+    assert result.error.message == (
+        f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 4"
+    )
     assert result.log_text == "going"
     assert result.memory_mb > 0
 
