@@ -161,7 +161,12 @@ def lambda_lines(result: RunResult) -> str:
         elif error.message.startswith("RequestId: "):
             out += [error.message, error.type]
         elif error.phase in ("init", "handler") or error.type == "Runtime.MarshalError":
-            out.append(f"[ERROR] {error.type}: {error.message}")
+            # awslambdaric's log_error: no colon when the message is empty.
+            out.append(
+                f"[ERROR] {error.type}: {error.message}"
+                if error.message
+                else f"[ERROR] {error.type}"
+            )
             out.append("Traceback (most recent call last):")
             out += _frames(error.traceback)
         else:
