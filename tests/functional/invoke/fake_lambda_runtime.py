@@ -198,7 +198,9 @@ def invoke(action_source: str, event: dict[str, Any], workdir: Path) -> LambdaOu
             outcome.error_type, outcome.error_message = "Function.ResponseSizeTooLarge", too_large
         else:
             outcome.ok = True
-            outcome.body = json.loads(state.body)
+            # awslambdaric passes a bytes return through as "application/unknown".
+            json_body = state.content_type.startswith("application/json")
+            outcome.body = json.loads(state.body) if json_body else state.body
     elif state.kind in ("error", "init_error"):
         error = json.loads(state.body)
         outcome.error_type = error["errorType"]

@@ -311,6 +311,14 @@ CASES: dict[str, Case] = {
         """),
         hubspot=("FAILED", "Runtime.InvalidReturn", "HubSpot reads outputFields from a dict"),
     ),
+    # Lambda sends a bytes return as it is; HubSpot still needs {"outputFields": {...}}.
+    "returns_bytes": Case(
+        _src("""
+        def main(event):
+            return b"raw bytes"
+        """),
+        hubspot=("FAILED", "Runtime.InvalidReturn", "HubSpot reads outputFields from a dict"),
+    ),
     # "the limit for string output values is 65,000 characters" (HubSpot's guide).
     "string_output_over_65000": Case(
         _src("""
@@ -383,15 +391,18 @@ def _outputs_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, allow_nan=True)
 
 
+RunBoth = Callable[..., tuple[RunResult, LambdaOutcome, str, str]]
+
+
 @pytest.fixture
-def run_both(
-    runner: Runner, tmp_path: Path
-) -> Callable[[str], tuple[RunResult, LambdaOutcome, str, str]]:
-    def run(source: str) -> tuple[RunResult, LambdaOutcome, str, str]:
+def run_both(runner: Runner, tmp_path: Path) -> RunBoth:
+    def run(source: str, manifest: str | None = None) -> tuple[RunResult, LambdaOutcome, str, str]:
         hs_dir = tmp_path / "hsrun_task"
         hs_dir.mkdir()
         action = hs_dir / "act.py"
         action.write_text(source)
+        if manifest is not None:
+            action.with_suffix(".toml").write_text(textwrap.dedent(manifest))
         result = runner.run(action)
         outcome = invoke(source, result.event, tmp_path)
         return result, outcome, str(hs_dir), str(tmp_path / "lambda_task")
@@ -400,9 +411,7 @@ def run_both(
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_hsrun_answers_as_lambdas_python_runtime(
-    name: str, run_both: Callable[[str], tuple[RunResult, LambdaOutcome, str, str]]
-) -> None:
+def test_hsrun_answers_as_lambdas_python_runtime(name: str, run_both: RunBoth) -> None:
     case = CASES[name]
     result, lam, hs_dir, lam_dir = run_both(case.source)
 
@@ -441,11 +450,25 @@ def test_hsrun_answers_as_lambdas_python_runtime(
         assert shown == lam_record
 
 
-def test_nan_is_lambdas_then_hubspots_question(
-    run_both: Callable[[str], tuple[RunResult, LambdaOutcome, str, str]],
-) -> None:
-    """Lambda returns NaN (simplejson, allow_nan); the value then meets HubSpot's rules."""
-    result, lam, _, _ = run_both(CASES["nan_output"].source)
-    assert lam.ok and math.isnan(lam.body["outputFields"]["ratio"])
+def test_lambdas_rule_first_then_hubspots_output_types(run_both: RunBoth) -> None:
+    """Lambda's runtime sends a Decimal as its digits and NaN as NaN (simplejson); what
+    HubSpot then makes of the value is its output typing: 12.50 is the number 12.5, NaN is
+    not a finite number (hsrun's alert, as for any type mismatch)."""
+    source = _src("""
+    from decimal import Decimal
+    def main(event):
+        return {"outputFields": {"amount": Decimal("12.50"), "ratio": float("nan")}}
+    """)
+    manifest = """
+    [outputs]
+    amount = "number"
+    ratio = "number"
+    """
+    result, lam, _, _ = run_both(source, manifest)
+    assert lam.ok and lam.body["outputFields"]["amount"] == 12.5
+    assert math.isnan(lam.body["outputFields"]["ratio"])
     assert result.status == "SUCCESS"
-    assert math.isnan(result.outputs["ratio"])
+    assert result.outputs["amount"] == 12.5
+    mismatches = [a for a in result.alerts if a["code"] == "TYPE_MISMATCH"]
+    assert [a["output"] for a in mismatches] == ["ratio"]
+    assert "not a finite number" in mismatches[0]["message"]
