@@ -21,6 +21,8 @@ from runtime.contract.limits import MAX_RESPONSE_BYTES
 from runtime.invoke._session import describe_exit
 
 EXIT_ERROR = "Runtime.ExitError"
+#: A runtime killed past its memory size: the same crash message, its own type.
+OUT_OF_MEMORY = "Runtime.OutOfMemory"
 RESPONSE_TOO_LARGE = "Function.ResponseSizeTooLarge"
 TIMED_OUT = "Sandbox.Timedout"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -500,12 +501,20 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
             phase="runtime",
         )
     if outcome.killed_for == "memory" or (over_memory and msg.get("type") != "result"):
+        # Lambda's words for the kill; hsrun's measurement travels beside them.
+        result.alerts.append(
+            {
+                "code": "MEMORY_LIMIT",
+                "output": "",
+                "message": f"memory used {result.memory_mb:.0f} MB exceeded the "
+                f"{opts.memory_mb} MB limit",
+            }
+        )
         return _fail(
             result,
             r.MEMORY_EXCEEDED,
-            "Runtime.OutOfMemory",
-            f"RequestId: {result.request_id} Error: Runtime exited with error: signal: killed "
-            f"(memory used {result.memory_mb:.0f} MB exceeded the {opts.memory_mb} MB limit)",
+            service.OUT_OF_MEMORY,
+            service.crash_message(result.request_id, signal.SIGKILL),
             phase="runtime",
         )
     if outcome.killed_for == "processes":

@@ -98,7 +98,12 @@ def test_memory_bomb_is_killed_at_the_limit(
     assert result.status == "MEMORY_EXCEEDED"
     assert result.memory_mb > 128
     assert result.error is not None
-    assert "exceeded the 128 MB limit" in result.error.message
+    # Lambda's words, then hsrun's measurement apart from them.
+    assert result.error.type == "Runtime.OutOfMemory"
+    assert result.error.message == (
+        f"RequestId: {result.request_id} Error: Runtime exited with error: signal: killed"
+    )
+    assert any("exceeded the 128 MB limit" in a["message"] for a in result.alerts)
     assert result.exit_code == 4
 
 
