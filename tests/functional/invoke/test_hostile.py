@@ -40,8 +40,9 @@ def test_timeout_kills_the_process_and_keeps_its_logs(
     assert time.monotonic() - started < 4
     assert result.status == "TIMEOUT"
     assert result.error is not None
-    assert result.error.message.startswith("Task timed out after 0.5")
-    assert result.error.message.endswith(" seconds")
+    # Lambda names the configured limit, not the time elapsed (its execution-environment
+    # guide: a 3 s function with a 3004.92 ms REPORT logs "Task timed out after 3.00 seconds").
+    assert result.error.message == "Task timed out after 0.50 seconds"
     assert [line.text for line in result.logs] == ["working on it"]
     assert result.exit_code == 3
     pid = int(pidfile.read_text())
