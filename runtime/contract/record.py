@@ -95,6 +95,9 @@ class RunResult:
     libraries_folder: str | None = None
     #: The interpreter that ran the action (``3.11.7``); HubSpot's is 3.9.
     python: str = ""
+    #: Set when the run was a step of a workflow enrollment (``hsrun workflow run``):
+    #: ``{"enrollment": id, "flow": flow, "actionId": id}``.
+    workflow: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:
