@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from typing import Any
 
@@ -168,7 +169,7 @@ def lambda_lines(result: RunResult) -> str:
                 else f"[ERROR] {error.type}"
             )
             out.append("Traceback (most recent call last):")
-            out += _frames(error.traceback)
+            out += _runtime_stack(error.type, error.traceback)
         else:
             # hsrun's (HubSpot's) own judgement of the returned value: not a Lambda line.
             out.append(f"[hsrun] {error.type}: {error.message}")
@@ -183,6 +184,26 @@ def lambda_lines(result: RunResult) -> str:
         report += f"\tInit Duration: {result.init_ms:.2f} ms"
     out.append(report)
     return "\n".join(out)
+
+
+#: Errors awslambdaric reports without frames (its FaultExceptions carry no stack).
+_NO_STACK = ("Runtime.ImportModuleError", "Runtime.HandlerNotFound", "Runtime.MarshalError")
+
+
+def _runtime_stack(kind: str, traceback: str) -> list[str]:
+    """The stack lines of the runtime's ``[ERROR]`` record for an error of ``kind``."""
+    if kind in _NO_STACK:
+        return []
+    if kind == "Runtime.UserCodeSyntaxError":
+        # awslambdaric writes '  File "<file>" Line <n>' and the offending line.
+        lines = traceback.rstrip("\n").splitlines()
+        for at, line in enumerate(lines):
+            match = re.match(r'  File "(.*)", line (\d+)', line)
+            if match:
+                code = lines[at + 1].strip() if at + 1 < len(lines) else ""
+                return [f'  File "{match.group(1)}" Line {match.group(2)}', f"    {code}"]
+        return []
+    return _frames(traceback)
 
 
 def _frames(traceback: str) -> list[str]:
