@@ -15,7 +15,7 @@ import pytest
 from runtime.contract import load_event
 from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError, UsageError
-from runtime.invoke import Runner, RunOptions
+from runtime.invoke import Runner, RunOptions, render
 
 ROOT = Path(__file__).resolve().parents[3]
 ACTIONS = ROOT / "actions"
@@ -241,6 +241,22 @@ def test_warm_mode_keeps_module_state_cold_does_not(
     warm = [runner.run(action, options=RunOptions(warm=True)).outputs["count"] for _ in range(3)]
     assert cold == [1, 1, 1]
     assert warm == [1, 2, 3]
+
+
+def test_init_duration_covers_the_import_of_the_module_and_only_a_cold_start(
+    runner: Runner, write_action: Callable[..., Path]
+) -> None:
+    # Lambda's Init Duration is the Init phase: the runtime's start and the static code of the
+    # handler's module; a warm invocation reports none.
+    action = write_action(
+        "import time\ntime.sleep(0.3)\ndef main(event):\n    return {'outputFields': {}}\n"
+    )
+    warm = RunOptions(warm=True)
+    first, second = runner.run(action, options=warm), runner.run(action, options=warm)
+    assert first.init_ms is not None and first.init_ms >= 300
+    assert second.init_ms is None
+    assert "\tInit Duration: " in render.lambda_lines(first)
+    assert "Init Duration" not in render.lambda_lines(second)
 
 
 def test_warm_mode_recovers_after_a_crash(
