@@ -171,7 +171,9 @@ def lambda_lines(result: RunResult) -> str:
             out.append("Traceback (most recent call last):")
             out += _runtime_stack(error.type, error.traceback)
         else:
-            # hsrun's (HubSpot's) own judgement of the returned value: not a Lambda line.
+            # A judgement of the returned value by Lambda's service (the response limit) or by
+            # HubSpot (its output rules): the function's log holds no line for it, so hsrun
+            # marks the line as its own.
             out.append(f"[hsrun] {error.type}: {error.message}")
     out.append(f"END RequestId: {rid}")
     report = (
