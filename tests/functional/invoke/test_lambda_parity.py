@@ -245,6 +245,15 @@ CASES: dict[str, Case] = {
             return {"outputFields": {}}
         """)
     ),
+    "unicode_logs": Case(
+        _src("""
+        import logging
+        def main(event):
+            print("Zürich ✓")
+            logging.warning("naïve café")
+            return {"outputFields": {}}
+        """)
+    ),
     "decimal_output": Case(
         _src("""
         from decimal import Decimal
