@@ -66,15 +66,24 @@ class LambdaOutcome:
 
 
 class _State:
-    def __init__(self, event: bytes, request_id: str) -> None:
-        self.event = event
-        self.request_id = request_id
-        self.delivered = False
+    """The invocations to hand out, one after another, and what came back for each."""
+
+    def __init__(self, events: list[bytes], request_ids: list[str]) -> None:
+        self.events = events
+        self.request_ids = request_ids
+        self.next = 0  # index of the next invocation to hand out
+        self.answers: list[tuple[str, bytes, str]] = []  # (kind, body, content type)
+        self.lock = threading.Lock()
+        self.answered = threading.Condition(self.lock)
         self.done = threading.Event()
         self.stop = threading.Event()
-        self.kind = ""  # "response" | "error" | "init_error"
-        self.body = b""
-        self.content_type = ""
+
+    def record(self, kind: str, body: bytes, content_type: str) -> None:
+        with self.lock:
+            self.answers.append((kind, body, content_type))
+            self.answered.notify_all()
+            if kind == "init_error" or len(self.answers) == len(self.events):
+                self.done.set()
 
 
 def _handler(state: _State) -> type[BaseHTTPRequestHandler]:
@@ -94,18 +103,20 @@ def _handler(state: _State) -> type[BaseHTTPRequestHandler]:
             if self.path != f"{PREFIX}/invocation/next":
                 self._reply(404)
                 return
-            if state.delivered:  # one invocation per runtime: park it until the test ends
+            with state.lock:
+                index = state.next
+                state.next += 1
+            if index >= len(state.events):  # no more invocations: park it until the test ends
                 state.stop.wait(30)
                 self.close_connection = True
                 return
-            state.delivered = True
             deadline = int((time.time() + 20) * 1000)
             self._reply(
                 200,
-                state.event,
+                state.events[index],
                 {
                     "Content-Type": "application/json",
-                    "Lambda-Runtime-Aws-Request-Id": state.request_id,
+                    "Lambda-Runtime-Aws-Request-Id": state.request_ids[index],
                     "Lambda-Runtime-Deadline-Ms": str(deadline),
                     "Lambda-Runtime-Invoked-Function-Arn": (
                         "arn:aws:lambda:us-east-1:000000000000:function:hubspot-action"
@@ -116,18 +127,16 @@ def _handler(state: _State) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
-            if self.path == f"{PREFIX}/invocation/{state.request_id}/response":
-                state.kind = "response"
-            elif self.path == f"{PREFIX}/invocation/{state.request_id}/error":
-                state.kind = "error"
-            elif self.path == f"{PREFIX}/init/error":
-                state.kind = "init_error"
-            else:
+            kinds = {f"{PREFIX}/init/error": "init_error"}
+            for rid in state.request_ids:
+                kinds[f"{PREFIX}/invocation/{rid}/response"] = "response"
+                kinds[f"{PREFIX}/invocation/{rid}/error"] = "error"
+            kind = kinds.get(self.path)
+            if kind is None:
                 self._reply(404)
                 return
-            state.body, state.content_type = body, self.headers.get("Content-Type", "")
             self._reply(202, b'{"status":"OK"}')
-            state.done.set()
+            state.record(kind, body, self.headers.get("Content-Type", ""))
 
     return Handler
 
@@ -142,11 +151,21 @@ def _exit_text(returncode: int) -> str:
 
 def invoke(action_source: str, event: dict[str, Any], workdir: Path) -> LambdaOutcome:
     """Run ``action_source`` once under awslambdaric against the fake Runtime API."""
+    return invoke_many(action_source, [event], workdir)[0]
+
+
+def invoke_many(
+    action_source: str, events: list[dict[str, Any]], workdir: Path
+) -> list[LambdaOutcome]:
+    """Invoke one runtime process once per event, in turn, as Lambda re-uses a warm one.
+
+    Every outcome carries the process's whole output (``stdout``).
+    """
     task = workdir / "lambda_task"
     task.mkdir(parents=True, exist_ok=True)
     (task / "act.py").write_text(action_source + ADAPTER)
-    request_id = str(uuid.uuid4())
-    state = _State(json.dumps(event).encode(), request_id)
+    request_ids = [str(uuid.uuid4()) for _ in events]
+    state = _State([json.dumps(event).encode() for event in events], request_ids)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -173,7 +192,8 @@ def invoke(action_source: str, event: dict[str, Any], workdir: Path) -> LambdaOu
         deadline = time.monotonic() + 30
         while not state.done.is_set() and proc.poll() is None and time.monotonic() < deadline:
             state.done.wait(0.02)
-        if state.done.is_set() and state.kind != "init_error":
+        init_failed = any(kind == "init_error" for kind, _, _ in state.answers)
+        if state.done.is_set() and not init_failed:
             proc.kill()  # it is waiting for the next invocation
         elif proc.poll() is None:
             proc.wait(10)  # after an init error the runtime exits by itself
@@ -185,31 +205,41 @@ def invoke(action_source: str, event: dict[str, Any], workdir: Path) -> LambdaOu
         state.stop.set()
         server.shutdown()
         server.server_close()
-    outcome = LambdaOutcome(
-        request_id=request_id,
-        ok=False,
-        stdout=stdout.decode("utf-8", "backslashreplace"),
-        adapter_from_line=len(action_source.splitlines()) + 1,
-    )
-    if state.kind == "response":
-        outcome.raw_size = len(state.body)
+    text = stdout.decode("utf-8", "backslashreplace")
+    outcomes = []
+    for index, request_id in enumerate(request_ids):
+        outcome = LambdaOutcome(
+            request_id=request_id,
+            ok=False,
+            stdout=text,
+            adapter_from_line=len(action_source.splitlines()) + 1,
+        )
+        answer = state.answers[index] if index < len(state.answers) else None
+        if answer is None or (answer[0] == "init_error" and index > 0):
+            outcome.error_type = "Runtime.ExitError"
+            outcome.error_message = f"RequestId: {request_id} Error: {_exit_text(proc.returncode)}"
+        else:
+            _read_answer(outcome, *answer)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _read_answer(outcome: LambdaOutcome, kind: str, body: bytes, content_type: str) -> None:
+    if kind == "response":
+        outcome.raw_size = len(body)
         too_large = _response_too_large(outcome.raw_size)
         if too_large:
             outcome.error_type, outcome.error_message = "Function.ResponseSizeTooLarge", too_large
         else:
             outcome.ok = True
             # awslambdaric passes a bytes return through as "application/unknown".
-            json_body = state.content_type.startswith("application/json")
-            outcome.body = json.loads(state.body) if json_body else state.body
-    elif state.kind in ("error", "init_error"):
-        error = json.loads(state.body)
-        outcome.error_type = error["errorType"]
-        outcome.error_message = error["errorMessage"]
-        outcome.stack = list(error.get("stackTrace") or [])
-    else:
-        outcome.error_type = "Runtime.ExitError"
-        outcome.error_message = f"RequestId: {request_id} Error: {_exit_text(proc.returncode)}"
-    return outcome
+            json_body = content_type.startswith("application/json")
+            outcome.body = json.loads(body) if json_body else body
+        return
+    error = json.loads(body)
+    outcome.error_type = error["errorType"]
+    outcome.error_message = error["errorMessage"]
+    outcome.stack = list(error.get("stackTrace") or [])
 
 
 def _response_too_large(size: int) -> str | None:

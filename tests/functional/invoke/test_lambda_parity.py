@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_lambda_runtime import LambdaOutcome, invoke
+from fake_lambda_runtime import LambdaOutcome, invoke, invoke_many
 
 from runtime.contract.record import RunResult
-from runtime.invoke import Runner
+from runtime.invoke import Runner, RunOptions
 from runtime.invoke.render import lambda_lines
 
 FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
@@ -481,3 +481,46 @@ def test_lambdas_rule_first_then_hubspots_output_types(run_both: RunBoth) -> Non
     mismatches = [a for a in result.alerts if a["code"] == "TYPE_MISMATCH"]
     assert [a["output"] for a in mismatches] == ["ratio"]
     assert "not a finite number" in mismatches[0]["message"]
+
+
+def test_a_warm_runtime_keeps_module_state_and_stamps_each_request(
+    runner: Runner, tmp_path: Path
+) -> None:
+    """Lambda re-uses a runtime process for the next invocation: module-level state survives
+    (HubSpot documents this re-use) and each record carries its own request id."""
+    source = _src("""
+    import logging
+    COUNT = 0
+    logging.warning("imported once")
+    def main(event):
+        global COUNT
+        COUNT += 1
+        logging.warning("call %d", COUNT)
+        return {"outputFields": {"count": COUNT}}
+    """)
+    action = tmp_path / "hsrun_task" / "act.py"
+    action.parent.mkdir()
+    action.write_text(source)
+    warm = RunOptions(warm=True)
+    runs = [runner.run(action, options=warm) for _ in range(2)]
+    lams = invoke_many(source, [run.event for run in runs], tmp_path)
+    assert [run.outputs for run in runs] == [lam.body["outputFields"] for lam in lams]
+    assert [run.outputs["count"] for run in runs] == [1, 2]
+
+    def normal(line: str, ids: list[str]) -> str:
+        line = STAMP.sub("\t<time>\t", line)
+        for n, rid in enumerate(ids):
+            line = line.replace(rid, f"<request-{n}>")
+        return line
+
+    lam_lines = [normal(ln, [x.request_id for x in lams]) for ln in lams[0].stdout.splitlines()]
+    hs_lines = [normal(ln.text, [r.request_id for r in runs]) for r in runs for ln in r.logs]
+    assert (
+        hs_lines
+        == lam_lines
+        == [
+            "[WARNING]\t<time>\t\timported once",
+            "[WARNING]\t<time>\t<request-0>\tcall 1",
+            "[WARNING]\t<time>\t<request-1>\tcall 2",
+        ]
+    )
