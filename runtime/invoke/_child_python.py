@@ -348,8 +348,71 @@ def format_traceback(exc, action_path):
     for entry in traceback.format_list(user):
         # Newer Pythons underline the failing expression (^^^^); HubSpot's 3.9 does not.
         lines.append(strip_carets(entry))
-    lines += traceback.format_exception_only(type(exc), exc)
+    lines += exception_only(exc)
     return "".join(lines)
+
+
+def exception_only(exc):
+    """``traceback.format_exception_only``, keeping a syntax error's line as it is indented
+    (Lambda's record shows the line as written; Python's own print strips it)."""
+    lines = traceback.format_exception_only(type(exc), exc)
+    text = exc.text if isinstance(exc, SyntaxError) and isinstance(exc.text, str) else ""
+    indent = len(text) - len(text.lstrip(" \t\f"))
+    if not text.strip() or not indent:
+        return lines
+    for at, line in enumerate(lines):
+        if line.strip() == text.strip() and line.startswith("    "):
+            lines[at] = "    " + text.rstrip("\r\n") + "\n"
+            if at + 1 < len(lines) and lines[at + 1].strip(" ^~\n") == "":
+                lines[at + 1] = " " * indent + lines[at + 1]
+            break
+    return lines
+
+
+#: Python 3.10 reworded many syntax errors; HubSpot's 3.9 shows its own words. Each rule maps
+#: a newer message (the same from 3.10 to 3.13) to 3.9's, checked against CPython 3.9.18:
+#: (pattern, 3.9's message, the pattern's group that holds 3.9's line number or 0).
+_PY39_SYNTAX = (
+    (r"expected ':'", "invalid syntax", 0),
+    (r"invalid syntax\. Perhaps you forgot a comma\?", "invalid syntax", 0),
+    (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?", "invalid syntax", 0),
+    (r"(cannot assign to .+?) here\. Maybe you meant '==' instead of '='\?", r"\1", 0),
+    (
+        r"unterminated string literal \(detected at line \d+\)",
+        "EOL while scanning string literal",
+        0,
+    ),
+    (
+        r"unterminated triple-quoted string literal \(detected at line (\d+)\)",
+        "EOF while scanning triple-quoted string literal",
+        1,
+    ),
+    (r"expected an indented block after .+ on line \d+", "expected an indented block", 0),
+)
+
+
+def as_python39(exc):
+    """``exc`` (a SyntaxError) as Python 3.9 would have raised it, where the wording is known.
+
+    Messages 3.9 shares (``unmatched ')'``, ``unexpected indent``...) and those without a
+    reliable 3.9 equivalent (``'(' was never closed``: 3.9 reports an EOF or the next line)
+    are left as the running interpreter words them.
+    """
+    if sys.version_info < (3, 10) or not isinstance(exc.msg, str):
+        return exc
+    import re
+
+    for pattern, words, line_group in _PY39_SYNTAX:
+        match = re.fullmatch(pattern, exc.msg)
+        if match is None:
+            continue
+        lineno, text = exc.lineno, exc.text
+        if line_group:
+            lineno, text = int(match.group(line_group)), None
+        old = type(exc)(match.expand(words), (exc.filename, lineno, exc.offset, text))
+        old.__traceback__ = exc.__traceback__
+        return old
+    return exc
 
 
 def error_message(exc, phase, action_path):
@@ -364,6 +427,7 @@ def error_message(exc, phase, action_path):
     message = str(exc)
     if phase == "init":
         if isinstance(exc, SyntaxError):
+            exc = as_python39(exc)
             kind = "Runtime.UserCodeSyntaxError"
             message = f"Syntax error in module '{module_name}': {exc}"
         elif isinstance(exc, ImportError):

@@ -202,7 +202,7 @@ def _runtime_stack(kind: str, traceback: str) -> list[str]:
         for at, line in enumerate(lines):
             match = re.match(r'  File "(.*)", line (\d+)', line)
             if match:
-                code = lines[at + 1].strip() if at + 1 < len(lines) else ""
+                code = lines[at + 1][4:] if at + 1 < len(lines) else ""
                 return [f'  File "{match.group(1)}" Line {match.group(2)}', f"    {code}"]
         return []
     return _frames(traceback)

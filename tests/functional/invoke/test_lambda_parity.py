@@ -52,6 +52,9 @@ class Case:
     #: None: both must agree; otherwise the (status, errorType) hsrun gives under HubSpot's
     #: rules where Lambda itself succeeds, and why.
     hubspot: tuple[str, str, str] | None = None
+    #: The errorMessage HubSpot's Python 3.9 gives where the suite's newer interpreter words
+    #: a syntax error differently (hsrun renders 3.9's words; CPython 3.9.18's, recorded).
+    python39: str | None = None
 
 
 def _src(text: str) -> str:
@@ -162,6 +165,14 @@ CASES: dict[str, Case] = {
         _src("""
         def main(event)
             return {}
+        """),
+        python39="Syntax error in module 'act': invalid syntax (act.py, line 1)",
+    ),
+    "syntax_error_worded_alike": Case(
+        _src("""
+        def main(event):
+            return {}
+          x = 1
         """)
     ),
     "error_at_import": Case(
@@ -445,8 +456,10 @@ def test_hsrun_answers_as_lambdas_python_runtime(name: str, run_both: RunBoth) -
     assert result.status == "FAILED"
     assert result.error is not None
     assert result.error.type == lam.error_type
-    expected = lam.error_message.replace(lam.request_id, result.request_id)
+    expected = case.python39 or lam.error_message.replace(lam.request_id, result.request_id)
     assert result.error.message == expected
+    if case.python39 and lam_record:
+        lam_record[0] = f"[ERROR] {lam.error_type}: {case.python39}"
     if lam.stack:
         assert _frames(result.error.traceback, 10**9) == _frames(
             "".join(lam.stack), lam.adapter_from_line
