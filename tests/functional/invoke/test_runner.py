@@ -95,7 +95,7 @@ def test_string_output_too_large_fails(runner: Runner, write_action: Callable[..
             "def main(event)\n    return 1\n",
             "FAILED",
             "Runtime.UserCodeSyntaxError",
-            "Syntax error in module 'act': expected ':' (act.py, line 1)",
+            "Syntax error in module 'act': invalid syntax (act.py, line 1)",  # Python 3.9's words
         ),
         ("raise RuntimeError('boom at import')\n", "FAILED", "RuntimeError", "boom at import"),
         (
