@@ -14,6 +14,8 @@ Normalisations, each a deliberate difference with its reason:
 - ``^^^``/``~~~`` lines under traceback code lines are dropped from Lambda's side: this test
   runs awslambdaric under the interpreter of the suite, while HubSpot's runtime is Python 3.9,
   which prints none and which hsrun renders;
+- a syntax error is expected in Python 3.9's words where the suite's interpreter words it
+  differently (recorded from CPython 3.9.18);
 - the adapter frame (Lambda calls ``main(event, context)``, HubSpot's actions take
   ``main(event)``) and the frames of awslambdaric's and Python's own start-up files in an
   uncaught traceback are dropped: hsrun shows the action's frames only;
@@ -110,6 +112,17 @@ CASES: dict[str, Case] = {
                 {}["missing"]
             except KeyError:
                 logging.exception("lookup failed")
+            return {"outputFields": {}}
+        """)
+    ),
+    "traceback_print_exc": Case(
+        _src("""
+        import traceback
+        def main(event):
+            try:
+                total = {}["a"] + 1
+            except KeyError:
+                traceback.print_exc()
             return {"outputFields": {}}
         """)
     ),
