@@ -504,9 +504,9 @@ def test_lambdas_rule_first_then_hubspots_output_types(run_both: RunBoth) -> Non
     assert math.isnan(lam.body["outputFields"]["ratio"])
     assert result.status == "SUCCESS"
     assert result.outputs["amount"] == 12.5
-    mismatches = [a for a in result.alerts if a["code"] == "TYPE_MISMATCH"]
-    assert [a["output"] for a in mismatches] == ["ratio"]
-    assert "not a finite number" in mismatches[0]["message"]
+    mismatches = [a for a in result.alerts if a.code == "TYPE_MISMATCH"]
+    assert [a.output for a in mismatches] == ["ratio"]
+    assert "not a finite number" in mismatches[0].message
 
 
 def test_a_warm_runtime_keeps_module_state_and_stamps_each_request(

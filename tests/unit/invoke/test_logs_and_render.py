@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -166,14 +165,3 @@ def test_the_bootstrap_knows_the_libraries_the_runner_reports() -> None:
     bootstrap = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bootstrap)
     assert bootstrap.REPORTED_LIBRARIES == _REPORTED_LIBRARIES
-
-
-def test_the_bootstrap_is_python_39_source() -> None:
-    # `--python python3.9` runs the bootstrap under HubSpot's interpreter.
-    from runtime.invoke import _process
-    from runtime.packaging._syntax39 import parse_python39
-
-    source = Path(_process.BOOTSTRAP).read_text()
-    tree, findings = parse_python39(source, str(_process.BOOTSTRAP))
-    assert tree is not None
-    assert findings == []
