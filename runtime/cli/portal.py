@@ -102,7 +102,9 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port (0 picks a free one).")] = 8787,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     relax_limits: Annotated[bool, typer.Option(help="Never answer 429 (still counted).")] = False,
-    save: Annotated[bool, typer.Option(help="Write changes back to .hsrun/portal.json.")] = True,
+    save: Annotated[
+        bool, typer.Option(help="Write changes to .hsrun/portal.db (each before its answer).")
+    ] = True,
 ) -> None:
     """Serve the portal over HTTP until Ctrl-C (POST /_hsrun/reset empties it)."""
     import threading
@@ -110,7 +112,9 @@ def serve(
     from runtime.fake_hubspot import PortalServer
 
     store = _store()
-    portal, base = store.load()
+    portal, _ = store.load()
+    if not save:
+        store.detach(portal)
     portal.rate_limits.enabled = not relax_limits
     server = PortalServer(portal, host=host, port=port)
     out = console(stderr=True)
@@ -120,16 +124,18 @@ def serve(
     stop = threading.Event()
 
     def sync_loop() -> None:
-        nonlocal base
+        # Every request already takes in other processes' changes and writes its own; this
+        # only writes the call log of a portal that is only read, and picks up changes
+        # (an app created with `hsrun portal apps create`) while no request comes.
         while not stop.wait(2.0):
-            base = store.sync(portal, base)
+            store.sync(portal, {})
 
     syncer = threading.Thread(target=sync_loop, name="hsrun-portal-sync", daemon=True)
     if save:
         syncer.start()
 
     def on_term(signum: int, frame: object) -> None:
-        # `kill`, a supervisor or a container stop: save like Ctrl-C does.
+        # `kill`, a supervisor or a container stop: stop like Ctrl-C does.
         raise KeyboardInterrupt
 
     import signal
@@ -146,7 +152,7 @@ def serve(
             syncer.join(timeout=5)
         server.stop()
         if save:
-            store.save(portal, base)
+            store.close(portal)
     out.print("Stopped.")
 
 

@@ -36,6 +36,7 @@ from runtime.fake_hubspot.registry import Backend, areas
 
 if TYPE_CHECKING:
     from runtime.fake_hubspot.associations.models import AssociationsBackend
+    from runtime.fake_hubspot.core.dispatch import Storage
     from runtime.fake_hubspot.crm_objects.models import ObjectsBackend
     from runtime.fake_hubspot.crm_objects.record import RecordView
     from runtime.fake_hubspot.owners.models import OwnersBackend
@@ -103,8 +104,12 @@ class FakePortal:
         for area in areas():
             if area.backend is not None:
                 self.backends[area.name] = area.backend(self)
-            routes.extend(area.routes())
+            for route in area.routes():
+                route.area = route.area or area.name
+                routes.append(route)
         self.router = Router(routes)
+        #: Durable storage the portal writes through (``None``: memory only).
+        self.storage: Storage | None = None
 
     # -- plumbing -----------------------------------------------------------------------
 

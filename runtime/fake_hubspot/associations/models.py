@@ -53,9 +53,12 @@ class AssociationsBackend:
         self.types: dict[tuple[str, str, str, int], AssociationType] = {}
         self._edges: dict[Key, dict[int, set[Spec]]] = {}
         self._next_label_id = FIRST_USER_TYPE_ID
+        #: Bumped on every change, so a store writes associations only when they changed.
+        self.changes = 0
         self.reset()
 
     def reset(self) -> None:
+        self.changes += 1
         self.types = {(t.from_type, t.to_type, t.category, t.type_id): t for t in BUILTIN}
         self._edges = {}
         self._next_label_id = FIRST_USER_TYPE_ID
@@ -80,6 +83,7 @@ class AssociationsBackend:
         self, from_type: ObjectType, to_type: ObjectType, label: str, inverse_label: str | None
     ) -> list[AssociationType]:
         """A user-defined label (and its inverse when the pair differs or one is given)."""
+        self.changes += 1
         if not label.strip():
             raise ValidationError(
                 "Invalid input JSON: some of required attributes are not set [label]"
@@ -111,6 +115,7 @@ class AssociationsBackend:
     def update_label(
         self, from_type: ObjectType, to_type: ObjectType, type_id: int, label: str
     ) -> None:
+        self.changes += 1
         found = self.type_of(from_type.name, to_type.name, (USER_DEFINED, type_id))
         if found is None:
             raise ObjectNotFound(
@@ -129,6 +134,7 @@ class AssociationsBackend:
         )
 
     def delete_label(self, from_type: ObjectType, to_type: ObjectType, type_id: int) -> None:
+        self.changes += 1
         found = self.type_of(from_type.name, to_type.name, (USER_DEFINED, type_id))
         if found is None:
             raise ObjectNotFound(
@@ -210,6 +216,7 @@ class AssociationsBackend:
         return spec
 
     def _link(self, a: str, a_id: int, b: str, b_id: int, spec: Spec) -> None:
+        self.changes += 1
         self._edges.setdefault((a, a_id, b), {}).setdefault(b_id, set()).add(spec)
 
     def remove(
@@ -221,6 +228,7 @@ class AssociationsBackend:
         specs: list[Spec] | None = None,
     ) -> None:
         """Remove the given types (all when ``None``) between two records, both directions."""
+        self.changes += 1
         forward = self._edges.get((from_type.name, from_id, to_type.name), {})
         backward = self._edges.get((to_type.name, to_id, from_type.name), {})
         current = forward.get(to_id, set())
@@ -283,6 +291,7 @@ class AssociationsBackend:
 
     def move(self, object_type: ObjectType, old_id: int, new_id: int) -> None:
         """Re-point every association of ``old_id`` to ``new_id`` (merge)."""
+        self.changes += 1
         for key in [k for k in self._edges if k[0] == object_type.name and k[1] == old_id]:
             for to_id, specs in self._edges.pop(key).items():
                 to_type = resolve_object_type(key[2])
@@ -302,6 +311,7 @@ class AssociationsBackend:
 
     def forget(self, object_type: ObjectType, record_id: int) -> None:
         """Drop every association of a deleted record."""
+        self.changes += 1
         for key in [k for k in self._edges if k[0] == object_type.name and k[1] == record_id]:
             for to_id in self._edges.pop(key):
                 self._edges.get((key[2], to_id, object_type.name), {}).pop(record_id, None)

@@ -72,6 +72,13 @@ class CallLog:
 
     def __init__(self, maxlen: int = DEFAULT_CALL_LOG_SIZE) -> None:
         self._calls: deque[dict[str, Any]] = deque(maxlen=maxlen)
+        #: Calls recorded since the portal started (a store writes the ones it has not yet).
+        self.recorded = 0
+
+    def newest(self, count: int) -> list[dict[str, Any]]:
+        """The last ``count`` calls (fewer if the log holds fewer), oldest first."""
+        count = min(count, len(self._calls))
+        return [self._calls[i] for i in range(len(self._calls) - count, len(self._calls))]
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -103,6 +110,7 @@ class CallLog:
         if not emulated:
             call["notEmulated"] = True
         self._calls.append(call)
+        self.recorded += 1
 
     def clear(self) -> None:
         self._calls.clear()

@@ -55,6 +55,7 @@ class Route:
         auth: whether a token is needed at all.
         bucket: the rate-limit bucket (``STANDARD``, ``SEARCH`` or ``UNLIMITED``).
         log: whether calls go to the call log (hsrun's own control routes do not).
+        area: the API area that registered it (a store writes that area's changes).
     """
 
     method: str
@@ -64,6 +65,7 @@ class Route:
     auth: bool = True
     bucket: str = STANDARD
     log: bool = True
+    area: str = ""
     segments: tuple[str, ...] = field(init=False)
     score: tuple[int, ...] = field(init=False)
     _parts: tuple[tuple[str, bool], ...] = field(init=False, repr=False)

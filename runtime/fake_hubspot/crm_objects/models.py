@@ -95,11 +95,17 @@ class ObjectsBackend:
         self.portal = portal
         self.stores: dict[str, TypeStore] = {}
         self.gdpr_blocklist: list[str] = []
+        #: Entity keys (``contacts/12``) changed since a store last wrote them.
+        self.dirty: set[str] = set()
         self.reset()
 
     def reset(self) -> None:
         self.stores = {t.name: TypeStore(t) for t in OBJECT_TYPES}
         self.gdpr_blocklist = []
+        self.dirty = set()
+
+    def _touch(self, record: Record) -> None:
+        self.dirty.add(f"{record.object_type.name}/{record.id}")
 
     def store(self, object_type: ObjectType) -> TypeStore:
         return self.stores[object_type.name]
@@ -199,6 +205,7 @@ class ObjectsBackend:
         record = Record(object_type, self.portal.allocate_id("objects"), stored, now)
         self.store(object_type).add(record)
         self._index(record, add=True)
+        self._touch(record)
         return record
 
     def resolve(
@@ -299,6 +306,7 @@ class ObjectsBackend:
         self._index(record, add=False)
         record.set_values(values, self.portal.now_ms())
         self._index(record, add=True)
+        self._touch(record)
         return record
 
     def archive(self, record: Record) -> None:
@@ -308,6 +316,7 @@ class ObjectsBackend:
         self._index(record, add=False)
         now = self.portal.now_ms()
         record.archived, record.archived_at, record.updated_at = True, now, now
+        self._touch(record)
 
     def list_page(
         self, object_type: ObjectType, *, limit: int, after: str | None, archived: bool
@@ -359,6 +368,13 @@ class ObjectsBackend:
         for old, new in list(store.merged.items()):
             if new == other.id:
                 store.merged[old] = primary.id
+        self._touch(primary)
+        self._touch(other)
+        self.dirty.update(
+            f"{object_type.name}/merged/{old}"
+            for old, new in store.merged.items()
+            if new == primary.id
+        )
         self.portal.associations.move(object_type, other.id, primary.id)
         return primary
 
@@ -374,6 +390,7 @@ class ObjectsBackend:
         if record is None:
             if id_property == "email":
                 self.gdpr_blocklist.append(object_id.lower())
+                self.dirty.add("gdpr-blocklist")
                 return
             self.resolve(object_type, object_id, id_property=id_property)
             return
@@ -383,6 +400,7 @@ class ObjectsBackend:
         """Remove a record and its associations."""
         self._index(record, add=False)
         self.store(record.object_type).remove(record.id)
+        self._touch(record)
         self.portal.associations.forget(record.object_type, record.id)
 
     def get_live(self, object_type: ObjectType, record_id: int) -> Record | None:
@@ -403,6 +421,47 @@ class ObjectsBackend:
             out["gdpr-blocklist"] = {"emails": list(self.gdpr_blocklist)}
         return out
 
+    def entity(self, key: str) -> dict[str, Any] | None:
+        """The state of one entity key (as :meth:`to_state` writes it), ``None`` if gone."""
+        if key == "gdpr-blocklist":
+            return {"emails": list(self.gdpr_blocklist)} if self.gdpr_blocklist else None
+        type_name, _, rest = key.partition("/")
+        store = self.stores.get(type_name)
+        if store is None:
+            return None
+        if rest.startswith("merged/"):
+            into = store.merged.get(int(rest[7:]))
+            return None if into is None else {"into": into}
+        record = store.records.get(int(rest))
+        return None if record is None else record.to_state()
+
+    def apply_entity(self, key: str, raw: dict[str, Any] | None) -> None:
+        """Take in one entity another process wrote (``None``: it was deleted)."""
+        if key == "gdpr-blocklist":
+            self.gdpr_blocklist = list((raw or {}).get("emails", []))
+            return
+        type_name, _, rest = key.partition("/")
+        store = self.stores.get(type_name)
+        if store is None:
+            return
+        if rest.startswith("merged/"):
+            old = int(rest[7:])
+            if raw is None:
+                store.merged.pop(old, None)
+            else:
+                store.merged[old] = int(raw["into"])
+            return
+        current = store.records.get(int(rest))
+        if current is not None:
+            self._index(current, add=False)
+            store.remove(current.id)
+        if raw is not None:
+            record = Record.from_state(store.object_type, raw)
+            store.add(record)
+            if not record.archived:
+                self._index(record, add=True)
+        self.dirty = set()
+
     def load_state(self, data: dict[str, Any]) -> None:
         self.reset()
         for key, raw in data.items():
@@ -420,3 +479,4 @@ class ObjectsBackend:
             store.add(record)
             if not record.archived:
                 self._index(record, add=True)
+        self.dirty = set()
