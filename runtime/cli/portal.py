@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from runtime.cli._common import console, handle_errors
+from runtime.cli.portal_records import records_app
 
 if TYPE_CHECKING:
     from runtime.fake_hubspot import PortalFile
@@ -41,6 +42,7 @@ flows_app = typer.Typer(
     rich_markup_mode=None,
 )
 portal_app.add_typer(flows_app, name="flows")
+portal_app.add_typer(records_app, name="records")
 
 
 def register(app: typer.Typer) -> None:
@@ -174,8 +176,9 @@ def seed(
         raise UsageError(f"seed file not found: {file}")
     store = _store()
     try:
+        created: list[tuple[str, str, str]] = []
         with store.transaction() as portal:
-            counts = seed_portal(portal, data)
+            counts = seed_portal(portal, data, created=created)
     except PortalError as exc:
         if "already exists" in str(exc):
             raise PortalError(
@@ -187,6 +190,20 @@ def seed(
         f"{v} {k if v != 1 else k.removesuffix('s')}" for k, v in counts.items() if v
     )
     print(f"Seeded {summary or 'nothing'} into {store.path}")
+    for type_name, record_id, name in created:
+        print(f"  {type_name:<12} {record_id:>8}  {name}")
+
+
+@portal_app.command("export")
+@handle_errors
+def export(
+    file: Annotated[Path, typer.Argument(help="Where to write the portal.json snapshot.")],
+) -> None:
+    """Write the portal as a portal.json snapshot (the format `hsrun portal seed` and a new
+    database import)."""
+    store = _store()
+    store.export_json(file)
+    print(f"Exported {store.path} to {file}")
 
 
 @portal_app.command("reset")

@@ -55,8 +55,16 @@ SEED_KEYS = frozenset(
 )
 
 
-def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
+def seed_portal(
+    portal: FakePortal,
+    data: dict[str, Any],
+    *,
+    created: list[tuple[str, str, str]] | None = None,
+) -> dict[str, int]:
     """Add everything in a seed document; counts of what was created.
+
+    ``created``, when given, receives ``(type, id, name)`` for each record created (the name
+    is the record's ``ref`` or its primary display property), so a caller can show ids.
 
     Raises:
         PortalError: a malformed document or an entry HubSpot would refuse (named by path).
@@ -86,6 +94,7 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
             where = f"apps[{i}]"
             if not isinstance(app, dict) or not app.get("name"):
                 raise PortalError(f"seed {where}: needs a name")
+            _known_keys(app, where, {"name", "scopes"})
             if app["name"] not in portal.apps.apps:
                 portal.apps.create(str(app["name"]), [str(s) for s in app.get("scopes", [])])
                 counts["apps"] += 1
@@ -93,6 +102,7 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
         for i, owner in enumerate(_list(data, "owners")):
             if not isinstance(owner, dict) or not owner.get("email"):
                 raise PortalError(f"seed owners[{i}]: needs an email")
+            _known_keys(owner, f"owners[{i}]", {"ref", "email", "firstName", "lastName"})
             email = str(owner["email"])
             existing = next(
                 (o for o in portal.owners.owners.values() if o.email.lower() == email.lower()),
@@ -120,6 +130,9 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
                 where = f"records.{type_name}[{i}]"
                 if not isinstance(item, dict):
                     raise PortalError(f"seed {where}: must be an object")
+                _known_keys(item, where, {"ref", "properties"})
+                if not isinstance(item.get("properties", {}), dict):
+                    raise PortalError(f"seed {where}: properties must be an object")
                 props = {
                     k: (owners.get(v[1:], v) if isinstance(v, str) and v.startswith("@") else v)
                     for k, v in dict(item.get("properties", {})).items()
@@ -128,10 +141,14 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
                 if item.get("ref"):
                     refs[f"{kind.name}:{item['ref']}"] = str(record.id)
                 counts["records"] += 1
+                if created is not None:
+                    name = str(item.get("ref") or record.value(kind.primary_property) or "")
+                    created.append((kind.name, str(record.id), name))
         for i, link in enumerate(_list(data, "associations")):
             where = f"associations[{i}]"
             if not isinstance(link, dict):
                 raise PortalError(f"seed {where}: must be an object")
+            _known_keys(link, where, {"from", "to", "typeId", "category"})
             a_type, a_id = _endpoint(str(link.get("from", "")), refs, where)
             b_type, b_id = _endpoint(str(link.get("to", "")), refs, where)
             type_id = link.get("typeId")
@@ -139,7 +156,14 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
             if type_id is None:
                 _guard(where, portal.associations.add_default, a_type, a_id, b_type, b_id)
             else:
+                if isinstance(type_id, bool) or not str(type_id).isdigit():
+                    raise PortalError(f"seed {where}: typeId must be a number, got {type_id!r}")
                 spec = [(category, int(type_id))]
+                if portal.associations.type_of(a_type.name, b_type.name, spec[0]) is None:
+                    raise PortalError(
+                        f"seed {where}: no {category} association type {type_id} from "
+                        f"{a_type.name} to {b_type.name}"
+                    )
                 _guard(where, portal.associations.add, a_type, a_id, b_type, b_id, spec)
             counts["associations"] += 1
         for i, flow in enumerate(_list(data, "flows")):
@@ -148,6 +172,16 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
             _guard(f"flows[{i}]", flows_of(portal).create, flow)
             counts["flows"] += 1
     return counts
+
+
+def _known_keys(entry: dict[str, Any], where: str, allowed: set[str]) -> None:
+    # A misspelt key ("propertes") would otherwise be dropped without a word.
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise PortalError(
+            f"seed {where}: unknown key(s) {', '.join(unknown)}; the keys are "
+            f"{', '.join(sorted(allowed))}"
+        )
 
 
 def _kind(name: str, section: str) -> Any:

@@ -457,9 +457,11 @@ class ObjectsBackend:
             store.remove(current.id)
         if raw is not None:
             record = Record.from_state(store.object_type, raw)
-            store.add(record)
-            if not record.archived:
-                self._index(record, add=True)
+            store.records[record.id] = record
+        for store in self.stores.values():
+            store.ids = sorted(store.records)
+        # Unique-value indexes are built on first use (TypeStore.index_of), not here: opening
+        # a large portal stays fast.
         self.dirty = set()
 
     def load_state(self, data: dict[str, Any]) -> None:
@@ -476,7 +478,9 @@ class ObjectsBackend:
                 store.merged[int(rest[7:])] = int(raw["into"])
                 continue
             record = Record.from_state(store.object_type, raw)
-            store.add(record)
-            if not record.archived:
-                self._index(record, add=True)
+            store.records[record.id] = record
+        for store in self.stores.values():
+            store.ids = sorted(store.records)
+        # Unique-value indexes are built on first use (TypeStore.index_of), not here: opening
+        # a large portal stays fast.
         self.dirty = set()
