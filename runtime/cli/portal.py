@@ -1,4 +1,4 @@
-"""`hsrun portal ...`: the project's fake HubSpot portal (``.hsrun/portal.json``).
+"""`hsrun portal ...`: the project's fake HubSpot portal (``.hsrun/portal.db``).
 
 Each command opens the persistent portal (:class:`runtime.fake_hubspot.PortalFile`), calls one
 library function and prints the answer. Imports are inside the commands so ``hsrun`` starts

@@ -106,7 +106,7 @@ class StoreLink:
         self.portal = portal
         self.seq = seq
         self.assoc_changes = portal.associations.changes
-        self.calls_written = portal.call_log.recorded
+        self.calls_written = portal.call_log.total
         self.last_call_flush = time.monotonic()
         #: Last written text of every small-collection entity, per collection.
         self.written: dict[str, dict[str, str]] = {
@@ -241,14 +241,16 @@ class StoreLink:
 
     def _write_calls(self) -> None:
         log = self.portal.call_log
-        pending = log.recorded - self.calls_written
-        if pending <= 0:
+        if log.total == self.calls_written:
             return
         self.conn.executemany(
             "INSERT OR IGNORE INTO calls (correlation_id, time, body) VALUES (?,?,?)",
-            [(c["correlationId"], float(c["time"]), _dump(c)) for c in log.newest(pending)],
+            [
+                (c["correlationId"], float(c["time"]), _dump(c))
+                for c in log.since(self.calls_written)
+            ],
         )
-        self.calls_written = log.recorded
+        self.calls_written = log.total
         self.last_call_flush = time.monotonic()
 
     def flush(self, *, area: str = "") -> None:

@@ -85,6 +85,10 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
                         raise MissingScopes(required)
                 if route.bucket != UNLIMITED:
                     limit_headers = portal.limiter.admit(app.app_id, search=route.bucket == SEARCH)
+            if log and portal.faults.active:
+                injected = portal.faults.next_call()  # a 429/5xx asked for (core/faults.py)
+                if injected is not None:
+                    raise injected
             ctx = Context(portal, request, params, raw, app, correlation_id)
             response = route.handler(ctx)
         except HubSpotError as exc:
