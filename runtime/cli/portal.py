@@ -123,6 +123,9 @@ def serve(
     out.print(f"Fake HubSpot portal {portal.portal_id} ({portal.tier}) on {server.url}")
     out.print(f"  hubspot.Client.create(access_token=..., host={server.url!r})")
     out.print(f"  state: {store.path if save else 'not saved'}; Ctrl-C to stop")
+    out.print(
+        f"  control routes (/_hsrun/reset, /_hsrun/calls): X-Hsrun-Control: {portal.control_key}"
+    )
     stop = threading.Event()
 
     def sync_loop() -> None:

@@ -14,6 +14,8 @@ tests::
 from __future__ import annotations
 
 import contextlib
+import hmac
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -113,6 +115,9 @@ class FakePortal:
         self.router = Router(routes)
         #: Durable storage the portal writes through (``None``: memory only).
         self.storage: Storage | None = None
+        #: The secret a request to hsrun's control routes (``/_hsrun/reset``...) must carry
+        #: in ``X-Hsrun-Control``: known to this process, never handed to an action.
+        self.control_key = secrets.token_urlsafe(24)
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -169,6 +174,14 @@ class FakePortal:
             self.rate_limits.enabled = previous
 
     # -- HTTP -----------------------------------------------------------------------------
+
+    def is_control(self, key: str | None) -> bool:
+        """Whether ``key`` is this portal's control key (constant-time comparison)."""
+        return key is not None and hmac.compare_digest(key, self.control_key)
+
+    def control_headers(self) -> dict[str, str]:
+        """Headers that open hsrun's control routes (``/_hsrun/reset``, ``/_hsrun/calls``)."""
+        return {"X-Hsrun-Control": self.control_key}
 
     def handle(self, request: Request) -> Response:
         """Answer one request (the interceptor and the server call this)."""

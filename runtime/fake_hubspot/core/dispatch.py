@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from runtime.fake_hubspot.portal import FakePortal
 
 logger = logging.getLogger("runtime.fake_hubspot")
+#: The header that carries the portal's control key (``FakePortal.control_key``).
+CONTROL_HEADER = "x-hsrun-control"
 
 
 class Storage(Protocol):
@@ -73,6 +75,10 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
         when = portal.clock()
         try:
             route, params, raw = portal.router.match(request.method, request.path)
+            if route.control and not portal.is_control(request.headers.get(CONTROL_HEADER)):
+                # An action's traffic reaches the same server; without the key the route
+                # does not exist for it (and the attempt shows in the call log).
+                raise NotEmulated(request.method.upper(), request.path, [])
             log = route.log
             area = route.area
             app = None

@@ -56,6 +56,8 @@ class Route:
         bucket: the rate-limit bucket (``STANDARD``, ``SEARCH`` or ``UNLIMITED``).
         log: whether calls go to the call log (hsrun's own control routes do not).
         area: the API area that registered it (a store writes that area's changes).
+        control: one of hsrun's own control routes, answered only to a request carrying
+            the portal's control key (never to an action's HubSpot traffic).
     """
 
     method: str
@@ -66,6 +68,7 @@ class Route:
     bucket: str = STANDARD
     log: bool = True
     area: str = ""
+    control: bool = False
     segments: tuple[str, ...] = field(init=False)
     score: tuple[int, ...] = field(init=False)
     _parts: tuple[tuple[str, bool], ...] = field(init=False, repr=False)
