@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from runtime.fake_hubspot.core.errors import NotEmulated
+from runtime.fake_hubspot.core.errors import NotEmulated, ResourceNotFound
 from runtime.fake_hubspot.core.http import Request, Response, decode_segment
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 #: Which rate-limit bucket a route draws from (contract §3): the 10-second and daily buckets,
 #: the search bucket (5/s, exempt from the 10-second one), or none (hsrun's own routes).
 STANDARD = "standard"
+#: Digits of the largest id (HubSpot's ids are signed 64-bit numbers).
+MAX_ID_DIGITS = 19
 SEARCH = "search"
 UNLIMITED = "none"
 
@@ -127,6 +129,9 @@ class Router:
             raw = route.match(parts)
             if raw is not None:
                 decoded = {k: decode_segment(v) for k, v in raw.items()}
+                if any(v.isdigit() and len(v) > MAX_ID_DIGITS for v in decoded.values()):
+                    # HubSpot's ids are 64-bit: a 5,000-digit id names nothing.
+                    raise ResourceNotFound()
                 return route, decoded, raw
         shown = "/" + "/".join(parts)
         raise NotEmulated(method.upper(), shown, self.nearest(method, path))

@@ -45,6 +45,10 @@ CREATE_DEFAULTS: dict[str, dict[str, str]] = {
 }
 
 
+#: Digits of the largest id (HubSpot's ids are signed 64-bit numbers).
+MAX_ID_DIGITS = 19
+
+
 class TypeStore:
     """The records of one object type, with the indexes HubSpot's rules need."""
 
@@ -258,8 +262,8 @@ class ObjectsBackend:
         """Like :meth:`resolve` but ``None`` when nothing matches."""
         store = self.store(object_type)
         if id_property in (None, "", "hs_object_id"):
-            if not raw_id.strip().isdigit():
-                return None
+            if not raw_id.strip().isdigit() or len(raw_id.strip()) > MAX_ID_DIGITS:
+                return None  # HubSpot's ids are 64-bit: a 5,000-digit id names nothing
             record_id = int(raw_id)
             if follow_merges and record_id in store.merged:
                 record_id = store.merged[record_id]
@@ -328,8 +332,8 @@ class ObjectsBackend:
         """
         start = 0
         if after:
-            if not after.isdigit():
-                raise ValidationError(f"Invalid 'after' value: {after}")
+            if not after.isdigit() or len(after) > MAX_ID_DIGITS:
+                raise ValidationError(f"Invalid 'after' value: {after[:40]}")
             start = int(after) - 1
         page: list[Record] = []
         for record in self.store(object_type).iter_from(start):

@@ -177,9 +177,9 @@ def search(
     if limit > MAX_LIMIT or limit < 0:
         raise ValidationError(f"limit must be between 0 and {MAX_LIMIT}, got {limit}")
     after_text = field_str(body, "after") or "0"
-    if not after_text.isdigit():
+    if not after_text.isdigit() or len(after_text) > 19:
         raise ValidationError(
-            f"Invalid input JSON: 'after' must be a numeric offset, got {after_text}"
+            f"Invalid input JSON: 'after' must be a numeric offset, got {after_text[:40]}"
         )
     after = int(after_text)
     if after >= MAX_RESULTS:
@@ -245,7 +245,11 @@ def _candidates(
             return _live(store.records, store.ids)
         assert indexed.value is not None
         if indexed.property_name == "hs_object_id":
-            record = store.records.get(int(indexed.value)) if indexed.value.isdigit() else None
+            record = (
+                store.records.get(int(indexed.value))
+                if indexed.value.isdigit() and len(indexed.value) <= 19
+                else None
+            )
         else:
             record_id = store.index_of(indexed.property_name).get(indexed.value.lower())
             record = store.records.get(record_id) if record_id is not None else None
