@@ -108,6 +108,7 @@ def builtin_areas() -> list[Area]:
             "associations", _routes("associations"), _backend("associations", "AssociationsBackend")
         ),
         Area("automation", _routes("automation"), _backend("automation", "AutomationBackend")),
+        Area("pipelines", _routes("pipelines")),
         Area("oauth", _routes("oauth")),
         Area("account", _routes("account")),
         Area("hsrun", _routes("control")),
