@@ -104,6 +104,9 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port (0 picks a free one).")] = 8787,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     relax_limits: Annotated[bool, typer.Option(help="Never answer 429 (still counted).")] = False,
+    search_lag: Annotated[
+        float, typer.Option(help="Seconds fresh writes stay out of search (HubSpot lags).")
+    ] = 0.0,
     save: Annotated[
         bool, typer.Option(help="Write changes to .hsrun/portal.db (each before its answer).")
     ] = True,
@@ -118,6 +121,7 @@ def serve(
     if not save:
         store.detach(portal)
     portal.rate_limits.enabled = not relax_limits
+    portal.search_lag_s = max(0.0, search_lag)
     server = PortalServer(portal, host=host, port=port)
     out = console(stderr=True)
     out.print(f"Fake HubSpot portal {portal.portal_id} ({portal.tier}) on {server.url}")

@@ -118,6 +118,10 @@ class FakePortal:
         #: The secret a request to hsrun's control routes (``/_hsrun/reset``...) must carry
         #: in ``X-Hsrun-Control``: known to this process, never handed to an action.
         self.control_key = secrets.token_urlsafe(24)
+        #: Seconds a created or changed record stays out of search results. HubSpot's search
+        #: index lags writes by a few seconds (its search guide); off by default so tests are
+        #: deterministic, on to make read-after-write bugs show.
+        self.search_lag_s = 0.0
 
     # -- plumbing -----------------------------------------------------------------------
 
