@@ -32,7 +32,7 @@ from runtime.fake_hubspot.core.faults import FaultPlan
 from runtime.fake_hubspot.core.http import Request, Response
 from runtime.fake_hubspot.core.ids import IdAllocator, MemoryIds
 from runtime.fake_hubspot.core.logs import DEFAULT_CALL_LOG_SIZE, CallLog, SecurityLog
-from runtime.fake_hubspot.core.object_types import ObjectType, resolve_object_type
+from runtime.fake_hubspot.core.object_types import ObjectType, custom_types, resolve_object_type
 from runtime.fake_hubspot.core.ratelimit import RateLimiter, RateLimitSettings
 from runtime.fake_hubspot.core.routing import Router
 from runtime.fake_hubspot.registry import Backend, areas
@@ -189,7 +189,16 @@ class FakePortal:
 
     def handle(self, request: Request) -> Response:
         """Answer one request (the interceptor and the server call this)."""
-        return dispatch(self, request)
+        with custom_types(self.custom_type):
+            return dispatch(self, request)
+
+    def custom_type(self, name: str) -> ObjectType | None:
+        """A custom object type of this portal by type id, fully qualified name or name."""
+        schemas = self.backends.get("schemas")
+        if schemas is None:
+            return None
+        found: ObjectType | None = schemas.find_type(name)  # type: ignore[attr-defined]
+        return found
 
     def request(
         self,
@@ -230,7 +239,7 @@ class FakePortal:
     # -- records --------------------------------------------------------------------------
 
     def _type(self, object_type: str) -> ObjectType:
-        with as_portal_error():
+        with as_portal_error(), custom_types(self.custom_type):
             return resolve_object_type(object_type)
 
     def create(self, object_type: str, properties: dict[str, Any] | None = None) -> RecordView:

@@ -99,6 +99,9 @@ def _portal_clocked(package: str, class_name: str) -> Callable[[FakePortal], Bac
 def builtin_areas() -> list[Area]:
     """The areas every portal has, in routing order."""
     return [
+        # Schemas first: custom object types must exist before their properties and records
+        # are loaded.
+        Area("schemas", _routes("schemas"), _backend("schemas", "SchemasBackend")),
         Area(
             "properties", _routes("properties"), _portal_clocked("properties", "PropertiesBackend")
         ),

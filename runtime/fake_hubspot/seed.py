@@ -31,7 +31,7 @@ from typing import Any
 from runtime.errors import PortalError
 from runtime.fake_hubspot.automation.models import flows_of
 from runtime.fake_hubspot.core.errors import HubSpotError
-from runtime.fake_hubspot.core.object_types import resolve_object_type
+from runtime.fake_hubspot.core.object_types import custom_types, resolve_object_type
 from runtime.fake_hubspot.portal import FakePortal
 
 
@@ -51,7 +51,7 @@ def _dict(data: dict[str, Any], key: str) -> dict[str, Any]:
 
 #: Top-level keys of a seed document.
 SEED_KEYS = frozenset(
-    {"portal", "apps", "owners", "properties", "records", "associations", "flows"}
+    {"portal", "apps", "owners", "schemas", "properties", "records", "associations", "flows"}
 )
 
 
@@ -78,9 +78,17 @@ def seed_portal(
             f"seed: unknown key(s) {', '.join(unknown)}; the keys are "
             f"{', '.join(sorted(SEED_KEYS))}"
         )
+    with custom_types(portal.custom_type):
+        return _seed(portal, data, created)
+
+
+def _seed(
+    portal: FakePortal, data: dict[str, Any], created: list[tuple[str, str, str]] | None
+) -> dict[str, int]:
     counts = {
         "apps": 0,
         "owners": 0,
+        "schemas": 0,
         "properties": 0,
         "records": 0,
         "associations": 0,
@@ -114,6 +122,15 @@ def seed_portal(
                 )
                 counts["owners"] += 1
             owners[str(owner.get("ref") or email)] = str(existing.id)
+        for i, egg in enumerate(_list(data, "schemas")):
+            where = f"schemas[{i}]"
+            if not isinstance(egg, dict):
+                raise PortalError(f"seed {where}: must be an object")
+            body = {k: v for k, v in egg.items() if k != "objectTypeId"}
+            body.setdefault("associatedObjects", [])
+            type_id = egg.get("objectTypeId")
+            _guard(where, _create_schema, portal, body, None if type_id is None else str(type_id))
+            counts["schemas"] += 1
         for type_name, props in _dict(data, "properties").items():
             kind = _kind(type_name, "properties")
             for i, prop in enumerate(props if isinstance(props, list) else []):
@@ -130,14 +147,14 @@ def seed_portal(
                 where = f"records.{type_name}[{i}]"
                 if not isinstance(item, dict):
                     raise PortalError(f"seed {where}: must be an object")
-                _known_keys(item, where, {"ref", "properties"})
+                _known_keys(item, where, {"ref", "id", "properties"})
                 if not isinstance(item.get("properties", {}), dict):
                     raise PortalError(f"seed {where}: properties must be an object")
                 props = {
                     k: (owners.get(v[1:], v) if isinstance(v, str) and v.startswith("@") else v)
                     for k, v in dict(item.get("properties", {})).items()
                 }
-                record = _guard(where, portal.objects.create, kind, props)
+                record = _guard(where, _create_record, portal, kind, props, item.get("id"), where)
                 if item.get("ref"):
                     refs[f"{kind.name}:{item['ref']}"] = str(record.id)
                 counts["records"] += 1
@@ -172,6 +189,30 @@ def seed_portal(
             _guard(f"flows[{i}]", flows_of(portal).create, flow)
             counts["flows"] += 1
     return counts
+
+
+def _create_schema(portal: FakePortal, body: dict[str, Any], type_id: str | None) -> Any:
+    from runtime.fake_hubspot.schemas.models import SchemasBackend
+
+    backend = portal.backend("schemas")
+    assert isinstance(backend, SchemasBackend)
+    return backend.create(body, type_id=type_id)
+
+
+def _create_record(
+    portal: FakePortal, kind: Any, props: dict[str, Any], wanted: Any, where: str
+) -> Any:
+    """A record with HubSpot's validation, at the seed's own ``id`` when it gives one."""
+    if wanted is None:
+        return portal.objects.create(kind, props)
+    text = str(wanted)
+    if isinstance(wanted, bool) or not text.isdigit() or len(text) > 18:
+        raise PortalError(f"seed {where}: id must be a number, got {wanted!r}")
+    objects = portal.objects
+    values = objects.normalise(kind, props)
+    objects.check_required(kind, values)
+    objects.check_unique(kind, values, None)
+    return objects.insert(kind, values, record_id=int(text))
 
 
 def _known_keys(entry: dict[str, Any], where: str, allowed: set[str]) -> None:

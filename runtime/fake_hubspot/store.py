@@ -150,10 +150,11 @@ class StoreLink:
             "SELECT collection, key, value FROM entities WHERE seq > ?", (self.seq,)
         ).fetchall()
         changed: dict[str, dict[str, Any]] = {}
+        records: list[tuple[str, Any]] = []
         for collection, key, value in rows:
             data = None if value is None else json.loads(value)
             if collection == OBJECTS:
-                self.portal.objects.apply_entity(key, data)
+                records.append((key, data))
                 continue
             changed.setdefault(collection, {})[key] = data
             written = self.written.setdefault(collection, {})
@@ -161,8 +162,11 @@ class StoreLink:
                 written.pop(key, None)
             else:
                 written[key] = _dump(data)
-        for collection, entries in changed.items():
-            self._apply_collection(collection, entries)
+        # Schemas before records: a custom object's records need their type.
+        for collection in sorted(changed, key=lambda c: c != "schemas"):
+            self._apply_collection(collection, changed[collection])
+        for key, data in records:
+            self.portal.objects.apply_entity(key, data)
         self.seq = latest
         self.assoc_changes = self.portal.associations.changes
 

@@ -112,6 +112,29 @@ class AssociationsBackend:
             self.types[(item.from_type, item.to_type, item.category, item.type_id)] = item
         return created[:1]
 
+    def define_pair(self, from_type: ObjectType, to_type: ObjectType) -> AssociationType:
+        """An unlabelled association type (and its inverse) between a custom object type and
+        another type, as a schema's ``associatedObjects`` creates; the existing one if any."""
+        for kind in self.types_between(from_type, to_type):
+            if kind.label is None:
+                return kind
+        self.changes += 1
+        forward, backward = self._next_label_id, self._next_label_id + 1
+        self._next_label_id += 2
+        names = (
+            f"{from_type.singular}_to_{to_type.singular}",
+            f"{to_type.singular}_to_{from_type.singular}",
+        )
+        created = AssociationType(
+            from_type.name, to_type.name, forward, USER_DEFINED, None, names[0], backward
+        )
+        inverse = AssociationType(
+            to_type.name, from_type.name, backward, USER_DEFINED, None, names[1], forward
+        )
+        for item in (created, inverse):
+            self.types[(item.from_type, item.to_type, item.category, item.type_id)] = item
+        return created
+
     def update_label(
         self, from_type: ObjectType, to_type: ObjectType, type_id: int, label: str
     ) -> None:
@@ -207,11 +230,19 @@ class AssociationsBackend:
     ) -> Spec:
         """The default (unlabelled) association of the pair."""
         type_id = DEFAULT_TYPE.get((from_type.name, to_type.name))
-        if type_id is None:
-            raise ValidationError(
-                f"There is no default association type from {from_type.name} to {to_type.name}"
+        spec: Spec
+        if type_id is not None:
+            spec = (HUBSPOT_DEFINED, type_id)
+        else:
+            # A custom object's pairs: the unlabelled type its schema defined.
+            found = next(
+                (t for t in self.types_between(from_type, to_type) if t.label is None), None
             )
-        spec = (HUBSPOT_DEFINED, type_id)
+            if found is None:
+                raise ValidationError(
+                    f"There is no default association type from {from_type.name} to {to_type.name}"
+                )
+            spec = found.spec()
         self.add(from_type, from_id, to_type, to_id, [spec])
         return spec
 

@@ -112,7 +112,10 @@ class ObjectsBackend:
         self.dirty.add(f"{record.object_type.name}/{record.id}")
 
     def store(self, object_type: ObjectType) -> TypeStore:
-        return self.stores[object_type.name]
+        store = self.stores.get(object_type.name)
+        if store is None:  # a custom object type's first record
+            store = self.stores[object_type.name] = TypeStore(object_type)
+        return store
 
     # -- unique values ------------------------------------------------------------------
 
@@ -202,11 +205,26 @@ class ObjectsBackend:
                 context={"properties": missing},
             )
 
-    def insert(self, object_type: ObjectType, values: dict[str, str | None]) -> Record:
+    def insert(
+        self,
+        object_type: ObjectType,
+        values: dict[str, str | None],
+        *,
+        record_id: int | None = None,
+    ) -> Record:
+        """Store a validated record (``record_id``: a seed's own id, which must be free)."""
         stored = dict(CREATE_DEFAULTS.get(object_type.name, {}))
         stored.update({k: v for k, v in values.items() if v is not None})
         now = self.portal.now_ms()
-        record = Record(object_type, self.portal.allocate_id("objects"), stored, now)
+        if record_id is None:
+            record_id = self.portal.allocate_id("objects")
+        else:
+            if any(record_id in s.records for s in self.stores.values()):
+                raise Conflict(f"A record with id {record_id} already exists")
+            bump = getattr(self.portal.ids, "bump", None)
+            if bump is not None:  # later ids stay above a seeded one
+                bump("objects", record_id)
+        record = Record(object_type, record_id, stored, now)
         self.store(object_type).add(record)
         self._index(record, add=True)
         self._touch(record)
@@ -447,7 +465,10 @@ class ObjectsBackend:
         type_name, _, rest = key.partition("/")
         store = self.stores.get(type_name)
         if store is None:
-            return
+            custom = self.portal.custom_type(type_name)
+            if custom is None:
+                return
+            store = self.store(custom)
         if rest.startswith("merged/"):
             old = int(rest[7:])
             if raw is None:
@@ -477,7 +498,10 @@ class ObjectsBackend:
             type_name, _, rest = key.partition("/")
             store = self.stores.get(type_name)
             if store is None:
-                continue
+                custom = self.portal.custom_type(type_name)  # schemas load first
+                if custom is None:
+                    continue
+                store = self.store(custom)
             if rest.startswith("merged/"):
                 store.merged[int(rest[7:])] = int(raw["into"])
                 continue
