@@ -194,9 +194,7 @@ def _seed(
 def _create_schema(portal: FakePortal, body: dict[str, Any], type_id: str | None) -> Any:
     from runtime.fake_hubspot.schemas.models import SchemasBackend
 
-    backend = portal.backend("schemas")
-    assert isinstance(backend, SchemasBackend)
-    return backend.create(body, type_id=type_id)
+    return portal.backend(SchemasBackend).create(body, type_id=type_id)
 
 
 def _create_record(

@@ -5,15 +5,13 @@ Create 201, list ``{"results": [...]}``, get and PATCH 200, DELETE 204, associat
 
 from __future__ import annotations
 
-from typing import cast
-
 from runtime.fake_hubspot.core.http import Response, field_str, json_response, no_content
 from runtime.fake_hubspot.core.routing import Context
 from runtime.fake_hubspot.schemas.models import SchemasBackend
 
 
 def _backend(ctx: Context) -> SchemasBackend:
-    return cast("SchemasBackend", ctx.portal.backend("schemas"))
+    return ctx.portal.backend(SchemasBackend)
 
 
 def list_schemas(ctx: Context) -> Response:
