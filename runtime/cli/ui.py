@@ -1,0 +1,45 @@
+"""`hsrun ui`: the local dashboard (runs, workflows, private apps, secrets, records)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from runtime.cli._common import handle_errors
+
+if TYPE_CHECKING:
+    from runtime.ui import Address
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``ui`` command to ``app``."""
+    app.command("ui")(handle_errors(ui))
+
+
+def ui(
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 picks a free one).")] = 0,
+    no_open: Annotated[
+        bool, typer.Option("--no-open", help="Print the URL, do not open a browser.")
+    ] = False,
+) -> None:
+    """Open a local dashboard of runs, workflows, private apps, call logs and secrets
+    (127.0.0.1 only, with a token in its URL); Ctrl-C stops it."""
+    from runtime.config import get_settings
+    from runtime.ui import serve
+
+    def ready(address: Address) -> None:
+        print(f"hsrun dashboard on http://127.0.0.1:{address.port}/ (Ctrl-C stops it)")
+        print(f"Open: {address.url}", flush=True)
+        if not no_open:
+            import webbrowser
+
+            if not webbrowser.open(address.url):
+                print("(no browser found: open the address above)", file=sys.stderr)
+
+    try:
+        serve(get_settings(), port=port, on_ready=ready)
+    except KeyboardInterrupt:
+        pass
+    print("Stopped.", flush=True)
