@@ -59,7 +59,7 @@ def test_responses_carry_a_strict_content_security_policy(dashboard: Dashboard) 
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
         assert "frame-ancestors 'none'" in csp
         assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"  # nothing leaks to other sites
 
 
 def test_other_host_names_are_refused(dashboard: Dashboard) -> None:
