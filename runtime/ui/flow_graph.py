@@ -9,6 +9,7 @@ copying the rest of the flow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,8 +73,12 @@ def _arms(action: dict[str, Any]) -> list[tuple[str, str | None]]:
     return arms
 
 
-def steps_of(body: dict[str, Any]) -> list[Step]:
-    """The flow's steps from ``startActionId``, branches as nested arms."""
+def steps_of(
+    body: dict[str, Any], *, label: Callable[[dict[str, Any]], str] | None = None
+) -> list[Step]:
+    """The flow's steps from ``startActionId``, branches as nested arms; ``label`` names an
+    action (default: its type and what it does)."""
+    describe = label or _summary
     actions = {str(a.get("actionId")): a for a in body.get("actions", []) if isinstance(a, dict)}
     seen: set[str] = set()
 
@@ -88,7 +93,7 @@ def steps_of(body: dict[str, Any]) -> list[Step]:
                 steps.append(Step(action_id, str(action.get("type")), "go to", goto=True))
                 break
             seen.add(action_id)
-            step = Step(action_id, str(action.get("type", "?")), _summary(action))
+            step = Step(action_id, str(action.get("type", "?")), describe(action))
             steps.append(step)
             arms = _arms(action)
             if arms:

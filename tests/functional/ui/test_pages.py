@@ -236,8 +236,7 @@ def test_workflows_records_and_secrets_pages(dashboard: Dashboard, page: Any) ->
     page.click("text=Archive contacts (hsrun demo)")
     page.wait_for_url("**/workflows/*", timeout=WAIT_MS)
     graph = page.locator("#graph").inner_text()
-    assert "Enrollment trigger" in graph and "CUSTOM_CODE" in graph
-    assert "PYTHON39 custom code → email" in graph
+    assert "Enrollment trigger" in graph and "Custom code" in graph and "CUSTOM_CODE" in graph
     screenshot(page, "workflow")
 
     page.goto(f"{dashboard.base}/records")
@@ -269,3 +268,38 @@ def test_workflows_records_and_secrets_pages(dashboard: Dashboard, page: Any) ->
     from runtime.secrets import default_source
 
     assert "WEBHOOK_KEY" not in default_source(get_settings()).names()
+
+
+def test_an_enrollment_timeline_in_hubspots_action_log_columns(
+    dashboard: Dashboard, page: Any
+) -> None:
+    hsrun("portal", "seed", "--demo")
+    done = hsrun("workflow", "run", "flows/lead_routing.json", "--object-id", "5", "--json")
+    enrollment = re.search(r'"id": "([0-9a-f]+)"', done.stdout)
+    path = re.search(r'"path": \[([^\]]*)\]', done.stdout)
+    assert enrollment and path
+    taken = re.findall(r'"(\d+)"', path.group(1))
+    assert taken[:2] == ["1", "2"] and len(taken) >= 5
+    page.goto(dashboard.url)
+    page.goto(f"{dashboard.base}/workflows")
+    listed = page.locator(f'#enrollments a[href$="{enrollment.group(1)}"]')
+    assert listed.count() == 1
+    listed.click()
+    page.wait_for_url(f"**/workflows/enrollments/{enrollment.group(1)}", timeout=WAIT_MS)
+    headers = page.locator("#timeline thead").inner_text().split()
+    assert [h.upper() for h in headers] == ["OBJECT", "ACTION", "EVENT", "TIME"]
+    rows = page.locator("#timeline tbody tr")
+    assert "ENROLLED" in rows.first.inner_text() and "0-1/5" in rows.first.inner_text()
+    assert "COMPLETED" in rows.last.inner_text()
+    assert "1. Custom code (actions/lead_score.py)" in page.locator("#timeline").inner_text()
+    assert page.locator("#path").inner_text() == " > ".join(taken)
+    # The path is highlighted on the graph: exactly the actions it visited.
+    highlighted = page.locator("#graph li.step.taken").evaluate_all(
+        "steps => steps.map(s => s.dataset.action)"
+    )
+    assert sorted(set(highlighted)) == sorted(set(taken))
+    screenshot(page, "enrollment")
+    # A custom code step links to its run's page.
+    page.locator("#timeline a[href^='/runs/']").first.click()
+    page.wait_for_url("**/runs/*", timeout=WAIT_MS)
+    assert "lead_score" in page.locator("h1").inner_text()
