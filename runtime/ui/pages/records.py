@@ -101,9 +101,23 @@ async def records_page(request: Request) -> Response:
     )
 
 
+def _history(portal: FakePortal, object_type: str, record_id: str) -> dict[str, Any]:
+    """Each changed property's values, newest first, as ``GET …?propertiesWithHistory=``
+    answers them (a property never changed since creation has no history to show)."""
+    from runtime.fake_hubspot.core.object_types import resolve_object_type
+
+    kind = resolve_object_type(object_type)
+    objects = portal.objects
+    found = objects.find(kind, record_id) or objects.find(kind, record_id, archived=True)
+    if found is None:
+        return {}
+    return {name: found.history_of(name) for name in sorted(found.history or {})}
+
+
 def _record(settings: Settings, object_type: str, record_id: str) -> dict[str, Any]:
     portal = _load(settings)
     record = portal.get(object_type, record_id, archived=True)
+    history = _history(portal, object_type, record.id)
     associations = {
         other: portal.associated(object_type, record.id, other)
         for other in _type_names(portal)
@@ -112,6 +126,7 @@ def _record(settings: Settings, object_type: str, record_id: str) -> dict[str, A
     return {
         "record": record,
         "associations": {k: v for k, v in associations.items() if v},
+        "history": history,
     }
 
 

@@ -228,6 +228,9 @@ def test_call_log_filters_narrow_a_seeded_log(dashboard: Dashboard, page: Any) -
 
 def test_workflows_records_and_secrets_pages(dashboard: Dashboard, page: Any) -> None:
     hsrun("portal", "seed", "--demo")
+    with PortalFile(get_settings()).transaction() as portal:
+        [ada] = portal.find("contacts", email="ada.lovelace@acme.example")
+        portal.update("contacts", ada.id, {"lifecyclestage": "evangelist"})
     page.goto(dashboard.url)
     page.goto(f"{dashboard.base}/workflows")
     flows = page.locator("#flows").inner_text()
@@ -250,6 +253,10 @@ def test_workflows_records_and_secrets_pages(dashboard: Dashboard, page: Any) ->
     properties = page.locator("#properties").inner_text()
     assert "ada" in properties.lower() and "hs_object_id" in properties
     assert "companies" in page.content()  # Ada is associated with Acme
+    history = page.locator("#history tbody tr")
+    assert history.count() == 2  # lifecyclestage: evangelist (current), then customer
+    assert "evangelist" in history.nth(0).inner_text() and "current" in history.nth(0).inner_text()
+    assert "customer" in history.nth(1).inner_text()
     screenshot(page, "record")
 
     page.goto(f"{dashboard.base}/secrets")

@@ -49,6 +49,7 @@ def test_no_secret_value_in_any_page_or_answer(dashboard: Dashboard, tmp_path: P
     _set_secret("LEAKY", VALUE)
     hsrun("portal", "seed", "--demo")
     hsrun("portal", "apps", "create", "ci", "--scopes", "crm.objects.contacts.read")
+    hsrun("workflow", "run", "flows/lead_routing.json", "--object-id", "5")
     done = hsrun("invoke", str(_leaky_action(tmp_path)), "--json")
     assert "[LEAKY]" in done.stdout and VALUE not in done.stdout
     run_id = re.search(r'"run_id": "([0-9a-f]+)"', done.stdout)
@@ -93,6 +94,7 @@ def test_no_secret_value_in_any_page_or_answer(dashboard: Dashboard, tmp_path: P
     assert f"/runs/{run_id.group(1)}" in seen  # the leaky run's page was looked at
     assert {"/secrets", "/apps", "/workflows", "/records"} <= seen
     assert any(p.startswith("/records/contacts/") for p in seen)
+    assert any(p.startswith("/workflows/enrollments/") for p in seen)
     for where, body in answers:
         assert VALUE not in body, where
         assert TYPED not in body, where
