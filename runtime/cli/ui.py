@@ -18,6 +18,16 @@ def register(app: typer.Typer) -> None:
     app.command("ui")(handle_errors(ui))
 
 
+def _has_graphical_browser() -> bool:
+    """Whether opening a URL shows a browser window: on Linux without a display (ssh, a
+    container) Python's ``webbrowser`` would start a text browser inside this terminal."""
+    import os
+
+    if sys.platform != "linux" or os.environ.get("BROWSER"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def ui(
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 picks a free one).")] = 0,
     no_open: Annotated[
@@ -32,11 +42,15 @@ def ui(
     def ready(address: Address) -> None:
         print(f"hsrun dashboard on http://127.0.0.1:{address.port}/ (Ctrl-C stops it)")
         print(f"Open: {address.url}", flush=True)
-        if not no_open:
-            import webbrowser
+        if no_open:
+            return
+        if not _has_graphical_browser():
+            print("(no graphical display: open the address above in a browser)", file=sys.stderr)
+            return
+        import webbrowser
 
-            if not webbrowser.open(address.url):
-                print("(no browser found: open the address above)", file=sys.stderr)
+        if not webbrowser.open(address.url):
+            print("(no browser found: open the address above)", file=sys.stderr)
 
     try:
         serve(get_settings(), port=port, on_ready=ready)

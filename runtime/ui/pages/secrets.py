@@ -84,12 +84,14 @@ async def secrets_page(request: Request) -> Response:
     )
 
 
-def store_secret(settings: Settings, name: str, value: str) -> bool:
-    """Set or replace one secret (checked and audited by the store); True if new."""
+def store_secret(settings: Settings, name: str, value: str) -> tuple[bool, list[str]]:
+    """Set or replace one secret (checked and audited by the store): whether it is new, and
+    the store's one-time notices (where a new key file was created)."""
     from runtime.secrets.names import check_name
 
     check_name(name)
-    return _store(settings).set(name, value)
+    notes: list[str] = []
+    return _store(settings, notes).set(name, value), notes
 
 
 async def set_secret(request: Request) -> Response:
@@ -99,10 +101,14 @@ async def set_secret(request: Request) -> Response:
     if not value:
         return back_to("/secrets?" + urlencode({"error": "a secret needs a value"}))
     try:
-        is_new = await run_in_threadpool(store_secret, dashboard(request).settings, name, value)
+        is_new, notes = await run_in_threadpool(
+            store_secret, dashboard(request).settings, name, value
+        )
     except HsrunError as exc:
         return back_to("/secrets?" + urlencode({"error": str(exc)}))
-    done = f"{'Added' if is_new else 'Replaced'} {name} ({len(value)} characters)"
+    done = " ".join(
+        [f"{'Added' if is_new else 'Replaced'} {name} ({len(value)} characters).", *notes]
+    )
     return back_to("/secrets?" + urlencode({"done": done}))
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+
 import requests
-from ui_support import Dashboard
+from ui_support import ROOT, Dashboard
 
 PAGES = (
     "/",
@@ -91,3 +96,17 @@ def test_changes_need_the_csrf_token_and_our_origin(dashboard: Dashboard) -> Non
     assert ">X<" not in page  # none of them stored anything
     ok = session.post(url, data={"name": "X", "value": "y", "csrf": csrf}, timeout=30)
     assert ok.status_code == 200 and "Added X" in ok.text
+
+
+def test_a_taken_port_is_a_clear_error(dashboard: Dashboard) -> None:
+    port = re.sub(r".*:", "", dashboard.base)
+    done = subprocess.run(
+        [sys.executable, "-m", "runtime", "ui", "--no-open", "--port", port],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HSRUN_DAEMON": "0"},
+    )
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
