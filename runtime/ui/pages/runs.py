@@ -24,6 +24,7 @@ from runtime.ui._web import back_to, checked_form, dashboard, render
 if TYPE_CHECKING:
     from runtime.config import Settings
     from runtime.contract.record import RunResult
+    from runtime.journal import Journal
 
 #: Runs a page lists; with a text filter, how many recent runs are searched.
 PAGE_RUNS = 100
@@ -92,32 +93,34 @@ async def runs_page(request: Request) -> Response:
     )
 
 
-def _fingerprint(settings: Settings) -> str:
-    from runtime.journal import Journal
-
+def _fingerprint(journal: Journal) -> str:
     try:
-        with Journal(settings.journal_path) as journal:
-            runs = journal.history(limit=PAGE_RUNS)
+        runs = journal.history(limit=PAGE_RUNS)
     except HsrunError:
         return "error"
     return json.dumps([(r.run_id, r.status) for r in runs])
 
 
 async def runs_stream(request: Request) -> Response:
-    """Server-sent events: ``changed`` whenever a run starts or finishes anywhere."""
+    """Server-sent events: ``runs`` whenever a run starts or finishes anywhere."""
+    from runtime.journal import Journal
+
     settings = dashboard(request).settings
 
     async def events() -> AsyncIterator[str]:
-        last = await run_in_threadpool(_fingerprint, settings)
-        yield "retry: 1000\n\n"
-        while not await request.is_disconnected():
-            await asyncio.sleep(POLL_S)
-            now = await run_in_threadpool(_fingerprint, settings)
-            if now != last:
-                last = now
-                yield "event: runs\ndata: changed\n\n"
-            else:
-                yield ": idle\n\n"  # a comment keeps proxies and the browser's timer happy
+        # One connection for the stream's life: in WAL mode a reader holds no lock between
+        # reads, and opening the journal anew each time would rewrite its schema pragma.
+        with Journal(settings.journal_path) as journal:
+            last = await run_in_threadpool(_fingerprint, journal)
+            yield "retry: 1000\n\n"
+            while not await request.is_disconnected():
+                await asyncio.sleep(POLL_S)
+                now = await run_in_threadpool(_fingerprint, journal)
+                if now != last:
+                    last = now
+                    yield "event: runs\ndata: changed\n\n"
+                else:
+                    yield ": idle\n\n"  # a comment: the browser sees the stream is alive
 
     return StreamingResponse(events(), media_type="text/event-stream")
 
