@@ -3,8 +3,11 @@ token on every state-changing one, and strict response headers.
 
 Like Jupyter, the URL ``hsrun ui`` prints and opens carries a random token (``/?token=…``).
 The first request that brings it gets a cookie (``HttpOnly``, ``SameSite=Strict``, named after
-the port so two dashboards do not clobber each other) and is redirected to the same URL without
-the token, so it stays out of the address bar, the history and ``Referer`` headers. Every other
+the port so two dashboards do not clobber each other) and a page that moves on to the same URL
+without the token, so it stays out of the address bar, the history and ``Referer`` headers.
+That page is a 200 with a ``<meta>`` refresh rather than a redirect: a redirect chain started
+by another site (a link in a chat, a file) would not carry a ``Strict`` cookie, while a
+navigation our own page starts does. Every other
 request must bring the cookie (or ``Authorization: token …``); anything else is a 403.
 
 The ``Host`` check refuses DNS rebinding (a web page whose name resolves to 127.0.0.1 still
@@ -15,6 +18,7 @@ scripts and styles: no inline script, no ``eval``, no framing.
 from __future__ import annotations
 
 import hmac
+import html
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
@@ -105,7 +109,7 @@ class Guard:
             rest = urlencode([(k, v) for k, v in query.items() if k != "token"])
             location = scope["path"] + (f"?{rest}" if rest else "")
             cookie = f"{cookie_name(port)}={self.tokens.access}; Path=/; HttpOnly; SameSite=Strict"
-            await _redirect(send, location, cookie)
+            await _landing(send, location, cookie)
             return
         if not self._authenticated(headers, port):
             await _plain(
@@ -165,17 +169,23 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _redirect(send: Send, location: str, cookie: str) -> None:
+async def _landing(send: Send, location: str, cookie: str) -> None:
+    target = html.escape(location, quote=True)
+    body = (
+        '<!doctype html><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0;url={target}">'
+        f'<title>hsrun</title><a href="{target}">Open the hsrun dashboard</a>'
+    ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 303,
+            "status": 200,
             "headers": [
-                (b"location", location.encode("latin-1")),
+                (b"content-type", b"text/html; charset=utf-8"),
                 (b"set-cookie", cookie.encode("latin-1")),
-                (b"content-length", b"0"),
+                (b"content-length", str(len(body)).encode()),
                 *SECURITY_HEADERS,
             ],
         }
     )
-    await send({"type": "http.response.body", "body": b""})
+    await send({"type": "http.response.body", "body": body})

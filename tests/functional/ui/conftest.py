@@ -98,6 +98,7 @@ def page(_browser_context_factory: Any) -> Iterator[Any]:
     context = _browser_context_factory()
     try:
         context.grant_permissions(["clipboard-read", "clipboard-write"])
+        context.set_default_timeout(60_000)  # a shared, busy machine is slow, not broken
         yield context.pages[0] if context.pages else context.new_page()
     finally:
         context.close()

@@ -57,7 +57,7 @@ class Dashboard:
         """An HTTP session that has opened the token URL (so it holds the cookie)."""
         session = requests.Session()
         answer = session.get(self.url, timeout=30)
-        assert answer.status_code == 200
+        assert answer.status_code == 200 and "hsrun_ui_" in answer.headers["set-cookie"]
         return session
 
     def csrf(self, session: requests.Session) -> str:
