@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -38,6 +39,10 @@ def ui(
     (127.0.0.1 only, with a token in its URL); Ctrl-C stops it."""
     from runtime.config import get_settings
     from runtime.ui import serve
+    from runtime.ui.server import write_opener
+
+    settings = get_settings()
+    opener: list[Path] = []
 
     def ready(address: Address) -> None:
         print(f"hsrun dashboard on http://127.0.0.1:{address.port}/ (Ctrl-C stops it)")
@@ -49,11 +54,15 @@ def ui(
             return
         import webbrowser
 
-        if not webbrowser.open(address.url):
+        opener.append(write_opener(settings, address))
+        if not webbrowser.open(opener[0].as_uri()):
             print("(no browser found: open the address above)", file=sys.stderr)
 
     try:
-        serve(get_settings(), port=port, on_ready=ready)
+        serve(settings, port=port, on_ready=ready)
     except KeyboardInterrupt:
         pass
+    finally:
+        for path in opener:
+            path.unlink(missing_ok=True)  # its token is dead now anyway
     print("Stopped.", flush=True)

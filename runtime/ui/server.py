@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from runtime.config import Settings
+from runtime.config import Settings, ensure_home
 from runtime.errors import UsageError
 from runtime.ui._security import Tokens
 from runtime.ui.app import create_app
@@ -76,3 +79,28 @@ def serve(
         server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+#: The file that sends a browser to the token URL (in the private state folder).
+OPENER_NAME = "ui-open.html"
+
+
+def write_opener(settings: Settings, address: Address) -> Path:
+    """A private HTML file that sends the browser on to the token URL.
+
+    Opening this file instead of the URL keeps the token off the browser's command line,
+    which every user of the machine can read in the process list (Jupyter does the same).
+    The file is mode 0600 in the state folder (0700).
+    """
+    folder = ensure_home(settings)
+    path = folder / OPENER_NAME
+    url = html.escape(address.url, quote=True)
+    text = (
+        '<!doctype html><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0;url={url}">'
+        f'<title>hsrun</title><a href="{url}">Open the hsrun dashboard</a>\n'
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    return path

@@ -315,3 +315,18 @@ def test_an_enrollment_timeline_in_hubspots_action_log_columns(
     page.locator("#timeline a[href^='/runs/']").first.click()
     page.wait_for_url("**/runs/*", timeout=WAIT_MS)
     assert "lead_score" in page.locator("h1").inner_text()
+
+
+def test_the_browser_opens_a_private_file_that_moves_on_to_the_dashboard(
+    dashboard: Dashboard, page: Any
+) -> None:
+    # `hsrun ui` opens this file rather than the URL: the token stays off the browser's
+    # command line. From a file (another site) the Strict cookie must still work.
+    from runtime.ui.server import Address, write_opener
+
+    port = int(dashboard.base.rsplit(":", 1)[1])
+    opener = write_opener(get_settings(), Address(port=port, url=dashboard.url))
+    assert opener.stat().st_mode & 0o777 == 0o600
+    page.goto(opener.as_uri())
+    page.wait_for_url(f"{dashboard.base}/runs", timeout=WAIT_MS)
+    assert page.locator("h1").inner_text().startswith("Runs")
