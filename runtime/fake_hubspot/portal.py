@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from runtime.config import DEFAULT_PORTAL_ID
 from runtime.errors import PortalError
@@ -34,6 +34,8 @@ from runtime.fake_hubspot.core.object_types import ObjectType, resolve_object_ty
 from runtime.fake_hubspot.core.ratelimit import RateLimiter, RateLimitSettings
 from runtime.fake_hubspot.core.routing import Router
 from runtime.fake_hubspot.registry import Backend, areas
+
+_B = TypeVar("_B")
 
 if TYPE_CHECKING:
     from runtime.fake_hubspot.associations.models import AssociationsBackend
@@ -117,28 +119,53 @@ class FakePortal:
     def allocate_id(self, kind: str) -> int:
         return self.ids(kind)
 
-    def backend(self, name: str) -> Backend:
-        """An area's backend by area name (``crm_objects``, ``automation``...)."""
-        try:
-            return self.backends[name]
-        except KeyError:
-            raise PortalError(f"no API area named {name!r}") from None
+    @overload
+    def backend(self, kind: str) -> Backend: ...
+
+    @overload
+    def backend(self, kind: type[_B]) -> _B: ...
+
+    def backend(self, kind: str | type[_B]) -> Backend | _B:
+        """An area's backend, by its class (``portal.backend(ObjectsBackend)``, typed, as moto
+        looks its backends up) or by area name (``"automation"``, for a plugin's area).
+
+        Raises:
+            PortalError: no area has that name, or no area's backend is of that class (a
+                plugin replaced it).
+        """
+        if isinstance(kind, str):
+            try:
+                return self.backends[kind]
+            except KeyError:
+                raise PortalError(f"no API area named {kind!r}") from None
+        for found in self.backends.values():
+            if isinstance(found, kind):
+                return found
+        raise PortalError(f"no API area of this portal has a {kind.__name__}")
 
     @property
     def objects(self) -> ObjectsBackend:
-        return cast("ObjectsBackend", self.backends["crm_objects"])
+        from runtime.fake_hubspot.crm_objects.models import ObjectsBackend
+
+        return self.backend(ObjectsBackend)
 
     @property
     def associations(self) -> AssociationsBackend:
-        return cast("AssociationsBackend", self.backends["associations"])
+        from runtime.fake_hubspot.associations.models import AssociationsBackend
+
+        return self.backend(AssociationsBackend)
 
     @property
     def properties(self) -> PropertiesBackend:
-        return cast("PropertiesBackend", self.backends["properties"])
+        from runtime.fake_hubspot.properties.models import PropertiesBackend
+
+        return self.backend(PropertiesBackend)
 
     @property
     def owners(self) -> OwnersBackend:
-        return cast("OwnersBackend", self.backends["owners"])
+        from runtime.fake_hubspot.owners.models import OwnersBackend
+
+        return self.backend(OwnersBackend)
 
     @property
     def rate_limits(self) -> RateLimitSettings:

@@ -13,7 +13,15 @@ Run as a script (``python _child_python.py --control-fd N``) it is one of two th
 Protocol: newline-delimited JSON on the control socket, every message carrying ``"v"``.
 The action's own output goes to fds 1 and 2, which are pipes the parent reads: the protocol
 never shares a stream with ``print``.
+
+Annotated for mypy (strict, like the rest of ``runtime``) in Python 3.9's syntax: the
+annotations are never evaluated (``from __future__ import annotations``), and ``typing`` is
+only imported by the type checker, not at run time (it costs a cold start milliseconds).
+``tests/unit/invoke/test_child_bootstrap_py39.py`` holds the file to 3.9's grammar and
+standard library.
 """
+
+from __future__ import annotations
 
 import importlib.util
 import io
@@ -27,6 +35,16 @@ import socket
 import sys
 import time
 import traceback
+
+TYPE_CHECKING = False  # not typing's: importing typing would slow every cold start
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Any, NoReturn
+
+    #: One JSON message of the protocol (a job, a result, a control message).
+    Message = dict[str, Any]
 
 PROTOCOL_VERSION = 1
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "ip6-localhost")
@@ -44,29 +62,30 @@ class NetworkBlockedError(ConnectionRefusedError):
 class Channel:
     """Newline-delimited JSON over a connected socket."""
 
-    def __init__(self, sock):
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.buf = b""
 
-    def send(self, msg):
+    def send(self, msg: Message) -> None:
         msg["v"] = PROTOCOL_VERSION
         data = (json.dumps(msg, default=repr) + "\n").encode()
         self.sock.sendall(data)
 
-    def recv(self):
+    def recv(self) -> Message | None:
         while b"\n" not in self.buf:
             chunk = self.sock.recv(65536)
             if not chunk:
                 return None
             self.buf += chunk
         line, _, self.buf = self.buf.partition(b"\n")
-        return json.loads(line)
+        msg: Message = json.loads(line)
+        return msg
 
 
 # --------------------------------------------------------------------------- sandbox
 
 
-def _host_allowed(host, allowed):
+def _host_allowed(host: str | None, allowed: Iterable[str]) -> bool:
     host = (host or "").lower().rstrip(".")
     for pattern in allowed:
         pattern = pattern.lower()
@@ -75,7 +94,7 @@ def _host_allowed(host, allowed):
     return False
 
 
-def install_network_guard(job):
+def install_network_guard(job: Message) -> None:
     """Refuse outbound connections that HubSpot's sandbox would not make for this action.
 
     HubSpot hosts go to the fake portal (``hubspot_url``) or, with ``live``, to HubSpot.
@@ -90,7 +109,7 @@ def install_network_guard(job):
     manifest = net.get("manifest") or "the action's manifest"
     real_getaddrinfo = socket.getaddrinfo
 
-    def guarded_getaddrinfo(host, *args, **kwargs):
+    def guarded_getaddrinfo(host: str | bytes | None, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else str(host)
         if _host_allowed(name, allowed) or name.startswith("127."):
             return real_getaddrinfo(host, *args, **kwargs)
@@ -115,10 +134,10 @@ class _AfterImport:
     Patching urllib3 lazily keeps a cold start free of an import the action may not need.
     """
 
-    def __init__(self, name, callback):
+    def __init__(self, name: str, callback: Callable[[ModuleType], None]) -> None:
         self.name, self.callback = name, callback
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
         if fullname != self.name:
             return None
         sys.meta_path.remove(self)
@@ -128,21 +147,21 @@ class _AfterImport:
         loader, callback = spec.loader, self.callback
         exec_module = loader.exec_module
 
-        def exec_and_patch(module):
+        def exec_and_patch(module: ModuleType) -> None:
             exec_module(module)
             callback(module)
 
-        loader.exec_module = exec_and_patch
+        loader.exec_module = exec_and_patch  # type: ignore[method-assign]
         return spec
 
 
-def _hubspot_hosts(job):
+def _hubspot_hosts(job: Message) -> frozenset[str]:
     """HubSpot's API hosts, as the runner sends them (``runtime.contract.hosts``: this file
     cannot import it)."""
     return frozenset((job.get("network") or {}).get("hubspot_hosts") or ())
 
 
-def install_hubspot_route(job):
+def install_hubspot_route(job: Message) -> None:
     """Send urllib3 traffic for HubSpot's hosts to the fake portal (hubspot-api-client and
     requests both sit on urllib3)."""
     url = (job.get("network") or {}).get("hubspot_url")
@@ -160,7 +179,7 @@ def install_hubspot_route(job):
         )
 
 
-def _route_poolmanager(poolmanager, url, hosts):
+def _route_poolmanager(poolmanager: Any, url: str, hosts: frozenset[str]) -> None:
     scheme, _, rest = url.partition("://")
     hostport = rest.split("/", 1)[0]
     host, _, port = hostport.rpartition(":")
@@ -169,17 +188,23 @@ def _route_poolmanager(poolmanager, url, hosts):
     if getattr(original, "_hsrun_routed", False):
         original = original.__wrapped__
 
-    def connection_from_host(self, host, port=None, scheme="http", pool_kwargs=None):
+    def connection_from_host(
+        self: Any,
+        host: str | None,
+        port: int | None = None,
+        scheme: str | None = "http",
+        pool_kwargs: Any = None,
+    ) -> Any:
         if host and host.lower().rstrip(".") in hosts:
             scheme, host, port = target
         return original(self, host, port=port, scheme=scheme, pool_kwargs=pool_kwargs)
 
-    connection_from_host._hsrun_routed = True
-    connection_from_host.__wrapped__ = original
+    connection_from_host._hsrun_routed = True  # type: ignore[attr-defined]
+    connection_from_host.__wrapped__ = original  # type: ignore[attr-defined]
     poolmanager.PoolManager.connection_from_host = connection_from_host
 
 
-def apply_limits(job):
+def apply_limits(job: Message) -> None:
     # No core files from a crashing action; Lambda writes none either.
     try:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -196,11 +221,11 @@ def apply_limits(job):
 class LambdaLogHandler(logging.Handler):
     """Formats records as AWS Lambda's Python runtime does: [LEVEL] time request-id message."""
 
-    def __init__(self, request_id):
+    def __init__(self, request_id: str) -> None:
         super().__init__()
         self.request_id = request_id
 
-    def emit(self, record):
+    def emit(self, record: logging.LogRecord) -> None:
         try:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             stamp += f".{int(record.msecs):03d}Z"
@@ -211,10 +236,10 @@ class LambdaLogHandler(logging.Handler):
             self.handleError(record)
 
 
-_LOG_HANDLER = None
+_LOG_HANDLER: LambdaLogHandler | None = None
 
 
-def setup_logging(request_id):
+def setup_logging(request_id: str) -> None:
     """Install Lambda's root handler once per process; later jobs (warm) only change the
     request id, so logging set up by the action's module survives as it does on Lambda."""
     global _LOG_HANDLER
@@ -228,7 +253,7 @@ def setup_logging(request_id):
     _LOG_HANDLER.request_id = request_id
 
 
-def reopen_std_streams():
+def reopen_std_streams() -> None:
     sys.stdout = io.TextIOWrapper(
         io.FileIO(1, "w", closefd=False),
         encoding="utf-8",
@@ -246,7 +271,7 @@ def reopen_std_streams():
 # --------------------------------------------------------------------------- running
 
 
-def peak_memory_kb():
+def peak_memory_kb() -> int:
     try:
         with open("/proc/self/status", "rb") as fh:
             for line in fh:
@@ -260,7 +285,7 @@ def peak_memory_kb():
 HTTP_CLIENT_MODULES = ("hubspot", "requests", "urllib3")
 
 
-def http_status_of(exc):
+def http_status_of(exc: BaseException | None) -> int | None:
     """The HTTP status of an HTTP client's error the action raised (HubSpot retries on 429
     and 5xx "if the code throws/raises the error", e.g. re-raised in an except block).
 
@@ -268,7 +293,7 @@ def http_status_of(exc):
     or what it was explicitly raised ``from``: an unrelated error raised while handling an
     HTTP error (its implicit ``__context__``) is a bug in the handler, not a rate limit.
     """
-    seen = set()
+    seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         module = (type(exc).__module__ or "").split(".", 1)[0]
@@ -290,7 +315,7 @@ def http_status_of(exc):
     return None
 
 
-def format_traceback(exc, action_path):
+def format_traceback(exc: BaseException, action_path: str) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     # Drop the bootstrap's own frames and the import machinery's: the user's story starts in
     # their file.
@@ -304,7 +329,7 @@ def format_traceback(exc, action_path):
     return "".join(lines)
 
 
-def error_message(exc, phase, action_path):
+def error_message(exc: BaseException, phase: str, action_path: str) -> Message:
     kind = type(exc).__name__
     module_name = os.path.splitext(os.path.basename(action_path))[0]
     message = str(exc)
@@ -327,11 +352,13 @@ def error_message(exc, phase, action_path):
     }
 
 
-def load_module(path, fresh):
+def load_module(path: str, fresh: bool) -> ModuleType:
     name = os.path.splitext(os.path.basename(path))[0]
     if not fresh and name in sys.modules and getattr(sys.modules[name], "__file__", "") == path:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}", path=path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
@@ -342,7 +369,7 @@ def load_module(path, fresh):
     return module
 
 
-def run_job(job, chan, state):
+def run_job(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
     """Run one invocation; always answers with exactly one result or error message."""
     path = job["path"]
     env = job.get("env") or {}
@@ -464,13 +491,13 @@ def run_job(job, chan, state):
     return True
 
 
-def send_final(chan, job, msg):
+def send_final(chan: Channel, job: Message, msg: Message) -> None:
     """Send a job's one result or error message, saying which library versions ran it."""
     msg["libraries"] = library_versions(job.get("libraries"))
     chan.send(msg)
 
 
-def flush_std():
+def flush_std() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -478,8 +505,8 @@ def flush_std():
             pass
 
 
-def worker_loop(chan):
-    state = {}
+def worker_loop(chan: Channel) -> NoReturn:
+    state: dict[str, Any] = {}
     while True:
         job = chan.recv()
         if job is None or job.get("type") == "exit":
@@ -496,7 +523,7 @@ def worker_loop(chan):
 # --------------------------------------------------------------------------- zygote
 
 
-def use_library_folder(folder):
+def use_library_folder(folder: str | None) -> None:
     """Import HubSpot's libraries from ``folder`` (``hsrun libs install``) before anything
     else: first on ``sys.path``, as Lambda puts a function's own packages first, and before
     the preload, so no module of hsrun's environment is loaded in its place."""
@@ -504,10 +531,11 @@ def use_library_folder(folder):
         sys.path.insert(0, folder)
 
 
-_VERSIONS = {}  # (top-level module, distribution) -> version, found once per process
+#: (top-level module, distribution) -> version, found once per process.
+_VERSIONS: dict[tuple[str, str], str | None] = {}
 
 
-def library_versions(libraries):
+def library_versions(libraries: Mapping[str, str] | None) -> dict[str, str]:
     """Versions of the HubSpot libraries this process has loaded, by distribution name.
 
     ``libraries`` maps a top-level module to its distribution (``hubspot`` ->
@@ -515,7 +543,7 @@ def library_versions(libraries):
     loaded package, so it names what actually ran, wherever it was imported from; not every
     library has a ``__version__`` (hubspot-api-client has none).
     """
-    found = {}
+    found: dict[str, str] = {}
     for module_name, dist in (libraries or {}).items():
         module = sys.modules.get(module_name)
         if module is None:
@@ -523,12 +551,13 @@ def library_versions(libraries):
         key = (module_name, dist)
         if key not in _VERSIONS:
             _VERSIONS[key] = _dist_version(module, dist)
-        if _VERSIONS[key]:
-            found[dist] = _VERSIONS[key]
+        version = _VERSIONS[key]
+        if version:
+            found[dist] = version
     return found
 
 
-def _dist_version(module, dist):
+def _dist_version(module: ModuleType, dist: str) -> str | None:
     path = getattr(module, "__file__", None) or ""
     if not path:
         return getattr(module, "__version__", None)
@@ -558,7 +587,7 @@ REPORTED_LIBRARIES = {
 }
 
 
-def preload(modules):
+def preload(modules: Iterable[str]) -> None:
     for name in modules:
         try:
             __import__(name)
@@ -579,10 +608,10 @@ def preload(modules):
 class PacketChannel:
     """JSON messages over a SOCK_SEQPACKET socket: one message per packet."""
 
-    def __init__(self, sock):
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
 
-    def send(self, msg):
+    def send(self, msg: Message) -> None:
         msg["v"] = PROTOCOL_VERSION
         self.sock.send(json.dumps(msg).encode())
 
@@ -596,18 +625,26 @@ class ZygoteClients:
     cancelled, so nobody would supervise it). The owner's workers are left alone, as before.
     """
 
-    def __init__(self, sel, owner, listener):
+    def __init__(
+        self,
+        sel: selectors.BaseSelector,
+        owner: socket.socket,
+        listener: socket.socket | None,
+    ) -> None:
         self.sel, self.owner, self.listener = sel, owner, listener
-        self.conns = {}  # fd -> socket, the owner included
-        self.workers = {}  # pid -> socket of the connection that asked for it
+        # fd -> socket, the owner included; pid -> socket of the connection that asked for it.
+        self.conns: dict[int, socket.socket] = {}
+        self.workers: dict[int, socket.socket] = {}
         self.add(owner)
 
-    def add(self, sock):
+    def add(self, sock: socket.socket) -> None:
         self.conns[sock.fileno()] = sock
         self.sel.register(sock, selectors.EVENT_READ, "client")
         PacketChannel(sock).send({"type": "ready", "pid": os.getpid()})
 
-    def accept(self):
+    def accept(self) -> None:
+        if self.listener is None:
+            return
         try:
             conn, _addr = self.listener.accept()
         except OSError:
@@ -619,14 +656,14 @@ class ZygoteClients:
         except OSError:
             self.drop(conn)
 
-    def send(self, sock, msg):
+    def send(self, sock: socket.socket, msg: Message) -> None:
         try:
             PacketChannel(sock).send(msg)
         except OSError:
             if sock is not self.owner:
                 self.drop(sock)
 
-    def drop(self, sock):
+    def drop(self, sock: socket.socket) -> None:
         """Forget a closed client connection and kill the workers it left behind."""
         if self.conns.pop(sock.fileno(), None) is None:
             return
@@ -640,7 +677,7 @@ class ZygoteClients:
                 del self.workers[pid]
                 kill_worker(pid)
 
-    def owner_gone(self):
+    def owner_gone(self) -> None:
         """The owner closed its end: without a listener that ends the zygote; with one, it
         stops accepting and ends once its last client has gone."""
         if self.listener is None:
@@ -648,21 +685,22 @@ class ZygoteClients:
         self.conns.pop(self.owner.fileno(), None)
         self.sel.unregister(self.owner)
         self.owner.close()
-        self.sel.unregister(self.listener)
-        self.listener.close()
-        self.listener = None
+        if self.listener is not None:
+            self.sel.unregister(self.listener)
+            self.listener.close()
+            self.listener = None
         self.exit_if_idle()
 
-    def exit_if_idle(self):
+    def exit_if_idle(self) -> None:
         if self.listener is None and not self.conns:
             os._exit(0)
 
-    def sockets(self):
+    def sockets(self) -> list[socket.socket]:
         socks = list(self.conns.values())
         return [*socks, self.listener] if self.listener is not None else socks
 
 
-def kill_worker(pid):
+def kill_worker(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
@@ -673,7 +711,7 @@ def kill_worker(pid):
             pass
 
 
-def zygote_loop(owner, listener=None):
+def zygote_loop(owner: socket.socket, listener: socket.socket | None = None) -> NoReturn:
     """Fork a worker per request; report each worker's exit status to the client that asked."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -691,12 +729,17 @@ def zygote_loop(owner, listener=None):
                 reap(clients)
             elif key.data == "accept":
                 clients.accept()
-            elif key.fileobj.fileno() in clients.conns:
+            elif isinstance(key.fileobj, socket.socket) and key.fileobj.fileno() in clients.conns:
                 serve_request(key.fileobj, clients, sel, (wake_r, wake_w))
         reap(clients)
 
 
-def serve_request(sock, clients, sel, wake_fds):
+def serve_request(
+    sock: socket.socket,
+    clients: ZygoteClients,
+    sel: selectors.BaseSelector,
+    wake_fds: tuple[int, int],
+) -> None:
     try:
         msg, fds, _flags, _addr = socket.recv_fds(sock, 65536, 4)
     except OSError:
@@ -726,7 +769,7 @@ def serve_request(sock, clients, sel, wake_fds):
     clients.send(sock, {"type": "spawned", "id": request["id"], "pid": pid})
 
 
-def reap(clients):
+def reap(clients: ZygoteClients) -> None:
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -740,10 +783,10 @@ def reap(clients):
             clients.send(sock, msg)
 
 
-_LIBC = None  # the C library, loaded once by the zygote for every worker
+_LIBC: Any = None  # the C library, loaded once by the zygote for every worker
 
 
-def die_with_parent():
+def die_with_parent() -> None:
     """Ask the kernel to SIGKILL this process when its parent dies.
 
     The parent owns the clock; if the parent is killed, nothing would stop an action that
@@ -763,7 +806,7 @@ def die_with_parent():
         os._exit(1)
 
 
-def become_worker(fds, zygote_socks):
+def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn:
     control_fd, out_fd, err_fd = fds
     try:
         # The worker must hold no zygote connection: a client sees its connection close
@@ -786,7 +829,7 @@ def become_worker(fds, zygote_socks):
         os._exit(70)
 
 
-def main(argv):
+def main(argv: list[str]) -> None:
     args = dict(zip(argv[::2], argv[1::2]))  # noqa: B905 - runs on Python 3.9 too
     use_library_folder(args.get("--path"))
     preload([m for m in args.get("--preload", "").split(",") if m])

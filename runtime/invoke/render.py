@@ -87,7 +87,7 @@ def panel(result: RunResult) -> Any:
     parts.append(Text("\nData outputs", style="bold"))
     alerts_by_output: dict[str, list[str]] = {}
     for alert in result.alerts:
-        alerts_by_output.setdefault(alert.get("output", ""), []).append(alert["message"])
+        alerts_by_output.setdefault(alert.output, []).append(alert.message)
     if result.outputs:
         table = Table.grid(padding=(0, 2))
         for name, value in result.outputs.items():

@@ -26,7 +26,7 @@ from runtime.contract.event import input_fields, parse_event
 from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.contract.libraries import PYTHON_LIBRARIES
 from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
-from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
+from runtime.contract.outputs import OUTPUT_FIELDS, Alert, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
 from runtime.invoke._process import (
@@ -109,7 +109,11 @@ class RunOptions:
 
 
 @dataclass
-class _Prepared:
+class PreparedRun:
+    """One run made ready by :meth:`Runner.prepare`: the action, its event, the selected
+    secret values (and the masker that hides them), the options and the library folder.
+    :meth:`Runner.execute` runs it; a batch prepares every run before starting any."""
+
     action: ActionManifest
     event: Event
     secrets: dict[str, str]
@@ -207,7 +211,7 @@ class Runner:
         secrets: Mapping[str, str] | SecretSource | None = None,
         record_lookup: RecordLookup | None = None,
         options: RunOptions | None = None,
-    ) -> _Prepared:
+    ) -> PreparedRun:
         """Check every input and build the event; raises before any process starts."""
         opts = with_project_libs(options or self.options)
         spec = action if isinstance(action, ActionManifest) else load_action(action)
@@ -223,7 +227,7 @@ class Runner:
         )
         values = select_secrets(source, list(spec.manifest.secrets))
         built = self._event(spec, event, inputs, object_id, record_lookup, opts)
-        return _Prepared(spec, built, values, Masker(values), opts, _libs_arg(opts))
+        return PreparedRun(spec, built, values, Masker(values), opts, _libs_arg(opts))
 
     def _event(
         self,
@@ -293,7 +297,7 @@ class Runner:
 
     def execute(
         self,
-        prepared: _Prepared,
+        prepared: PreparedRun,
         *,
         portal: PortalLink | None = None,
         journal: RunJournal | None = None,
@@ -330,7 +334,7 @@ class Runner:
             journal.finish(result)
         return result
 
-    def _supervise(self, prepared: _Prepared) -> Outcome:
+    def _supervise(self, prepared: PreparedRun) -> Outcome:
         opts = prepared.options
         path = str(prepared.action.source_path.resolve())
         manifest_path = prepared.action.manifest_path
@@ -458,7 +462,7 @@ def _object_id(value: int | str | None) -> int | None:
 # -- judging -------------------------------------------------------------------------------
 
 
-def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunResult:
+def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.RunResult:
     """Apply HubSpot's rules to what the child did."""
     opts, mask = prepared.options, prepared.masker
     msg = outcome.message or {}
@@ -535,7 +539,7 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
     return _judge_return(prepared, json.loads(msg["value_json"]), msg["value_type"], result)
 
 
-def not_emulated_alerts(calls: list[dict[str, Any]]) -> list[dict[str, str]]:
+def not_emulated_alerts(calls: list[dict[str, Any]]) -> list[Alert]:
     """An ``API_NOT_EMULATED`` alert per distinct call no route of the fake portal answered.
 
     The action saw a 404 where HubSpot may have answered: its SUCCESS may rest on that.
@@ -546,29 +550,25 @@ def not_emulated_alerts(calls: list[dict[str, Any]]) -> list[dict[str, str]]:
         if call.get("notEmulated") and name not in seen:
             seen.append(name)
     return [
-        {
-            "code": "API_NOT_EMULATED",
-            "output": "",
-            "message": f"{name} is not emulated by the fake portal: the action got a 404 "
+        Alert(
+            "API_NOT_EMULATED",
+            "",
+            f"{name} is not emulated by the fake portal: the action got a 404 "
             "where HubSpot's answer may differ",
-        }
+        )
         for name in seen
     ]
 
 
 def _judge_return(
-    prepared: _Prepared, value: Any, value_type: str, result: r.RunResult
+    prepared: PreparedRun, value: Any, value_type: str, result: r.RunResult
 ) -> r.RunResult:
     mask = prepared.masker
     declared = prepared.action.manifest.outputs
     if value is None:
         fields: Any = {}
         result.alerts.append(
-            {
-                "code": "NO_RETURN",
-                "output": "",
-                "message": "main returned None: the action has no data outputs",
-            }
+            Alert("NO_RETURN", "", "main returned None: the action has no data outputs")
         )
     elif not isinstance(value, dict):
         return _fail(
@@ -585,12 +585,12 @@ def _judge_return(
         hint = f" (found '{typo}': the key is 'outputFields')" if typo else ""
         fields = {}
         result.alerts.append(
-            {
-                "code": "NO_OUTPUT_FIELDS",
-                "output": "",
-                "message": f"main returned a dict without 'outputFields'{hint}: "
+            Alert(
+                "NO_OUTPUT_FIELDS",
+                "",
+                f"main returned a dict without 'outputFields'{hint}: "
                 "the action has no data outputs",
-            }
+            )
         )
     else:
         fields = value[OUTPUT_FIELDS]
@@ -607,14 +607,18 @@ def _judge_return(
     check = check_outputs(fields, declared)
     result.outputs = mask.data(fields)
     result.output_types = {o.name: o.type for o in check.outputs}
-    result.alerts.extend(mask.data(a.to_dict()) for a in check.alerts)
+    result.alerts.extend(
+        Alert(a.code, mask.text(a.output), mask.text(a.message)) for a in check.alerts
+    )
     if check.error_code:
         return _fail(result, r.FAILED, check.error_code, check.error_message or "", phase="outputs")
     result.status = r.SUCCESS
     return result
 
 
-def _fail(result: r.RunResult, status: str, kind: str, message: str, *, phase: str) -> r.RunResult:
+def _fail(
+    result: r.RunResult, status: r.Status, kind: str, message: str, *, phase: r.Phase
+) -> r.RunResult:
     result.status = status
     result.error = r.ErrorInfo(type=kind, message=message, phase=phase)
     return result

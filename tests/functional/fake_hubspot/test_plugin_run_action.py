@@ -50,8 +50,8 @@ def test_a_success_resting_on_an_unemulated_call_is_flagged(
     )
     result = run_action(action, object_id=1, inputs={})
     assert result.status == "SUCCESS", result.error
-    alerts = [a for a in result.alerts if a["code"] == "API_NOT_EMULATED"]
-    assert [a["message"].split(" is ")[0] for a in alerts] == ["GET /reports/v2/nothing-here"]
+    alerts = [a for a in result.alerts if a.code == "API_NOT_EMULATED"]
+    assert [a.message.split(" is ")[0] for a in alerts] == ["GET /reports/v2/nothing-here"]
     from rich.console import Console
 
     from runtime.invoke.render import panel

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from runtime.invoke import Runner, RunOptions
 from runtime.invoke._session import count_group
 
@@ -21,6 +23,7 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_timeout_kills_the_process_and_keeps_its_logs(
     runner: Runner, write_action: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -48,6 +51,7 @@ def test_timeout_kills_the_process_and_keeps_its_logs(
     assert not pid_alive(pid)
 
 
+@pytest.mark.slow
 def test_timeout_catches_an_action_that_swallows_signals(
     runner: Runner, write_action: Callable[..., Path]
 ) -> None:
@@ -83,6 +87,7 @@ def test_peak_memory_is_the_true_peak(runner: Runner, write_action: Callable[...
     assert abs((peak - baseline) - 64) <= 6.4, (baseline, peak)
 
 
+@pytest.mark.slow
 def test_memory_bomb_is_killed_at_the_limit(
     runner: Runner, write_action: Callable[..., Path]
 ) -> None:
@@ -102,6 +107,7 @@ def test_memory_bomb_is_killed_at_the_limit(
     assert result.exit_code == 4
 
 
+@pytest.mark.slow
 def test_memory_limit_is_configurable(runner: Runner, write_action: Callable[..., Path]) -> None:
     action = write_action(
         "def main(event):\n    x = bytearray(80 * 1024 * 1024)\n    return {'outputFields': {}}\n"
@@ -110,6 +116,7 @@ def test_memory_limit_is_configurable(runner: Runner, write_action: Callable[...
     assert runner.run(action, options=RunOptions(memory_mb=256)).status == "SUCCESS"
 
 
+@pytest.mark.slow
 def test_fork_bomb_is_stopped_and_leaves_nothing_behind(
     runner: Runner, write_action: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -167,6 +174,7 @@ def test_os_exit_keeps_logs_and_memory(runner: Runner, write_action: Callable[..
     assert result.memory_mb > 0
 
 
+@pytest.mark.slow
 def test_100_mb_of_output_is_capped_and_said(
     runner: Runner, write_action: Callable[..., Path]
 ) -> None:
@@ -219,6 +227,7 @@ def test_background_processes_die_with_a_cold_run(
     assert not pid_alive(pid)
 
 
+@pytest.mark.slow
 def test_direct_mode_without_zygote_enforces_the_same_limits(
     write_action: Callable[..., Path],
 ) -> None:
@@ -232,6 +241,7 @@ def test_direct_mode_without_zygote_enforces_the_same_limits(
     assert os.getpid()  # the test process itself is untouched
 
 
+@pytest.mark.slow
 def test_a_large_parent_does_not_inflate_the_actions_memory(
     write_action: Callable[..., Path],
 ) -> None:

@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from helpers import ACTIONS, EVENTS
 
 from runtime.contract import load_event
 from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError, UsageError
 from runtime.invoke import Runner, RunOptions
-
-ROOT = Path(__file__).resolve().parents[3]
-ACTIONS = ROOT / "actions"
-EVENTS = ROOT / "tests" / "events"
 
 
 def test_format_phone(runner: Runner) -> None:
@@ -73,7 +70,7 @@ def test_alerts_for_undeclared_and_missing_outputs(
     )
     result = runner.run(action)
     assert result.status == "SUCCESS"
-    assert sorted(a["code"] for a in result.alerts) == ["MISSING_OUTPUT", "UNDECLARED_OUTPUT"]
+    assert sorted(a.code for a in result.alerts) == ["MISSING_OUTPUT", "UNDECLARED_OUTPUT"]
     assert result.output_types == {"extra": None}
 
 
@@ -164,7 +161,7 @@ def test_no_output_fields_is_an_alert_with_a_spelling_hint(
     result = runner.run(write_action("def main(event):\n    return {'outputfields': {'a': 1}}\n"))
     assert result.status == "SUCCESS"
     assert result.outputs == {}
-    assert "found 'outputfields': the key is 'outputFields'" in result.alerts[0]["message"]
+    assert "found 'outputfields': the key is 'outputFields'" in result.alerts[0].message
 
 
 def test_returning_none_succeeds_without_outputs(
@@ -172,7 +169,7 @@ def test_returning_none_succeeds_without_outputs(
 ) -> None:
     result = runner.run(write_action("def main(event):\n    pass\n"))
     assert result.status == "SUCCESS"
-    assert result.alerts[0]["code"] == "NO_RETURN"
+    assert result.alerts[0].code == "NO_RETURN"
 
 
 def test_environment_holds_lambda_variables_and_selected_secrets_only(
