@@ -203,7 +203,7 @@ def output_rows(run: RunResult) -> list[dict[str, Any]]:
     """Data outputs with their declared type and their alerts, as the test panel lists them."""
     alerts: dict[str, list[str]] = {}
     for alert in run.alerts:
-        alerts.setdefault(alert.get("output", ""), []).append(alert.get("message", ""))
+        alerts.setdefault(alert.output, []).append(alert.message)
     rows = [
         {
             "name": name,
