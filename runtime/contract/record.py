@@ -106,6 +106,8 @@ class RunResult:
     #: The library folder the action imported from first (``hsrun libs install``); None:
     #: hsrun's own environment.
     libraries_folder: str | None = None
+    #: The interpreter that ran the action (``3.11.7``); HubSpot's is 3.9.
+    python: str = ""
     #: Set when the run was a step of a workflow enrollment (``hsrun workflow run``):
     #: ``{"enrollment": id, "flow": flow, "actionId": id}``.
     workflow: dict[str, str] | None = None

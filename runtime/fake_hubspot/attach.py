@@ -4,10 +4,10 @@
         result = runner.run(action, portal=portal)   # portal.url, record_properties, calls_between
 
 On entry a server listens on ``127.0.0.1:0`` in a background thread; the portal is loaded from
-``.hsrun/portal.json`` only when first needed (the action's first HubSpot call, or the
-enrolled record's properties), so a run that never touches HubSpot costs the same whatever the
-portal's size. On exit the server stops and, if the portal was loaded, its state is saved
-atomically, merged with whatever other hsrun processes saved meanwhile (:mod:`.persistence`).
+``.hsrun/portal.db`` only when first needed (the action's first HubSpot call, or the enrolled
+record's properties), so a run that never touches HubSpot costs the same whatever the portal's
+size. Once loaded, every request that changes it is written to the database before it is
+answered (:mod:`.store`), and other hsrun processes' changes are taken in as they happen.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 
 from runtime.config import Settings
 from runtime.errors import PortalError
-from runtime.fake_hubspot.persistence import PortalFile
 from runtime.fake_hubspot.portal import FakePortal
 from runtime.fake_hubspot.server import PortalServer
+from runtime.fake_hubspot.store import PortalFile
 
 
 class AttachedPortal:
@@ -96,7 +96,8 @@ def attach(
 
     Args:
         settings: where the portal lives (``settings.portal_path``) and its id.
-        save: write the state back on exit (merged with concurrent writers).
+        save: write changes to the database (``False``: the portal is a throw-away copy,
+            e.g. for a dry run).
         sock: a loopback socket already listening, to serve on (default: a new one).
 
     Raises:
@@ -105,11 +106,11 @@ def attach(
             HubSpot calls get a 503 naming it; ``load_error`` keeps it.)
     """
     store = PortalFile(settings)
-    bases: list[Any] = []
 
     def load() -> FakePortal:
-        portal, base = store.load()
-        bases.append(base)
+        portal, _ = store.load()
+        if not save:
+            store.detach(portal)
         return portal
 
     server = PortalServer(loader=load, sock=sock).start()
@@ -117,8 +118,8 @@ def attach(
         yield AttachedPortal(server)
     finally:
         server.stop()
-        if save and server.loaded and bases:
-            store.save(server.portal, bases[0])
+        if save and server.loaded:
+            store.close(server.portal)
 
 
 @contextlib.contextmanager

@@ -289,7 +289,8 @@ def _drain(
 
 def describe_exit(status: int | None) -> str:
     """Lambda's wording for a runtime that exited on its own."""
-    if status is None:
+    if status is None or status == 0:
+        # A runtime that exits cleanly mid-invocation (sys.exit(0)) gives no reason either.
         return "Runtime exited without providing a reason"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
@@ -298,11 +299,21 @@ def describe_exit(status: int | None) -> str:
     return f"Runtime exited with error: exit status {os.waitstatus_to_exitcode(status)}"
 
 
+# How the Lambda service (written in Go) names a signal: Go's syscall.Signal strings.
 _SIGNAL_TEXT = {
-    signal.SIGSEGV: "segmentation fault",
-    signal.SIGKILL: "killed",
+    signal.SIGHUP: "hangup",
+    signal.SIGINT: "interrupt",
+    signal.SIGQUIT: "quit",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGTRAP: "trace/breakpoint trap",
     signal.SIGABRT: "aborted",
     signal.SIGBUS: "bus error",
-    signal.SIGTERM: "terminated",
     signal.SIGFPE: "floating point exception",
+    signal.SIGKILL: "killed",
+    signal.SIGUSR1: "user defined signal 1",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGUSR2: "user defined signal 2",
+    signal.SIGPIPE: "broken pipe",
+    signal.SIGALRM: "alarm clock",
+    signal.SIGTERM: "terminated",
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -25,10 +26,17 @@ from runtime.contract import record as r
 from runtime.contract.event import input_fields, parse_event
 from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.contract.libraries import PYTHON_LIBRARIES
-from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
+from runtime.contract.limits import (
+    MAX_LOG_BYTES,
+    MAX_PROCESSES,
+    MAX_RESPONSE_BYTES,
+    MEMORY_LIMIT_MB,
+    TIMEOUT_SECONDS,
+)
 from runtime.contract.outputs import OUTPUT_FIELDS, Alert, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
+from runtime.invoke import _lambda_service as service
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
     Child,
@@ -38,7 +46,7 @@ from runtime.invoke._process import (
     spawn_direct,
     take_prespawned,
 )
-from runtime.invoke._session import Outcome, describe_exit, run_job
+from runtime.invoke._session import Outcome, run_job
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
 RecordLookup = Callable[[str, int, list[str]], Mapping[str, str | None]]
@@ -366,6 +374,7 @@ class Runner:
             "warm": opts.warm,
             "request_id": prepared.request_id,
             "max_processes": opts.max_processes,
+            "max_response_bytes": MAX_RESPONSE_BYTES,
             "libraries": _REPORTED_LIBRARIES,
             "network": {
                 "allow_all": opts.allow_net,
@@ -522,6 +531,7 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
     result.init_ms = round(init_ms, 2) if init_ms is not None else None
     over_memory = peak_kb > opts.memory_mb * 1024
 
+    result.python = str(msg.get("python") or (outcome.started or {}).get("python") or "")
     if outcome.killed_for == "interrupted":
         return _fail(
             result,
@@ -535,17 +545,24 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
         return _fail(
             result,
             r.TIMEOUT,
-            "Sandbox.Timedout",
-            f"Task timed out after {outcome.elapsed_s:.2f} seconds",
+            service.TIMED_OUT,
+            service.timeout_message(opts.timeout_s),
             phase="runtime",
         )
     if outcome.killed_for == "memory" or (over_memory and msg.get("type") != "result"):
+        # Lambda's words for the kill; hsrun's measurement travels beside them.
+        result.alerts.append(
+            Alert(
+                "MEMORY_LIMIT",
+                "",
+                f"memory used {result.memory_mb:.0f} MB exceeded the {opts.memory_mb} MB limit",
+            )
+        )
         return _fail(
             result,
             r.MEMORY_EXCEEDED,
-            "Runtime.OutOfMemory",
-            f"Runtime exited with error: signal: killed (memory used {result.memory_mb:.0f} MB "
-            f"exceeded the {opts.memory_mb} MB limit)",
+            service.OUT_OF_MEMORY,
+            service.crash_message(result.request_id, signal.SIGKILL),
             phase="runtime",
         )
     if outcome.killed_for == "processes":
@@ -560,8 +577,8 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
         return _fail(
             result,
             r.FAILED,
-            "Runtime.ExitError",
-            describe_exit(outcome.exit_status),
+            service.EXIT_ERROR,
+            service.crash_message(result.request_id, outcome.exit_status),
             phase="runtime",
         )
     if msg["type"] == "error":
@@ -574,12 +591,18 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
             phase=msg.get("phase", "handler"),
             http_status=status,
         )
+        if msg.get("hint"):
+            result.alerts.append(Alert("HINT", "", msg["hint"]))
         if retry:
             result.status = r.RETRY_SCHEDULED
             result.retry_in_s = retry_schedule()
         else:
             result.status = r.FAILED
         return result
+    # Lambda's rule first (the service refuses the payload), then HubSpot's output rules.
+    too_large = service.response_too_large(int(msg.get("size") or 0))
+    if too_large:
+        return _fail(result, r.FAILED, service.RESPONSE_TOO_LARGE, too_large, phase="outputs")
     return _judge_return(prepared, json.loads(msg["value_json"]), msg["value_type"], result)
 
 
