@@ -14,6 +14,8 @@ tests::
 from __future__ import annotations
 
 import contextlib
+import hmac
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +32,7 @@ from runtime.fake_hubspot.core.faults import FaultPlan
 from runtime.fake_hubspot.core.http import Request, Response
 from runtime.fake_hubspot.core.ids import IdAllocator, MemoryIds
 from runtime.fake_hubspot.core.logs import DEFAULT_CALL_LOG_SIZE, CallLog, SecurityLog
-from runtime.fake_hubspot.core.object_types import ObjectType, resolve_object_type
+from runtime.fake_hubspot.core.object_types import ObjectType, custom_types, resolve_object_type
 from runtime.fake_hubspot.core.ratelimit import RateLimiter, RateLimitSettings
 from runtime.fake_hubspot.core.routing import Router
 from runtime.fake_hubspot.registry import Backend, areas
@@ -39,6 +41,7 @@ _B = TypeVar("_B")
 
 if TYPE_CHECKING:
     from runtime.fake_hubspot.associations.models import AssociationsBackend
+    from runtime.fake_hubspot.core.dispatch import Storage
     from runtime.fake_hubspot.crm_objects.models import ObjectsBackend
     from runtime.fake_hubspot.crm_objects.record import RecordView
     from runtime.fake_hubspot.owners.models import OwnersBackend
@@ -108,8 +111,19 @@ class FakePortal:
         for area in areas():
             if area.backend is not None:
                 self.backends[area.name] = area.backend(self)
-            routes.extend(area.routes())
+            for route in area.routes():
+                route.area = route.area or area.name
+                routes.append(route)
         self.router = Router(routes)
+        #: Durable storage the portal writes through (``None``: memory only).
+        self.storage: Storage | None = None
+        #: The secret a request to hsrun's control routes (``/_hsrun/reset``...) must carry
+        #: in ``X-Hsrun-Control``: known to this process, never handed to an action.
+        self.control_key = secrets.token_urlsafe(24)
+        #: Seconds a created or changed record stays out of search results. HubSpot's search
+        #: index lags writes by a few seconds (its search guide); off by default so tests are
+        #: deterministic, on to make read-after-write bugs show.
+        self.search_lag_s = 0.0
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -192,9 +206,26 @@ class FakePortal:
 
     # -- HTTP -----------------------------------------------------------------------------
 
+    def is_control(self, key: str | None) -> bool:
+        """Whether ``key`` is this portal's control key (constant-time comparison)."""
+        return key is not None and hmac.compare_digest(key, self.control_key)
+
+    def control_headers(self) -> dict[str, str]:
+        """Headers that open hsrun's control routes (``/_hsrun/reset``, ``/_hsrun/calls``)."""
+        return {"X-Hsrun-Control": self.control_key}
+
     def handle(self, request: Request) -> Response:
         """Answer one request (the interceptor and the server call this)."""
-        return dispatch(self, request)
+        with custom_types(self.custom_type):
+            return dispatch(self, request)
+
+    def custom_type(self, name: str) -> ObjectType | None:
+        """A custom object type of this portal by type id, fully qualified name or name."""
+        schemas = self.backends.get("schemas")
+        if schemas is None:
+            return None
+        found: ObjectType | None = schemas.find_type(name)  # type: ignore[attr-defined]
+        return found
 
     def request(
         self,
@@ -235,7 +266,7 @@ class FakePortal:
     # -- records --------------------------------------------------------------------------
 
     def _type(self, object_type: str) -> ObjectType:
-        with as_portal_error():
+        with as_portal_error(), custom_types(self.custom_type):
             return resolve_object_type(object_type)
 
     def create(self, object_type: str, properties: dict[str, Any] | None = None) -> RecordView:

@@ -99,6 +99,9 @@ def _portal_clocked(
 def builtin_areas() -> list[Area]:
     """The areas every portal has, in routing order."""
     return [
+        # Schemas first: custom object types must exist before their properties and records
+        # are loaded.
+        Area("schemas", _routes("schemas"), _backend("schemas", "SchemasBackend")),
         Area(
             "properties",
             _routes("properties"),
@@ -110,6 +113,7 @@ def builtin_areas() -> list[Area]:
             "associations", _routes("associations"), _backend("associations", "AssociationsBackend")
         ),
         Area("automation", _routes("automation"), _backend("automation", "AutomationBackend")),
+        Area("pipelines", _routes("pipelines")),
         Area("oauth", _routes("oauth")),
         Area("account", _routes("account")),
         Area("hsrun", _routes("control")),

@@ -18,8 +18,10 @@ Fixtures:
   one record on a virtual clock against the portal, and returns its
   :class:`~runtime.workflow.Enrollment` (``.path``, ``.outputs``, ``.steps``, ``.alerts``).
 
-Marker ``@pytest.mark.hubspot(tier="enterprise", rate_limits=False, portal_id=...)`` configures
-the portal of one test. Rate limits are on by default, as on HubSpot. Marker
+Marker ``@pytest.mark.hubspot(tier="enterprise", rate_limits=False, portal_id=...,
+search_lag_s=2)`` configures the portal of one test (``search_lag_s``: fresh writes stay out
+of search results that long, as HubSpot's index lags). Rate limits are on by default, as on
+HubSpot. Marker
 ``@pytest.mark.hubspot_faults("429@2")`` makes the portal answer chosen API calls (the 2nd
 here) with a 429 or 5xx, to test retries on purpose.
 
@@ -51,8 +53,8 @@ if TYPE_CHECKING:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "hubspot(tier=..., rate_limits=True, portal_id=..., packs=0): configure the fake "
-        "HubSpot portal of the `hubspot_portal` fixture",
+        "hubspot(tier=..., rate_limits=True, portal_id=..., packs=0, search_lag_s=0): configure "
+        "the fake HubSpot portal of the `hubspot_portal` fixture",
     )
     config.addinivalue_line(
         "markers",
@@ -69,9 +71,11 @@ def hubspot_portal(request: pytest.FixtureRequest) -> Iterator[FakePortal]:
     marker = request.node.get_closest_marker("hubspot")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     rate_limits = bool(options.pop("rate_limits", True))
+    search_lag_s = float(options.pop("search_lag_s", 0.0))
     faults = request.node.get_closest_marker("hubspot_faults")
     with mock_hubspot(**options) as portal:
         portal.rate_limits.enabled = rate_limits
+        portal.search_lag_s = search_lag_s
         if faults is not None:
             from runtime.fake_hubspot.core.faults import parse_faults
 
