@@ -48,7 +48,7 @@ from runtime.workflow.values import ValueContext, as_text, resolve
 from runtime.workflow.webhook import webhook_step
 
 if TYPE_CHECKING:
-    from runtime.contract import ActionManifest
+    from runtime.contract import ActionManifest, Event
     from runtime.contract.record import RunResult
     from runtime.fake_hubspot.portal import FakePortal
     from runtime.invoke import Runner, RunOptions
@@ -313,10 +313,11 @@ class Engine:
                 enrollment.path.append(action_id)
             enrollment.current = action_id
             outcome = self._execute(enrollment, action, state)
+            retry_state = outcome.details.pop("state", None)  # the engine's, not the record's
             enrollment.log(now, action_id, outcome.event, outcome.message, **outcome.details)
             if outcome.event == ev.RETRY_SCHEDULED:
-                assert outcome.resume_at is not None
-                self._push(outcome.resume_at, eid, action_id, outcome.details.pop("state"))
+                assert outcome.resume_at is not None and retry_state is not None
+                self._push(outcome.resume_at, eid, action_id, retry_state)
                 return enrollment
             if outcome.outputs is not None:
                 enrollment.outputs[action_id] = outcome.outputs
@@ -431,7 +432,7 @@ class Engine:
                 object_id=int(enrollment.object_id),
                 inputs=inputs,
                 callback_id=callback,
-            ).to_payload()
+            )  # kept as an Event: the runner takes it as it is, and so does every retry
         try:
             spec = self._code_for(action)
             link = _StepLink(self.portal, self.url)
@@ -492,7 +493,7 @@ class Engine:
         action_id: str,
         attempt: int,
         state: dict[str, Any],
-        event: dict[str, Any],
+        event: Event,
         writes: list[str],
         details: dict[str, Any],
         result: RunResult,

@@ -93,6 +93,39 @@ def test_enroll_matching_and_unknown_records(project: Path) -> None:
     assert code == 2 and "no live contact with id 999999" in err
 
 
+def test_an_injected_fault_is_retried_and_recorded(project: Path) -> None:
+    contact = _contact("alan.turing@acme.example")
+    # Action 1 reads the contact through the API before scoring; the 1st call gets a 503.
+    source = (project / "actions" / "lead_score.py").read_text()
+    (project / "actions" / "lead_score.py").write_text(
+        "import os\nimport requests\n"
+        + source.replace(
+            "def main(event):\n",
+            "def main(event):\n    requests.get('https://api.hubapi.com/crm/v3/objects/contacts/'"
+            " + str(event['object']['objectId']),"
+            " headers={'Authorization': 'Bearer ' + (os.getenv('T') or '')}).raise_for_status()\n",
+        )
+    )
+    code, out, err = hsrun(
+        "portal", "apps", "create", "reader", "--scopes", "crm.objects.contacts.read",
+        "--save-secret", "T",
+    )  # fmt: skip
+    assert code == 0, err
+    manifest = project / "actions" / "lead_score.toml"
+    manifest.write_text('secrets = ["T"]\n' + manifest.read_text())
+    code, out, err = hsrun(
+        "workflow", "run", "flows/lead_routing.json", "--object-id", contact,
+        "--inject", "503@1", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    [enrollment] = json.loads(out)
+    assert [s["event"] for s in enrollment["steps"] if s["action_id"] == "1"] == [
+        "RETRY_SCHEDULED", "SUCCEEDED",
+    ]  # fmt: skip
+    code, out, _ = hsrun("workflow", "show", enrollment["id"])
+    assert code == 0 and "RETRY_SCHEDULED" in out and "HTTP 503" in out
+
+
 def test_a_bad_fault_spec_is_refused(project: Path) -> None:
     code, _, err = hsrun(
         "workflow", "run", "flows/lead_routing.json", "--object-id",
