@@ -124,15 +124,19 @@ class _StepLink:
 
 
 class _MarkedJournal:
-    """Records a custom code step's run with the enrollment it belongs to."""
+    """Records a custom code step's run with the enrollment it belongs to.
+
+    Only the finished run is written: the RUNNING record a single invoke writes first (so a
+    killed hsrun reads back as INTERRUPTED) would double the journal's cost per step, and an
+    interrupted workflow run is visible as its enrollment never being saved.
+    """
 
     def __init__(self, journal: Any, marker: dict[str, str]) -> None:
         self.journal = journal
         self.marker = marker
 
     def start(self, result: RunResult) -> None:
-        result.workflow = dict(self.marker)
-        self.journal.start(result)
+        pass
 
     def finish(self, result: RunResult) -> None:
         result.workflow = dict(self.marker)
