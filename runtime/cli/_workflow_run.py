@@ -152,6 +152,7 @@ def _run(
                 journal=journal,
                 matching=matching,
                 progress=tick,
+                skipped=lambda oid, why: print(f"not enrolled: {oid} ({why})", file=sys.stderr),
             )
     _report(enrollments, flow, as_json=as_json, timezone=engine_options.timezone)
 

@@ -89,9 +89,13 @@ def run_workflow(
     matching: bool = False,
     clock: VirtualClock | None = None,
     progress: Callable[[Enrollment], None] | None = None,
+    skipped: Callable[[str, str], None] | None = None,
 ) -> list[Enrollment]:
     """Enroll records (by id, and with ``matching`` every record meeting the triggers) and run
     until every enrollment finished or the clock reached ``until_s`` seconds.
+
+    ``skipped(object_id, why)`` hears of each record that met the triggers but was not
+    enrolled (still enrolled; enrolled before in a flow that does not re-enroll).
 
     Returns:
         The enrollments, in the order they enrolled.
@@ -117,5 +121,8 @@ def run_workflow(
             from runtime.journal.enrollments import list_enrollments
 
             earlier = list_enrollments(journal, flow=engine.flow_key, limit=100_000)
-        enroll_matching(engine, earlier=earlier)
+        report = enroll_matching(engine, earlier=earlier)
+        for object_id, why in report.skipped:
+            if skipped is not None:
+                skipped(object_id, why)
     return engine.run(until=until_s, progress=progress)
