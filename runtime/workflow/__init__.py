@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runtime.errors import WorkflowError
-from runtime.workflow.engine import NON_IDEMPOTENT_RETRY, Engine, EngineOptions
+from runtime.workflow.code import NON_IDEMPOTENT_RETRY
+from runtime.workflow.engine import Engine, EngineOptions
 from runtime.workflow.enrollment import Enrollment, Step
 from runtime.workflow.model import Flow, load_flow
 
