@@ -198,6 +198,13 @@ def custom_code_step(
     state: dict[str, Any],
     values: ValueContext,
 ) -> Outcome:
+    """Run one attempt of a custom code action for an enrollment.
+
+    The first attempt builds the event from the action's ``inputFields``; a retry sends the
+    same event again. A 429/5xx the code raised schedules the next attempt on the clock;
+    writes an earlier, failed attempt already made and this one repeats raise
+    ``NON_IDEMPOTENT_RETRY``.
+    """
     action_id = str(action["actionId"])
     attempt = int(state.get("attempt") or 1)
     event = state.get("event")
