@@ -321,8 +321,27 @@ def show(
     if as_json:
         print(json.dumps(enrollment.to_dict(), indent=2, ensure_ascii=False))
         return
-    console().print(render.timeline(enrollment, None, timezone))
+    console().print(render.timeline(enrollment, _flow_of(enrollment.flow), timezone))
     print(render.summary(enrollment, timezone))
+
+
+def _flow_of(key: str) -> Flow | None:
+    """The enrollment's flow, to name its actions (``None`` when it is gone or unreadable)."""
+    from runtime.errors import HsrunError
+    from runtime.workflow import open_flow
+
+    try:
+        if Path(key).is_file():
+            return open_flow(key)
+        if key.isdigit():
+            from runtime.config import get_settings
+            from runtime.fake_hubspot import PortalFile
+
+            portal, _ = PortalFile(get_settings()).load()
+            return open_flow(key, portal=portal)
+    except HsrunError:
+        return None
+    return None
 
 
 @group.command("list")

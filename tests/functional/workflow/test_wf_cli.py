@@ -52,7 +52,10 @@ def test_run_show_list_and_history(project: Path) -> None:
 
     code, out, _ = hsrun("workflow", "show", enrollment["id"][:6])
     assert code == 0
-    for text in ("OBJECT", "ACTION", "EVENT", "TIME", "BRANCH_TAKEN", "default branch 'Cold'"):
+    for text in (
+        "OBJECT", "ACTION", "EVENT", "TIME", "BRANCH_TAKEN", "default branch 'Cold'",
+        "1. Custom code (actions/lead_score.py)", "6. Delay", "9. Set property (message)",
+    ):  # fmt: skip
         assert text in out
     code, out, _ = hsrun("workflow", "show", enrollment["id"], "--step", "1")
     assert code == 0, out
