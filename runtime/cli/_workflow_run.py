@@ -357,8 +357,15 @@ def list_(
     from runtime.journal.enrollments import list_enrollments
     from runtime.workflow import render
 
-    with Journal(get_settings().journal_path) as journal:
-        found = list_enrollments(journal, flow=flow, limit=limit)
+    settings = get_settings()
+    key = flow
+    if flow is not None and Path(flow).is_file():
+        from runtime.config import find_project_root
+        from runtime.workflow import flow_key_of
+
+        key = flow_key_of(Path(flow), find_project_root(Path(flow).resolve().parent))
+    with Journal(settings.journal_path) as journal:
+        found = list_enrollments(journal, flow=key, limit=limit)
     if as_json:
         print(json.dumps([e.to_dict() for e in found], indent=2, ensure_ascii=False))
     elif not found:

@@ -61,7 +61,8 @@ def open_flow(spec: str | Path, *, portal: FakePortal | None = None) -> Flow:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise WorkflowError(f"{path}: not a JSON flow ({exc})") from exc
-        return load_flow(data, source=str(path), base_dir=find_project_root(path.parent))
+        root = find_project_root(path.parent)
+        return load_flow(data, source=flow_key_of(path, root), base_dir=root)
     text = str(spec).strip()
     if text.isdigit() and portal is not None:
         from runtime.fake_hubspot.automation.models import flows_of
@@ -73,6 +74,16 @@ def open_flow(spec: str | Path, *, portal: FakePortal | None = None) -> Flow:
             found.to_api(), source=f"flow {text}", base_dir=find_project_root(), flow_id=text
         )
     raise WorkflowError(f"no flow file {spec} (give a .json file or a flow id of the portal)")
+
+
+def flow_key_of(path: Path, root: Path) -> str:
+    """How enrollments name a flow file: relative to its project, so ``./flows/x.json`` and
+    ``flows/x.json`` are one flow (enroll-matching's "enrolled before" relies on it)."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(resolved)
 
 
 def run_workflow(

@@ -63,6 +63,9 @@ def test_run_show_list_and_history(project: Path) -> None:
     assert "cold" in out
     code, out, _ = hsrun("workflow", "list")
     assert enrollment["id"] in out and "Lead routing" in out
+    assert enrollment["flow"] == "flows/lead_routing.json"
+    code, out, _ = hsrun("workflow", "list", "--flow", "./flows/../flows/lead_routing.json")
+    assert enrollment["id"] in out
     code, out, _ = hsrun("history", "--json")
     marked = [r for r in json.loads(out) if r.get("workflow")]
     assert {r["workflow"]["actionId"] for r in marked} == {"1", "7", "8"}
