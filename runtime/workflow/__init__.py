@@ -40,6 +40,7 @@ __all__ = [
     "Enrollment",
     "Flow",
     "Step",
+    "flow_key_of",
     "load_flow",
     "open_flow",
     "run_workflow",

@@ -64,10 +64,10 @@ def enroll_matching(engine: Engine, *, earlier: list[Enrollment] | None = None) 
         history.setdefault(enrollment.object_id, []).append(enrollment.status)
     report = TriggerReport()
     portal = engine.portal
-    with portal.lock:
-        store = portal.objects.store(object_type)
-        records = [store.records[i] for i in store.ids if not store.records[i].archived]
-    for record in records:
+    for view in portal.records(object_type.name):
+        record = portal.objects.find(object_type, view.id)
+        if record is None:
+            continue  # archived since the listing
         report.checked += 1
         if not evaluate(portal, record, criteria["listFilterBranch"]).matched:
             continue
