@@ -5,6 +5,8 @@ Emulated, as the workflows contract's emulator note suggests (§2.1):
 - ``0-1`` delay for a set amount of time (``delta`` + ``time_unit``);
 - ``0-35`` delay until a date or a date property (``date`` value, ``delta``, ``time_unit``,
   ``time_of_day``); an empty or past date continues at once (UNCONFIRMED) and says so;
+- ``0-29`` delay until an event: hsrun has no events, so it waits out ``expiration_minutes``
+  and its outcome ``hs_event_criteria_met`` is ``"false"``;
 - ``0-5`` set property, with ``INCREMENT``/``APPEND_OBJECT_PROPERTY``/``STATIC_APPEND_VALUE``
   values and the ``association`` variant (every record associated with that type);
 - ``0-14`` create record (+ an association to the enrolled record when ``associations`` is
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 DELAY = "0-1"
 DELAY_UNTIL = "0-35"
+DELAY_UNTIL_EVENT = "0-29"
 SET_PROPERTY = "0-5"
 CREATE_RECORD = "0-14"
 CREATE_TASK = "0-3"
@@ -87,6 +90,8 @@ class Builtins:
                 return self._delay(fields, values)
             if type_id == DELAY_UNTIL:
                 return self._delay_until(fields, values)
+            if type_id == DELAY_UNTIL_EVENT:
+                return self._delay_until_event(fields, values)
             if type_id == SET_PROPERTY:
                 return self._set_property(enrollment, fields, values)
             if type_id == CREATE_RECORD:
@@ -148,6 +153,19 @@ class Builtins:
         if seconds <= values.now_ms / 1000:
             return Outcome(ev.SUCCEEDED, "the date has passed: continued at once")
         return Outcome(ev.DELAYED, "delayed until the date", resume_at=seconds)
+
+    def _delay_until_event(self, fields: dict[str, Any], values: ValueContext) -> Outcome:
+        # hsrun has no event stream: the event never happens, so the delay runs to its expiry
+        # and its outcome hs_event_criteria_met is "false" (workflows contract §3.2).
+        minutes = float(fields.get("expiration_minutes") or 0)
+        until = values.now_ms / 1000 + max(0.0, minutes * 60)
+        return Outcome(
+            ev.DELAYED,
+            f"waited for an event for {minutes:g} minutes (hsrun has no events: it never came)",
+            resume_at=until,
+            outputs={"hs_event_criteria_met": "false"},
+            output_types={"hs_event_criteria_met": "string"},
+        )
 
     # -- writes ------------------------------------------------------------------------
 

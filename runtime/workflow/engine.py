@@ -37,7 +37,7 @@ from runtime.contract.object_types import find as find_object_type
 from runtime.errors import PortalError, WorkflowError
 from runtime.workflow import enrollment as ev
 from runtime.workflow.branches import ab_branch, list_branch, static_branch
-from runtime.workflow.builtins import DELAY, DELAY_UNTIL, Builtins, Outcome
+from runtime.workflow.builtins import DELAY, DELAY_UNTIL, DELAY_UNTIL_EVENT, Builtins, Outcome
 from runtime.workflow.clock import Calendar, VirtualClock
 from runtime.workflow.code import action_file, custom_code_step
 from runtime.workflow.enrollment import Enrollment
@@ -309,7 +309,7 @@ class Engine:
             return False
         if action.get("type") in ("STATIC_BRANCH", "LIST_BRANCH", "AB_TEST_BRANCH"):
             return False
-        return str(action.get("actionTypeId")) not in (DELAY, DELAY_UNTIL)
+        return str(action.get("actionTypeId")) not in (DELAY, DELAY_UNTIL, DELAY_UNTIL_EVENT)
 
     # -- one action ----------------------------------------------------------------------
 

@@ -337,3 +337,19 @@ def test_a_record_deleted_during_a_delay_leaves_the_workflow(hubspot: Any, tmp_p
     assert enrollment.steps[-1].message == "unenrolled: the record was deleted"
     with pytest.raises(WorkflowError, match="no live contact"):
         engine.enroll(c.id)
+
+
+def test_delay_until_event_waits_out_its_expiry(hubspot: Any, run_workflow: Any) -> None:
+    c = hubspot.create("contacts", {"email": "a@example.com"})
+    doc = flow(
+        builtin("1", "0-29", {"event_filter_branches": [], "expiration_minutes": "120"}, "2"),
+        {"type": "STATIC_BRANCH", "actionId": "2",
+         "inputValue": {"type": "FIELD_DATA", "actionId": "1", "dataKey": "hs_event_criteria_met"},
+         "staticBranches": [{"branchValue": "true", "connection": to("3")}],
+         "defaultBranchName": "No event", "defaultBranch": to("4")},
+        set_prop("3", "firstname", static("event")),
+        set_prop("4", "firstname", static("no event")),
+    )  # fmt: skip
+    e = run_workflow(doc, object_id=c.id)
+    assert e.path == ["1", "2", "4"]
+    assert e.steps[2].at - e.steps[1].at == 7200
