@@ -222,23 +222,26 @@ class Builtins:
     def _associated(
         self, enrollment: Enrollment, association: dict[str, Any]
     ) -> list[tuple[str, str]]:
+        """Records associated with the enrolled one by exactly this association type."""
+        from runtime.contract.object_types import OBJECT_TYPES
+
         from_type = find_object_type(enrollment.object_type_id)
         if from_type is None:
             return []
-        category = str(association.get("associationCategory") or "HUBSPOT_DEFINED")
-        type_id = int(association.get("associationTypeId") or 0)
+        wanted = (
+            str(association.get("associationCategory") or "HUBSPOT_DEFINED"),
+            int(association.get("associationTypeId") or 0),
+        )
         backend = self.portal.associations
+        source = int(enrollment.object_id)
         out: list[tuple[str, str]] = []
-        for kind in backend.types.values():
-            if kind.from_type != from_type.name or kind.spec() != (category, type_id):
-                continue
-            to_type = find_object_type(kind.to_type)
-            if to_type is None:
-                continue
-            for linked in backend.linked_ids(from_type, int(enrollment.object_id), to_type):
-                specs = backend.specs(from_type, int(enrollment.object_id), to_type, linked)
-                if (category, type_id) in specs:
-                    out.append((to_type.type_id, str(linked)))
+        with self.portal.lock:
+            for to_type in OBJECT_TYPES:
+                if not any(t.spec() == wanted for t in backend.types_between(from_type, to_type)):
+                    continue
+                for linked in backend.linked_ids(from_type, source, to_type):
+                    if wanted in backend.specs(from_type, source, to_type, linked):
+                        out.append((to_type.type_id, str(linked)))
         return out
 
     def _create_record(
