@@ -131,6 +131,7 @@ class RunResult:
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["error"] = asdict(self.error) if self.error is not None else None
         data["logs"] = [line.to_dict() for line in self.logs]
+        data["alerts"] = [alert.to_dict() for alert in self.alerts]
         data["version"] = RECORD_VERSION
         return data
 
