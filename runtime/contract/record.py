@@ -93,6 +93,11 @@ class RunResult:
     #: The library folder the action imported from first (``hsrun libs install``); None:
     #: hsrun's own environment.
     libraries_folder: str | None = None
+    #: How the run was isolated: ``namespaces`` (the kernel's user, PID, mount, network and
+    #: IPC namespaces) or ``process`` (a plain process), and how each limit was enforced.
+    isolation: str = "process"
+    isolation_reason: str = ""
+    enforcement: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

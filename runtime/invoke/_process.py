@@ -17,9 +17,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runtime.errors import RunnerError
+
+if TYPE_CHECKING:
+    from runtime.invoke.sandbox import Sandbox
 
 BOOTSTRAP = Path(__file__).with_name("_child_python.py")
 PROTOCOL_VERSION = 1
@@ -88,6 +91,8 @@ class Child:
         self.python = sys.executable
         #: The library folder first on its sys.path (None: hsrun's own environment).
         self.libs: str | None = None
+        #: Its kernel sandbox (``runtime.invoke.sandbox.Sandbox``), once the runner asked.
+        self.sandbox: Sandbox | None = None
 
     @property
     def pid(self) -> int:
@@ -113,6 +118,8 @@ class Child:
 
     def close(self) -> None:
         self.dead = True
+        if self.sandbox is not None:
+            self.sandbox.close()
         for fd in (self.out_fd, self.err_fd):
             try:
                 os.close(fd)

@@ -28,6 +28,7 @@ from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_M
 from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
+from runtime.invoke import sandbox
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
     Child,
@@ -38,6 +39,7 @@ from runtime.invoke._process import (
     take_prespawned,
 )
 from runtime.invoke._session import Outcome, describe_exit, run_job
+from runtime.invoke.sandbox import Sandbox
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
 RecordLookup = Callable[[str, int, list[str]], Mapping[str, str | None]]
@@ -99,6 +101,8 @@ class RunOptions:
     #: Without ``libs``: use the project's installed HubSpot libraries when there are any
     #: (``HSRUN_LIBS`` may turn that off or name another folder). False: hsrun's own.
     project_libs: bool = True
+    #: ``auto``, ``namespaces`` or ``process`` (None: ``HSRUN_ISOLATION``, default auto).
+    isolation: str | None = None
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
@@ -332,7 +336,7 @@ class Runner:
         opts = prepared.options
         path = str(prepared.action.source_path.resolve())
         manifest_path = prepared.action.manifest_path
-        job = {
+        job: dict[str, Any] = {
             "type": "run",
             "path": path,
             "event": prepared.event.to_payload(),
@@ -351,6 +355,18 @@ class Runner:
         }
         key = (path, prepared.libs)
         child = self._child_for(key, opts)
+        try:
+            if child.sandbox is None:
+                child.sandbox = self._sandbox(prepared, path)
+                if child.sandbox is not None:
+                    job["sandbox"] = child.sandbox.spec
+            if child.sandbox is not None:
+                job["env"] = {**job["env"], **child.sandbox.env}
+        except BaseException:
+            child.kill()
+            child.wait_status(1.0)
+            child.close()
+            raise
         try:
             outcome = run_job(
                 child,
@@ -373,6 +389,28 @@ class Runner:
             with self._lock:
                 self._warm.setdefault(key, []).append(child)
         return outcome
+
+    def _sandbox(self, prepared: _Prepared, path: str) -> Sandbox | None:
+        opts = prepared.options
+        settings = _settings_for_libs()
+        mode = opts.isolation or settings.isolation
+        keep = [os.path.dirname(path)]
+        if prepared.libs:
+            keep.append(prepared.libs)
+        manifest = prepared.action.manifest_path
+        return sandbox.prepare(
+            mode=mode,
+            keep=keep,
+            hide=sandbox.default_hide(
+                state=settings.home, config=settings.config_dir, project=settings.project_root
+            ),
+            hubspot_url=opts.hubspot_url,
+            allow_hosts=(*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
+            host_network=opts.allow_net or opts.live,
+            manifest=str(manifest or prepared.action.source_path.with_suffix(".toml")),
+            memory_mb=opts.memory_mb,
+            max_processes=opts.max_processes,
+        )
 
     def _child_for(self, key: tuple[str, str | None], opts: RunOptions) -> Child:
         libs = key[1]
@@ -459,6 +497,13 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
     """Apply HubSpot's rules to what the child did."""
     opts, mask = prepared.options, prepared.masker
     msg = outcome.message or {}
+    result.isolation = outcome.isolation or "process"
+    result.isolation_reason = outcome.isolation_reason
+    result.enforcement = outcome.enforcement or {
+        "memory": "sampling",
+        "processes": "process group count",
+        "network": "in-process guard",
+    }
     result.logs = [r.LogLine(line.t, line.stream, mask.text(line.text)) for line in outcome.logs]
     result.logs_truncated = outcome.logs_truncated
     result.log_bytes_dropped = outcome.log_bytes_dropped
