@@ -529,11 +529,11 @@ def enter_sandbox(job, chan, state):
 
     try:
         module.enter(spec, close_in_init=(chan.sock.fileno(),), on_setup_error=setup_failed)
-    except module.SandboxError as exc:
+    except Exception as exc:
         if getattr(exc, "stage", "") == "unshare" and not spec.get("required"):
             chan.send({"type": "sandbox", "isolation": "process", "reason": str(exc)})
             return True
-        chan.send(sandbox_error("the kernel refused the sandbox: " + str(exc)))
+        chan.send(sandbox_error("the kernel refused the sandbox: " + repr(exc)))
         return False
     chan.send({"type": "sandbox", "isolation": "namespaces"})
     return True

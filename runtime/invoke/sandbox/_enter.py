@@ -141,10 +141,13 @@ def enter(spec, close_in_init=(), on_setup_error=None):
         raise
     _map_ids(uid, gid)
     status_r, status_w = os.pipe()
+    # Listed before init exists: its pivot moves this process's root too, and the new /proc
+    # does not show this process.
+    open_fds = [int(name) for name in os.listdir("/proc/self/fd")]
     pid = os.fork()
     if pid:
         os.close(status_w)
-        _relay_worker(pid, status_r)
+        _relay_worker(pid, status_r, open_fds)
     os.close(status_r)
     try:
         _die_with_parent()
@@ -176,15 +179,13 @@ def enter(spec, close_in_init=(), on_setup_error=None):
     _init_loop(action, listeners, status_w, spec)
 
 
-def _relay_worker(init_pid, status_r):
+def _relay_worker(init_pid, status_r, open_fds):
     """The worker: outlive init, then exit as the action did."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    keep = {status_r}
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd > 2 and fd not in keep:
+    for fd in open_fds:
+        if fd > 2 and fd != status_r:
             try:
                 os.close(fd)
             except OSError:
