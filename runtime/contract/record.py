@@ -98,6 +98,9 @@ class RunResult:
     isolation: str = "process"
     isolation_reason: str = ""
     enforcement: dict[str, str] = field(default_factory=dict)
+    #: Set when the run was a step of a workflow enrollment (``hsrun workflow run``):
+    #: ``{"enrollment": id, "flow": flow, "actionId": id}``.
+    workflow: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:

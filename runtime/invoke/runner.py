@@ -23,6 +23,7 @@ from runtime.config import Settings, get_settings
 from runtime.contract import ActionManifest, Event, build_event, check_outputs, load_action
 from runtime.contract import record as r
 from runtime.contract.event import input_fields, parse_event
+from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.contract.libraries import PYTHON_LIBRARIES
 from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
 from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
@@ -328,6 +329,7 @@ class Runner:
             result.api_calls = prepared.masker.data(
                 portal.calls_between(started_at, time.time() + 0.001)
             )
+            result.alerts.extend(not_emulated_alerts(result.api_calls))
         if journal is not None:
             journal.finish(result)
         return result
@@ -349,6 +351,7 @@ class Runner:
                 "allow_all": opts.allow_net,
                 "allow_hosts": [*prepared.action.manifest.allow_hosts, *opts.allow_hosts],
                 "hubspot_url": opts.hubspot_url,
+                "hubspot_hosts": sorted(HUBSPOT_HOSTS),
                 "live": opts.live,
                 "manifest": str(manifest_path or prepared.action.source_path.with_suffix(".toml")),
             },
@@ -575,6 +578,27 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
             result.status = r.FAILED
         return result
     return _judge_return(prepared, json.loads(msg["value_json"]), msg["value_type"], result)
+
+
+def not_emulated_alerts(calls: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """An ``API_NOT_EMULATED`` alert per distinct call no route of the fake portal answered.
+
+    The action saw a 404 where HubSpot may have answered: its SUCCESS may rest on that.
+    """
+    seen: list[str] = []
+    for call in calls:
+        name = f"{call.get('method')} {call.get('path')}"
+        if call.get("notEmulated") and name not in seen:
+            seen.append(name)
+    return [
+        {
+            "code": "API_NOT_EMULATED",
+            "output": "",
+            "message": f"{name} is not emulated by the fake portal: the action got a 404 "
+            "where HubSpot's answer may differ",
+        }
+        for name in seen
+    ]
 
 
 def _judge_return(
