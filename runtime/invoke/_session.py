@@ -196,6 +196,8 @@ def run_job(
             sel.unregister(channel.sock)
 
         finished = outcome.message is not None
+        if channel.invalid is not None:
+            keep_alive = False  # a process that broke the protocol is not used again
         if finished and not outcome.killed_for and not keep_alive:
             # A cold run that answered: the child flushed its output before answering, and
             # Lambda freezes the sandbox once the handler returns. Stop whatever it left

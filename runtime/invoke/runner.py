@@ -508,6 +508,9 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
         "network": "in-process guard",
     }
     result.logs = [r.LogLine(line.t, line.stream, mask.text(line.text)) for line in outcome.logs]
+    if outcome.logs_truncated and outcome.logs:  # the last line kept may end mid-secret
+        last = outcome.logs[-1]
+        result.logs[-1] = r.LogLine(last.t, last.stream, mask.cut_text(last.text))
     result.logs_truncated = outcome.logs_truncated
     result.log_bytes_dropped = outcome.log_bytes_dropped
     if outcome.logs_truncated:
@@ -621,7 +624,7 @@ def _judge_return(
             r.FAILED,
             "Runtime.InvalidReturn",
             f'main must return a dict like {{"outputFields": {{...}}}}, it returned '
-            f"{value_type} {mask.text(_short(value))}",
+            f"{value_type} {_short(mask.data(value))}",  # masked before it is cut
             phase="outputs",
         )
     elif OUTPUT_FIELDS not in value:
@@ -651,10 +654,12 @@ def _judge_return(
             )
     check = check_outputs(fields, declared)
     result.outputs = mask.data(fields)
-    result.output_types = {o.name: o.type for o in check.outputs}
+    # Output names are the action's strings too: a secret used as a name is masked.
+    result.output_types = mask.data({o.name: o.type for o in check.outputs})
     result.alerts.extend(mask.data(a.to_dict()) for a in check.alerts)
     if check.error_code:
-        return _fail(result, r.FAILED, check.error_code, check.error_message or "", phase="outputs")
+        message = mask.text(check.error_message or "")
+        return _fail(result, r.FAILED, check.error_code, message, phase="outputs")
     result.status = r.SUCCESS
     return result
 

@@ -22,6 +22,26 @@ from runtime.errors import PortalValueError
 DEFAULT_CALL_LOG_SIZE = 10_000
 
 
+#: Query parameters that carry credentials (HubSpot's retired ``hapikey``, OAuth's
+#: ``access_token``/``code``/``client_secret``, and the usual names): their values never
+#: reach the call log, ``portal.json`` or a run record.
+_CREDENTIAL_PARAM = re.compile(
+    r"(?i)^(hapikey|api[-_]?key|access[-_]?token|refresh[-_]?token|token|code|"
+    r"client[-_]?secret|secret|password|passwd|auth|authorization|signature)$"
+)
+
+
+def redact_query(query: str) -> str:
+    """``query`` with the values of credential parameters replaced by ``[REDACTED]``."""
+    if not query:
+        return query
+    parts = []
+    for item in query.split("&"):
+        name, sep, _value = item.partition("=")
+        parts.append(f"{name}=[REDACTED]" if sep and _CREDENTIAL_PARAM.match(name) else item)
+    return "&".join(parts)
+
+
 def os_user() -> str:
     """The OS user running hsrun (containers without a passwd entry still get a name)."""
     try:
@@ -90,7 +110,7 @@ class CallLog:
             "app": app,
             "method": method,
             "path": path,
-            "query": query,
+            "query": redact_query(query),
             "status": status,
             "durationMs": round(duration_ms, 3),
             "correlationId": correlation_id,

@@ -486,3 +486,67 @@ def test_any_command_runs_sandboxed_as_a_user_that_is_not_root(tmp_path: Path) -
     assert lines[1].split() == ["Name:", "python3"]  # its init, not the machine's
     assert "hidden" not in done.stdout
     assert str(ENTER).endswith("_enter.py")
+
+
+# -- the control channel --------------------------------------------------------------------
+
+FORGE = """\
+import os, socket, stat
+
+def main(event):
+    payload = eval(event["inputFields"]["payload"])
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                sock = socket.socket(fileno=os.dup(fd))
+                sock.sendall(payload)
+        except OSError:
+            pass
+    return {"outputFields": {}}
+"""
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        'b"{not json\\n"',
+        'b"[1, 2]\\n"',
+        'b\'{"type": "result", "v": 99}\\n\'',
+        'b\'{"type": "result", "v": 1, "value_json": 5, "value_type": "int"}\\n\'',
+        'b\'{"type": "start", "v": 1, "peak_kb": "lots"}\\n\'',
+        'b\'{"type": "result", "v": 1, "value_json": "\' + b"[" * 100000 + b\'", '
+        '"value_type": "list"}\\n\'',
+        'b"x" * (20 * 1024 * 1024)',
+    ],
+    ids=["not-json", "not-object", "version", "field-type", "start-field", "deep", "oversized"],
+)
+@pytest.mark.parametrize("isolation", ["namespaces", "process"])
+def test_garbage_on_the_control_channel_fails_the_run_not_hsrun(
+    boxed: Runner, write_action: Callable[..., Path], payload: str, isolation: str
+) -> None:
+    action = write_action(FORGE)
+    options = RunOptions(timeout_s=5, isolation=isolation)
+    result = boxed.run(action, inputs={"payload": payload}, options=options)
+    assert result.status == "FAILED"
+    assert result.error is not None
+    assert result.error.type == "Runtime.InvalidMessage"
+    assert "invalid message" in result.error.message
+    # The runner is still fine.
+    ok = write_action("def main(event):\n    return {'outputFields': {'x': 1}}\n", name="ok")
+    assert boxed.run(ok, options=options).outputs == {"x": 1}
+
+
+def test_the_cli_reports_an_invalid_message_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "forge.py").write_text(FORGE)
+    done = subprocess.run(
+        [sys.executable, "-m", "runtime", "invoke", "forge.py", "--input", 'payload=b"{bad\\n"'],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Runtime.InvalidMessage" in done.stdout
+    assert "Traceback" not in done.stderr
