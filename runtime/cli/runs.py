@@ -259,7 +259,17 @@ def invoke(
             checks=checks,
         )
     _show(result, as_json=as_json, fmt=fmt)
+    _isolation_notice([result])
     raise typer.Exit(result.exit_code)
+
+
+def _isolation_notice(results: list[RunResult]) -> None:
+    """Once per command, on stderr: the runs did not get the kernel sandbox, and why."""
+    from runtime.invoke.sandbox import fallback_notice
+
+    text = fallback_notice(results)
+    if text:
+        print(text, file=sys.stderr)
 
 
 def _batch(
@@ -302,6 +312,7 @@ def _batch(
             results.append(result)
             progress.advance(task)
     summary = summarize(results, time.perf_counter() - start)
+    _isolation_notice(results)
     if as_json:
         print(
             json.dumps(

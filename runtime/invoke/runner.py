@@ -388,6 +388,10 @@ class Runner:
                 child.wait_status(1.0)
                 child.close()
             raise
+        if child.sandbox is None and outcome.isolation is None:
+            outcome.isolation_reason = sandbox.unavailable_reason(
+                opts.isolation or _settings_for_libs().isolation
+            )
         if opts.warm and not child.dead:
             with self._lock:
                 self._warm.setdefault(key, []).append(child)

@@ -109,6 +109,25 @@ def supported_platform() -> bool:
     return sys.platform.startswith("linux")
 
 
+def unavailable_reason(mode: str) -> str:
+    """Why a run asked for ``mode`` got no sandbox at all ("" when it asked for none)."""
+    if mode == PROCESS:
+        return ""
+    return f"{sys.platform} has no Linux namespaces"
+
+
+def fallback_notice(results: list[Any]) -> str | None:
+    """The one line a command prints when its runs fell back to plain processes."""
+    fell_back = [r for r in results if r.isolation == PROCESS and r.isolation_reason]
+    if not fell_back:
+        return None
+    return (
+        f"hsrun: runs are plain processes, not kernel-isolated ({fell_back[0].isolation_reason}): "
+        "the action can read what your user can read and reach the network directly; "
+        "`hsrun doctor` says what this machine supports"
+    )
+
+
 def prepare(
     *,
     mode: str,

@@ -550,3 +550,61 @@ def test_the_cli_reports_an_invalid_message_without_a_traceback(tmp_path: Path) 
     assert done.returncode == 1, done.stderr
     assert "Runtime.InvalidMessage" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+# -- where the kernel refuses -----------------------------------------------------------------
+
+
+def _without_user_namespaces(
+    args: list[str], cwd: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``args`` run where creating a user namespace fails, as in a locked-down container."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("needs unshare(1) to take user namespaces away")
+    script = 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"'
+    return subprocess.run(
+        [unshare, "--user", "--map-root-user", "sh", "-c", script, "sh", *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_without_namespaces_runs_are_plain_processes_and_say_so(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text("def main(event):\n    return {'outputFields': {'x': 1}}\n")
+    hsrun = [sys.executable, "-m", "runtime"]
+    done = _without_user_namespaces([*hsrun, "invoke", "ok.py", "--json"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["isolation"] == "process"
+    assert "No space left" in record["isolation_reason"]
+    assert record["enforcement"]["network"] == "in-process guard"
+    assert done.stderr.count("hsrun: runs are plain processes, not kernel-isolated") == 1
+
+    required = _without_user_namespaces(
+        [*hsrun, "invoke", "ok.py", "--json"], tmp_path, HSRUN_ISOLATION="namespaces"
+    )
+    assert required.returncode == 1
+    assert json.loads(required.stdout)["error"]["type"] == "Sandbox.SetupError"
+
+    doctor = _without_user_namespaces([*hsrun, "doctor", "--json"], tmp_path)
+    assert json.loads(doctor.stdout)["runs_get"] == "process (the kernel refuses namespaces)"
+
+
+def test_doctor_says_what_runs_get_here(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "runtime", "doctor", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0
+    found = json.loads(done.stdout)
+    assert found["namespaces"] is True
+    assert found["runs_get"] == "namespaces"
