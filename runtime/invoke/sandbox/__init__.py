@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.invoke.sandbox import cgroup as cgroups
 from runtime.invoke.sandbox.gateway import Gateway, Policy, shared_gateway
 
@@ -31,7 +32,6 @@ NAMESPACES = "namespaces"
 PROCESS = "process"
 #: Where the egress proxy listens inside a run's network namespace.
 PROXY_PORT = 3128
-HUBSPOT_NO_PROXY = ("api.hubapi.com", "api.hubspot.com", "api.hubapi.eu", "api-eu1.hubapi.com")
 
 
 @dataclass
@@ -168,7 +168,8 @@ def prepare(
             port = PROXY_PORT if portal is None or portal[1] != PROXY_PORT else PROXY_PORT + 1
             spec["listeners"].append(["127.0.0.1", port, "proxy"])
             proxy = f"http://127.0.0.1:{port}"
-            no_proxy = ",".join(("localhost", "127.0.0.1", "::1", *HUBSPOT_NO_PROXY))
+            # HubSpot's hosts go to the fake portal through the client's own routing.
+            no_proxy = ",".join(("localhost", "127.0.0.1", "::1", *sorted(HUBSPOT_HOSTS)))
             for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
                 box.env[name] = proxy
             box.env["NO_PROXY"] = box.env["no_proxy"] = no_proxy
