@@ -68,15 +68,21 @@ def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[Porta
     from runtime.errors import PortalError
     from runtime.fake_hubspot import attach
 
-    with contextlib.ExitStack() as stack:
-        try:
-            portal: PortalLink | None = stack.enter_context(attach(settings))
-        except PortalError as exc:
-            if required:
-                raise
-            print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
-            portal = None
+    stack = contextlib.ExitStack()
+    try:
+        portal: PortalLink | None = stack.enter_context(attach(settings))
+    except PortalError as exc:
+        if required:
+            raise
+        print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
+        portal = None
+    try:
         yield portal
+    finally:
+        try:
+            stack.close()
+        except (PortalError, OSError) as exc:  # a full disk: the run's result still counts
+            print(f"hsrun: the fake portal's state was not saved: {exc}", file=sys.stderr)
 
 
 def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:
@@ -270,6 +276,9 @@ def _isolation_notice(results: list[RunResult]) -> None:
     text = fallback_notice(results)
     if text:
         print(text, file=sys.stderr)
+    for result in results:
+        for what in result.unsaved:
+            print(f"hsrun: run {result.run_id} was not fully saved: {what}", file=sys.stderr)
 
 
 def _batch(
@@ -364,7 +373,9 @@ def history(
     since: Annotated[
         str | None, typer.Option(help="Only runs this recent: 90s, 15m, 1h, 2d.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many runs.", min=1)] = 20,
+    limit: Annotated[
+        int, typer.Option(help="At most this many runs.", min=1, max=1_000_000_000, clamp=True)
+    ] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List recorded runs, newest first."""

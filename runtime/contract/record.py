@@ -98,6 +98,9 @@ class RunResult:
     isolation: str = "process"
     isolation_reason: str = ""
     enforcement: dict[str, str] = field(default_factory=dict)
+    #: What could not be saved about this run (a full disk while finishing it), e.g.
+    #: ``["journal: database or disk is full"]``; the result itself is still reported.
+    unsaved: list[str] = field(default_factory=list)
     #: Set when the run was a step of a workflow enrollment (``hsrun workflow run``):
     #: ``{"enrollment": id, "flow": flow, "actionId": id}``.
     workflow: dict[str, str] | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.contract.record import LogLine
-from runtime.errors import RunnerError
+from runtime.errors import InterpreterError
 from runtime.invoke._process import Child
 
 #: First memory sample after this long; a trivial action never pays for sampling.
@@ -288,7 +288,10 @@ def _await_ready(child: Child, limit_s: float = 60.0) -> None:
             stderr = ""
         child.close()
         detail = f": {stderr}" if stderr else ""
-        raise RunnerError(f"the action's interpreter did not start{detail}")
+        raise InterpreterError(
+            f"the action's interpreter {child.python} did not start hsrun's bootstrap{detail} "
+            "(--python takes a Python 3.9 or newer)"
+        )
 
 
 def _read_stream(

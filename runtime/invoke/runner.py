@@ -28,7 +28,7 @@ from runtime.contract.libraries import PYTHON_LIBRARIES
 from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
 from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
-from runtime.errors import RunnerError, UsageError
+from runtime.errors import HsrunError, RunnerError, UsageError
 from runtime.invoke import sandbox
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
@@ -331,7 +331,10 @@ class Runner:
             )
             result.alerts.extend(not_emulated_alerts(result.api_calls))
         if journal is not None:
-            journal.finish(result)
+            try:
+                journal.finish(result)
+            except HsrunError as exc:  # a full disk: the run's result still counts
+                result.unsaved.append(f"journal: {exc}")
         return result
 
     def _supervise(self, prepared: _Prepared) -> Outcome:

@@ -54,3 +54,24 @@ def test_credential_query_parameters_never_reach_the_portal_call_log() -> None:
     assert redact_query("access_token=x&Client_Secret=y&archived=false") == (
         "access_token=[REDACTED]&Client_Secret=[REDACTED]&archived=false"
     )
+
+
+def test_scrypt_parameters_from_a_store_file_are_bounded() -> None:
+    import pytest
+
+    from runtime.secrets.keys import KeyHeader
+
+    def header(n: int, r: int = 8, p: int = 1) -> dict[str, object]:
+        scrypt = {"salt": "AAAAAAAAAAAAAAAAAAAAAA==", "n": n, "r": r, "p": p}
+        return {"kind": "passphrase", "id": "k1", "scrypt": scrypt}
+
+    assert KeyHeader.from_json(header(2**15)).scrypt is not None
+    for bad in (
+        header(2**24),
+        header(2**15 + 1),
+        header(2),
+        header(2**15, r=1024),
+        header(2**15, p=64),
+    ):
+        with pytest.raises(ValueError, match="key.scrypt"):
+            KeyHeader.from_json(bad)
