@@ -73,5 +73,5 @@ def test_scrypt_parameters_from_a_store_file_are_bounded() -> None:
         header(2**15, r=1024),
         header(2**15, p=64),
     ):
-        with pytest.raises(ValueError, match="key.scrypt"):
+        with pytest.raises(ValueError, match=r"key\.scrypt"):
             KeyHeader.from_json(bad)
