@@ -1,14 +1,11 @@
-"""Shared test setup: every test gets its own hsrun state folder and config folder."""
+"""Shared test setup: every test gets its own hsrun state folder and config folder.
+
+The repository's folders and the in-process ``hsrun()`` helper are in ``helpers.py``.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-ACTIONS = ROOT / "actions"
-EVENTS = Path(__file__).resolve().parent / "events"
 
 
 @pytest.fixture(autouse=True)

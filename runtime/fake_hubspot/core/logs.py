@@ -7,14 +7,13 @@ Both hold plain dicts so they go to JSON and back unchanged.
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from runtime.config import os_user
 from runtime.contract import period
 from runtime.errors import PortalValueError
 
@@ -40,14 +39,6 @@ def redact_query(query: str) -> str:
         name, sep, _value = item.partition("=")
         parts.append(f"{name}=[REDACTED]" if sep and _CREDENTIAL_PARAM.match(name) else item)
     return "&".join(parts)
-
-
-def os_user() -> str:
-    """The OS user running hsrun (containers without a passwd entry still get a name)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER") or f"uid:{os.getuid()}" if hasattr(os, "getuid") else "?"
 
 
 def parse_since(value: str | float | None, now: float | None = None) -> float | None:
