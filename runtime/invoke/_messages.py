@@ -17,11 +17,13 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 INVALID = "Runtime.InvalidMessage"
 
-_NUMBERS = ("duration_ms", "init_ms", "peak_kb")
+_NUMBERS = ("duration_ms", "init_ms", "peak_kb", "size")
 _STRINGS = {
-    "result": ("value_json", "value_type"),
+    "result": ("value_type",),
     "error": ("error_type", "message"),
 }
+#: Optional strings: absent, null or a string.
+_OPTIONAL_STRINGS = ("value_json", "content_type", "python", "traceback", "phase")
 
 
 class InvalidMessage(ValueError):
@@ -58,10 +60,10 @@ def check(msg: dict[str, Any]) -> None:
     for name in _STRINGS.get(kind, ()) if isinstance(kind, str) else ():
         if not isinstance(msg.get(name), str):
             raise InvalidMessage(f"{kind} message without a string {name}")
+    for name in _OPTIONAL_STRINGS:
+        if msg.get(name) is not None and not isinstance(msg.get(name), str):
+            raise InvalidMessage(f"{name} is not a string")
     if kind == "error":
-        for name in ("traceback", "phase"):
-            if msg.get(name) is not None and not isinstance(msg.get(name), str):
-                raise InvalidMessage(f"{name} is not a string")
         status = msg.get("http_status")
         if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
             raise InvalidMessage("http_status is not a number")
@@ -71,7 +73,7 @@ def check(msg: dict[str, Any]) -> None:
         and all(isinstance(k, str) and isinstance(v, str) for k, v in libraries.items())
     ):
         raise InvalidMessage("libraries is not a map of names to versions")
-    if kind == "result":
+    if kind == "result" and msg.get("value_json") is not None:
         try:
             json.loads(msg["value_json"])
         except (ValueError, RecursionError) as exc:
