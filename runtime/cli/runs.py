@@ -371,7 +371,10 @@ def history(
         ),
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Only runs this recent: 90s, 15m, 1h, 2d.")
+        str | None,
+        typer.Option(
+            help="Only runs since: 90s, 15m, 1h, 2d, 1w, or an ISO time (UTC without offset)."
+        ),
     ] = None,
     limit: Annotated[
         int, typer.Option(help="At most this many runs.", min=1, max=1_000_000_000, clamp=True)

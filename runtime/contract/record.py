@@ -131,7 +131,15 @@ class RunResult:
         return "\n".join(line.text for line in self.logs)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The record as JSON-ready data (shared, not copied: callers serialise it at once).
+
+        Built by hand rather than with ``dataclasses.asdict``, whose deep copy of the event,
+        logs and API calls cost milliseconds per journalled run.
+        """
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["error"] = asdict(self.error) if self.error is not None else None
+        data["logs"] = [line.to_dict() for line in self.logs]
+        data["alerts"] = [alert.to_dict() for alert in self.alerts]
         data["version"] = RECORD_VERSION
         return data
 

@@ -93,7 +93,7 @@ class RunOptions:
     #: Let the action reach any host (default: HubSpot's hosts, loopback and allow_hosts).
     allow_net: bool = False
     allow_hosts: tuple[str, ...] = ()
-    #: Route api.hubapi.com to this URL (the fake portal).
+    #: Route HubSpot's hosts (runtime.contract.hosts) to this URL (the fake portal).
     hubspot_url: str | None = None
     #: Let HubSpot calls reach the real API.
     live: bool = False
