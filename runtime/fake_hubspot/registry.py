@@ -113,6 +113,7 @@ def builtin_areas() -> list[Area]:
             "associations", _routes("associations"), _backend("associations", "AssociationsBackend")
         ),
         Area("automation", _routes("automation"), _backend("automation", "AutomationBackend")),
+        Area("lists", _routes("lists"), _backend("lists", "ListsBackend")),
         Area("pipelines", _routes("pipelines")),
         Area("engagements", _routes("engagements")),
         Area("oauth", _routes("oauth")),
