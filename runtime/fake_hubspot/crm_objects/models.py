@@ -333,7 +333,7 @@ class ObjectsBackend:
         """
         self.check_unique(record.object_type, values, record.id)
         self._index(record, add=False)
-        record.set_values(values, self.portal.now_ms())
+        record.set_values(values, self.portal.now_ms(), self.portal.writer)
         self._index(record, add=True)
         self._touch(record)
         return record
