@@ -115,6 +115,7 @@ def builtin_areas() -> list[Area]:
         Area("automation", _routes("automation"), _backend("automation", "AutomationBackend")),
         Area("lists", _routes("lists"), _backend("lists", "ListsBackend")),
         Area("hubdb", _routes("hubdb"), _backend("hubdb", "HubDbBackend")),
+        Area("marketing", _routes("marketing"), _backend("marketing", "MarketingEmailsBackend")),
         Area("pipelines", _routes("pipelines")),
         Area("engagements", _routes("engagements")),
         Area("oauth", _routes("oauth")),

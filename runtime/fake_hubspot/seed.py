@@ -61,6 +61,7 @@ SEED_KEYS = frozenset(
         "associations",
         "flows",
         "hubdb",
+        "marketingEmails",
     }
 )
 
@@ -100,6 +101,7 @@ def _seed(
         "owners": 0,
         "schemas": 0,
         "hubdb tables": 0,
+        "marketing emails": 0,
         "properties": 0,
         "records": 0,
         "associations": 0,
@@ -201,12 +203,25 @@ def _seed(
             _known_keys(table, where, {"name", "label", "columns", "rows"})
             _guard(where, _seed_table, portal, table)
             counts["hubdb tables"] += 1
+        for i, email in enumerate(_list(data, "marketingEmails")):
+            where = f"marketingEmails[{i}]"
+            if not isinstance(email, dict):
+                raise PortalError(f"seed {where}: must be an object")
+            _known_keys(email, where, {"name", "subject", "state", "type", "from"})
+            _guard(where, _seed_email, portal, email)
+            counts["marketing emails"] += 1
         for i, flow in enumerate(_list(data, "flows")):
             if not isinstance(flow, dict):
                 raise PortalError(f"seed flows[{i}]: must be an object")
             _guard(f"flows[{i}]", flows_of(portal).create, flow)
             counts["flows"] += 1
     return counts
+
+
+def _seed_email(portal: FakePortal, data: dict[str, Any]) -> None:
+    from runtime.fake_hubspot.marketing.models import MarketingEmailsBackend
+
+    portal.backend(MarketingEmailsBackend).add(data)
 
 
 def _seed_table(portal: FakePortal, data: dict[str, Any]) -> None:

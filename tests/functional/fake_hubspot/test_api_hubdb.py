@@ -68,3 +68,18 @@ def test_raw_filters_and_errors(api: Api) -> None:
     assert bad.status_code == 400 and bad.json()["category"] == "VALIDATION_ERROR"
     missing = api.call("GET", "/cms/v3/hubdb/tables/nope/rows", token)
     assert missing.status_code == 404 and missing.json()["category"] == "OBJECT_NOT_FOUND"
+
+
+def test_seeded_marketing_emails_are_read(api: Api) -> None:
+    seed_portal(
+        api.portal,
+        {"marketingEmails": [{"name": "Welcome", "subject": "Hi!", "state": "PUBLISHED"}]},
+    )
+    token = api.portal.private_app("mail", scopes=["content"])
+    listed = api.call("GET", "/marketing/v3/emails", token).json()
+    assert listed["total"] == 1
+    email = listed["results"][0]
+    assert (email["name"], email["subject"], email["isPublished"]) == ("Welcome", "Hi!", True)
+    one = api.call("GET", f"/marketing/v3/emails/{email['id']}", token).json()
+    assert one == email
+    assert api.call("GET", "/marketing/v3/emails/999", token).status_code == 404
