@@ -23,10 +23,12 @@ standard library.
 
 from __future__ import annotations
 
+import decimal
 import importlib.util
 import io
 import json
 import logging
+import math
 import os
 import resource
 import selectors
@@ -94,6 +96,17 @@ def _host_allowed(host: str | None, allowed: Iterable[str]) -> bool:
     return False
 
 
+def _is_loopback_ip(name: str) -> bool:
+    """A literal IPv4 loopback address (``127.0.0.5``), never a name that starts like one
+    (``127.attacker.test``)."""
+    parts = name.split(".")
+    return (
+        len(parts) == 4
+        and parts[0] == "127"
+        and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts)
+    )
+
+
 def install_network_guard(job: Message) -> None:
     """Refuse outbound connections that HubSpot's sandbox would not make for this action.
 
@@ -111,7 +124,7 @@ def install_network_guard(job: Message) -> None:
 
     def guarded_getaddrinfo(host: str | bytes | None, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else str(host)
-        if _host_allowed(name, allowed) or name.startswith("127."):
+        if _host_allowed(name, allowed) or _is_loopback_ip(name):
             return real_getaddrinfo(host, *args, **kwargs)
         if name.lower().rstrip(".") in hubspot_hosts:
             if live:
@@ -218,53 +231,100 @@ def apply_limits(job: Message) -> None:
             pass
 
 
-class LambdaLogHandler(logging.Handler):
-    """Formats records as AWS Lambda's Python runtime does: [LEVEL] time request-id message."""
+#: Lambda's Python runtime's record format (awslambdaric ``bootstrap._setup_logging``).
+LAMBDA_LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+LAMBDA_LOG_DATEFMT = "%Y-%m-%dT%H:%M:%S"
 
-    def __init__(self, request_id: str) -> None:
-        super().__init__()
-        self.request_id = request_id
+
+class Python39Formatter(logging.Formatter):
+    """Lambda's formatter, with tracebacks as Python 3.9 prints them.
+
+    HubSpot runs Python 3.9, whose tracebacks have no ``^^^``/``~~~`` lines under the failing
+    expression; a newer interpreter running the action adds them to ``logging.exception``.
+    """
+
+    def formatException(self, ei: Any) -> str:
+        return strip_carets(super().formatException(ei))
+
+
+def strip_carets(text: str) -> str:
+    """Drop the lines newer Pythons put under a traceback's code line (only ^ and ~)."""
+    lines = text.split("\n")
+    return "\n".join(ln for ln in lines if not ln.strip() or ln.strip(" ^~"))
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the current request id, empty during init (Lambda's
+    ``LambdaLoggerFilter``: the id is set only once an invocation has arrived)."""
+
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+class LambdaLogHandler(logging.Handler):
+    """Lambda's root handler: one record, formatted as ``[LEVEL] time request-id message``,
+    is one write to stdout.
+
+    On Lambda each record is one log event (the runtime's telemetry sink frames it), so a
+    record whose text ends without a newline (``logging.exception``'s traceback) still ends
+    the line here.
+    """
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            stamp += f".{int(record.msecs):03d}Z"
             msg = self.format(record)
-            sys.stdout.write(f"[{record.levelname}]\t{stamp}\t{self.request_id}\t{msg}\n")
-            sys.stdout.flush()
+            if not msg.endswith("\n"):
+                msg += "\n"
+            sys.stdout.write(msg)
         except Exception:
             self.handleError(record)
 
 
-_LOG_HANDLER: LambdaLogHandler | None = None
+_LOG_FILTER: RequestIdFilter | None = None
 
 
-def setup_logging(request_id: str) -> None:
+def setup_logging() -> RequestIdFilter:
     """Install Lambda's root handler once per process; later jobs (warm) only change the
     request id, so logging set up by the action's module survives as it does on Lambda."""
-    global _LOG_HANDLER
-    if _LOG_HANDLER is None:
-        _LOG_HANDLER = LambdaLogHandler(request_id)
+    global _LOG_FILTER
+    if _LOG_FILTER is None:
+        # Lambda sets the converter on the class: every formatter the action makes is UTC too.
+        logging.Formatter.converter = time.gmtime
+        _LOG_FILTER = RequestIdFilter()
+        handler = LambdaLogHandler()
+        handler.setFormatter(Python39Formatter(LAMBDA_LOG_FORMAT, LAMBDA_LOG_DATEFMT))
+        handler.addFilter(_LOG_FILTER)
         root = logging.getLogger()
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        root.addHandler(_LOG_HANDLER)
+        for existing in list(root.handlers):
+            root.removeHandler(existing)
+        root.addHandler(handler)
         root.setLevel(logging.WARNING)  # Lambda's default: logger.info needs setLevel(INFO)
-    _LOG_HANDLER.request_id = request_id
+    return _LOG_FILTER
 
 
 def reopen_std_streams() -> None:
+    """Point ``sys.stdout`` and ``sys.stderr`` at one log stream, written through per write.
+
+    Lambda's Python runtime wraps both streams so every ``write`` is flushed at once
+    (awslambdaric's ``Unbuffered``): an unterminated line written just before a crash is
+    kept. Its service reads the runtime's stdout and stderr from one pipe, so lines written
+    alternately to the two keep their order; fd 2 here is therefore the same pipe as fd 1.
+    """
+    os.dup2(1, 2)
     sys.stdout = io.TextIOWrapper(
         io.FileIO(1, "w", closefd=False),
         encoding="utf-8",
         errors="backslashreplace",
-        line_buffering=True,
+        write_through=True,
     )
     sys.stderr = io.TextIOWrapper(
         io.FileIO(2, "w", closefd=False),
         encoding="utf-8",
         errors="backslashreplace",
-        line_buffering=True,
+        write_through=True,
     )
 
 
@@ -323,22 +383,89 @@ def format_traceback(exc: BaseException, action_path: str) -> str:
     lines = ["Traceback (most recent call last):\n"]
     for entry in traceback.format_list(user):
         # Newer Pythons underline the failing expression (^^^^); HubSpot's 3.9 does not.
-        kept = [ln for ln in entry.splitlines(True) if ln.strip(" ^~\n")]
-        lines.append("".join(kept))
-    lines += traceback.format_exception_only(type(exc), exc)
+        lines.append(strip_carets(entry))
+    lines += exception_only(exc)
     return "".join(lines)
 
 
+def exception_only(exc: BaseException) -> list[str]:
+    """``traceback.format_exception_only``, keeping a syntax error's line as it is indented
+    (Lambda's record shows the line as written; Python's own print strips it)."""
+    lines = traceback.format_exception_only(type(exc), exc)
+    text = exc.text if isinstance(exc, SyntaxError) and isinstance(exc.text, str) else ""
+    indent = len(text) - len(text.lstrip(" \t\f"))
+    if not text.strip() or not indent:
+        return lines
+    for at, line in enumerate(lines):
+        if line.strip() == text.strip() and line.startswith("    "):
+            lines[at] = "    " + text.rstrip("\r\n") + "\n"
+            if at + 1 < len(lines) and lines[at + 1].strip(" ^~\n") == "":
+                lines[at + 1] = " " * indent + lines[at + 1]
+            break
+    return lines
+
+
+#: Python 3.10 reworded many syntax errors; HubSpot's 3.9 shows its own words. Each rule maps
+#: a newer message (the same from 3.10 to 3.13) to 3.9's, checked against CPython 3.9.18:
+#: (pattern, 3.9's message, the pattern's group that holds 3.9's line number or 0).
+_PY39_SYNTAX = (
+    (r"expected ':'", "invalid syntax", 0),
+    (r"invalid syntax\. Perhaps you forgot a comma\?", "invalid syntax", 0),
+    (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?", "invalid syntax", 0),
+    (r"(cannot assign to .+?) here\. Maybe you meant '==' instead of '='\?", r"\1", 0),
+    (
+        r"unterminated string literal \(detected at line \d+\)",
+        "EOL while scanning string literal",
+        0,
+    ),
+    (
+        r"unterminated triple-quoted string literal \(detected at line (\d+)\)",
+        "EOF while scanning triple-quoted string literal",
+        1,
+    ),
+    (r"expected an indented block after .+ on line \d+", "expected an indented block", 0),
+)
+
+
+def as_python39(exc: SyntaxError) -> SyntaxError:
+    """``exc`` (a SyntaxError) as Python 3.9 would have raised it, where the wording is known.
+
+    Messages 3.9 shares (``unmatched ')'``, ``unexpected indent``...) and those without a
+    reliable 3.9 equivalent (``'(' was never closed``: 3.9 reports an EOF or the next line)
+    are left as the running interpreter words them.
+    """
+    if sys.version_info < (3, 10) or not isinstance(exc.msg, str):
+        return exc
+    import re
+
+    for pattern, words, line_group in _PY39_SYNTAX:
+        match = re.fullmatch(pattern, exc.msg)
+        if match is None:
+            continue
+        lineno, text = exc.lineno, exc.text
+        if line_group:
+            lineno, text = int(match.group(line_group)), None
+        old = type(exc)(match.expand(words), (exc.filename, lineno, exc.offset, text))
+        old.__traceback__ = exc.__traceback__
+        return old
+    return exc
+
+
 def error_message(exc: BaseException, phase: str, action_path: str) -> Message:
+    """The error Lambda's Python runtime reports for an exception the action raised.
+
+    Its ``errorType`` is the class name and its ``errorMessage`` ``str(exc)``; an import
+    that fails is ``Runtime.ImportModuleError`` and a syntax error
+    ``Runtime.UserCodeSyntaxError``, each with awslambdaric's wording (``_get_handler``).
+    """
     kind = type(exc).__name__
     module_name = os.path.splitext(os.path.basename(action_path))[0]
     message = str(exc)
     if phase == "init":
-        # Lambda's Python runtime names import failures this way.
         if isinstance(exc, SyntaxError):
+            exc = as_python39(exc)
             kind = "Runtime.UserCodeSyntaxError"
-            where = f"({os.path.basename(exc.filename or action_path)}, line {exc.lineno})"
-            message = f"Syntax error in module '{module_name}': {exc.msg} {where}"
+            message = f"Syntax error in module '{module_name}': {exc}"
         elif isinstance(exc, ImportError):
             kind = "Runtime.ImportModuleError"
             message = f"Unable to import module '{module_name}': {exc}"
@@ -350,6 +477,100 @@ def error_message(exc: BaseException, phase: str, action_path: str) -> Message:
         "traceback": format_traceback(exc, action_path),
         "http_status": http_status_of(exc),
     }
+
+
+def exit_like_python(exc: BaseException, action_path: str) -> NoReturn:
+    """End the process as an uncaught ``BaseException`` ends Lambda's runtime process.
+
+    awslambdaric catches only ``Exception``; anything else (``SystemExit``,
+    ``KeyboardInterrupt``, ``asyncio.CancelledError`` on 3.8+, ``GeneratorExit``) leaves
+    the runtime and the interpreter handles it: ``SystemExit`` exits with its code (a
+    non-integer code is printed to stderr, status 1); ``KeyboardInterrupt`` prints its
+    traceback and ends the process with SIGINT; the rest print their traceback, status 1.
+    The service then reports ``Runtime.ExitError`` from the exit status (the runner does).
+    """
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        if code is None:
+            status = 0
+        elif isinstance(code, int):
+            status = code & 0xFF
+        else:
+            sys.stderr.write(f"{code}\n")
+            status = 1
+    else:
+        sys.stderr.write(format_traceback(exc, action_path))
+        status = 1
+    flush_std()
+    if isinstance(exc, KeyboardInterrupt):
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(status)
+
+
+# --------------------------------------------------------------------------- marshalling
+
+
+class MarshalError(Exception):
+    """The handler's return value cannot be encoded as Lambda's runtime encodes it."""
+
+
+def marshal_response(value: Any) -> tuple[bytes, str]:
+    """Encode ``value`` as Lambda's Python runtime does; returns ``(bytes, content_type)``.
+
+    awslambdaric's ``LambdaMarshaller`` passes a ``bytes`` return through untouched and
+    otherwise encodes with simplejson (``allow_nan=True``, ASCII escapes on Python 3.9; a
+    ``Decimal`` is written as its own digits, a NaN ``Decimal`` as ``NaN``; namedtuples become
+    objects; ``bytes`` inside a value are decoded as UTF-8). The standard library's encoder
+    does the rest once those cases are rewritten; a ``Decimal`` is stood in for by a unique
+    string and its digits put back in the encoded text.
+    """
+    if isinstance(value, bytes):
+        return value, "application/unknown"
+    raw: dict[str, str] = {}
+    token = f"\x00hsrun-{os.urandom(8).hex()}-"
+    try:
+        plain = _simplejson_like(value, raw, token, set())
+        text = json.dumps(plain, allow_nan=True)
+    except Exception as exc:  # awslambdaric turns any encoding failure into MarshalError
+        raise MarshalError(f"Unable to marshal response: {exc}") from None
+    for key, digits in raw.items():
+        text = text.replace(json.dumps(key), digits, 1)
+    return text.encode("ascii"), "application/json"
+
+
+def _simplejson_like(o: Any, raw: dict[str, str], token: str, path: set[int]) -> Any:
+    if o is None or isinstance(o, (str, bool, int, float)):
+        return o
+    if isinstance(o, bytes):
+        return str(o, "utf-8")
+    if isinstance(o, decimal.Decimal):
+        if o.is_nan():
+            return math.nan
+        key = f"{token}{len(raw)}"
+        raw[key] = str(o)
+        return key
+    asdict = getattr(o, "_asdict", None)
+    if callable(asdict):
+        o = asdict()
+        if not isinstance(o, dict):
+            raise TypeError(f"_asdict() must return a dict, not {type(o).__name__}")
+    if isinstance(o, (list, tuple, dict)):
+        if id(o) in path:
+            raise ValueError("Circular reference detected")
+        path.add(id(o))
+        try:
+            if isinstance(o, dict):
+                return {
+                    (str(k, "utf-8") if isinstance(k, bytes) else k): _simplejson_like(
+                        v, raw, token, path
+                    )
+                    for k, v in o.items()
+                }
+            return [_simplejson_like(item, raw, token, path) for item in o]
+        finally:
+            path.discard(id(o))
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
 def load_module(path: str, fresh: bool) -> ModuleType:
@@ -370,7 +591,8 @@ def load_module(path: str, fresh: bool) -> ModuleType:
 
 
 def run_job(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
-    """Run one invocation; always answers with exactly one result or error message."""
+    """Run one invocation; answers with exactly one result or error message, or ends the
+    process as Lambda's runtime process would end (``exit_like_python``)."""
     path = job["path"]
     env = job.get("env") or {}
     os.environ.clear()
@@ -383,20 +605,28 @@ def run_job(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
             os.chdir(action_dir)
         except OSError:
             pass
-    setup_logging(job.get("request_id", ""))
+    log_filter = setup_logging()
 
     module = state.get("module")
     init_ms = None
     if module is None or state.get("path") != path:
+        # Init: Lambda imports the handler's module before any invocation has arrived, so
+        # records logged at import time carry an empty request id.
+        log_filter.request_id = ""
         t0 = time.perf_counter()
         try:
             module = load_module(path, fresh=True)
-        except BaseException as exc:
+        except Exception as exc:
             flush_std()
             send_final(chan, job, error_message(exc, "init", path) | {"peak_kb": peak_memory_kb()})
             return False
+        except BaseException as exc:
+            exit_like_python(exc, path)
         init_ms = (time.perf_counter() - t0) * 1000
+        if "boot_ms" in state:  # the process's first module: its start counts as on Lambda
+            init_ms += state.pop("boot_ms") + preload_cost_used_by(module)
         state["module"], state["path"] = module, path
+    log_filter.request_id = job.get("request_id", "")
 
     handler = getattr(module, "main", None)
     if not callable(handler):
@@ -409,7 +639,9 @@ def run_job(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
                 "type": "error",
                 "phase": "init",
                 "error_type": "Runtime.HandlerNotFound",
-                "message": f"Handler 'main' missing on module '{name}': define def main(event):",
+                # awslambdaric's exact words; hsrun's hint travels apart from them.
+                "message": f"Handler 'main' missing on module '{name}'",
+                "hint": "HubSpot calls the action's main: define def main(event):",
                 "traceback": "",
                 "http_status": None,
                 "init_ms": init_ms,
@@ -420,46 +652,22 @@ def run_job(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
 
     # The peak so far (interpreter, libraries, the module): what is left if the handler
     # then crashes the process before anything else is measured.
-    chan.send({"type": "start", "init_ms": init_ms, "peak_kb": peak_memory_kb()})
+    chan.send(
+        {
+            "type": "start",
+            "init_ms": init_ms,
+            "peak_kb": peak_memory_kb(),
+            "python": python_version(),
+        }
+    )
     t0 = time.perf_counter()
+    timing = {"init_ms": init_ms}
     try:
         value = handler(job["event"])
-    except SystemExit as exc:
+        body, content_type = marshal_response(value)
+    except MarshalError as exc:
+        timing["duration_ms"] = (time.perf_counter() - t0) * 1000
         flush_std()
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        msg = error_message(exc, "handler", path)
-        msg.update(
-            error_type="Runtime.ExitError", message=f"Runtime exited with error: exit status {code}"
-        )
-        send_final(
-            chan,
-            job,
-            msg
-            | {
-                "duration_ms": (time.perf_counter() - t0) * 1000,
-                "init_ms": init_ms,
-                "peak_kb": peak_memory_kb(),
-            },
-        )
-        return False
-    except BaseException as exc:
-        flush_std()
-        send_final(
-            chan,
-            job,
-            error_message(exc, "handler", path)
-            | {
-                "duration_ms": (time.perf_counter() - t0) * 1000,
-                "init_ms": init_ms,
-                "peak_kb": peak_memory_kb(),
-            },
-        )
-        return True
-    duration_ms = (time.perf_counter() - t0) * 1000
-    flush_std()
-    try:
-        encoded = json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
         send_final(
             chan,
             job,
@@ -467,33 +675,55 @@ def run_job(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
                 "type": "error",
                 "phase": "outputs",
                 "error_type": "Runtime.MarshalError",
-                "message": f"Unable to marshal response: {exc}",
+                "message": str(exc),
                 "traceback": "",
                 "http_status": None,
-                "duration_ms": duration_ms,
-                "init_ms": init_ms,
                 "peak_kb": peak_memory_kb(),
+                **timing,
             },
         )
         return True
-    send_final(
-        chan,
-        job,
-        {
-            "type": "result",
-            "value_json": encoded,
-            "value_type": type(value).__name__,
-            "duration_ms": duration_ms,
-            "init_ms": init_ms,
-            "peak_kb": peak_memory_kb(),
-        },
-    )
+    except Exception as exc:
+        timing["duration_ms"] = (time.perf_counter() - t0) * 1000
+        flush_std()
+        send_final(
+            chan,
+            job,
+            error_message(exc, "handler", path) | {"peak_kb": peak_memory_kb(), **timing},
+        )
+        return True
+    except BaseException as exc:
+        exit_like_python(exc, path)
+    timing["duration_ms"] = (time.perf_counter() - t0) * 1000
+    flush_std()
+    result = {
+        "type": "result",
+        "value_type": type(value).__name__,
+        "content_type": content_type,
+        # What the service measures against its response limit: the encoded payload.
+        "size": len(body),
+        "peak_kb": peak_memory_kb(),
+        **timing,
+    }
+    limit = job.get("max_response_bytes")
+    if limit and len(body) > limit:
+        result["value_json"] = None  # the runner fails the run on size; no need to copy it
+    elif content_type == "application/json":
+        result["value_json"] = body.decode("ascii")
+    else:
+        result["value_json"] = json.dumps(body.decode("utf-8", "backslashreplace"))
+    send_final(chan, job, result)
     return True
+
+
+def python_version() -> str:
+    return ".".join(str(part) for part in sys.version_info[:3])
 
 
 def send_final(chan: Channel, job: Message, msg: Message) -> None:
     """Send a job's one result or error message, saying which library versions ran it."""
     msg["libraries"] = library_versions(job.get("libraries"))
+    msg["python"] = python_version()
     chan.send(msg)
 
 
@@ -505,19 +735,129 @@ def flush_std() -> None:
             pass
 
 
+def preload_cost_used_by(module: ModuleType) -> float:
+    """The pre-import time of the preloaded libraries ``module`` refers to at top level."""
+    cost = STARTUP.preload_ms
+    used = set()
+    for value in list(vars(module).values()):
+        name = getattr(value, "__name__", "") if isinstance(value, type(os)) else ""
+        name = name or getattr(value, "__module__", None) or ""
+        top = name.split(".", 1)[0] if isinstance(name, str) else ""
+        if top in cost:
+            used.add(top)
+            used.update(d for d in PRELOAD_DEPENDS.get(top, ()) if d in cost)
+    return sum(cost[top] for top in used)
+
+
+#: Preloaded libraries that import another preloaded one first (whose cost they then share).
+PRELOAD_DEPENDS = {"requests": ("urllib3",), "hubspot": ("urllib3",)}
+
+
+def process_age_ms() -> float:
+    """Milliseconds since this process started (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        with open("/proc/uptime", "rb") as fh:
+            uptime = float(fh.read().split()[0])
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        return max(0.0, (uptime - started) * 1000)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class Startup:
+    """This interpreter's start-up before any preload, and each preloaded library's import,
+    in ms. Lambda's "Init Duration" covers the runtime process's start and the import of the
+    handler's module with the libraries it imports; a worker started from pre-imported
+    libraries adds back the cost of those its action uses."""
+
+    interpreter_ms = 0.0
+    preload_ms: dict[str, float] = {}  # noqa: RUF012 - one per process, filled by preload
+    forked = False
+
+
+STARTUP = Startup
+
+
 def worker_loop(chan: Channel) -> NoReturn:
-    state: dict[str, Any] = {}
+    age = process_age_ms()
+    if STARTUP.forked:  # the zygote's interpreter start, then the fork until now
+        base = STARTUP.interpreter_ms + age
+    else:  # this process's own start, less the libraries it pre-imported
+        base = max(0.0, age - sum(STARTUP.preload_ms.values()))
+    state: dict[str, Any] = {"boot_ms": base}
     while True:
         job = chan.recv()
         if job is None or job.get("type") == "exit":
             os._exit(0)
         apply_limits(job)
+        if not enter_sandbox(job, chan, state):
+            flush_std()
+            os._exit(0)
         install_network_guard(job)
         install_hubspot_route(job)
         healthy = run_job(job, chan, state)
         if not job.get("warm") or not healthy:
             flush_std()
             os._exit(0)
+
+
+# --------------------------------------------------------------------------- sandbox entry
+
+_SANDBOX_MODULE: Any = None
+
+
+def sandbox_module() -> Any:
+    """``sandbox/_enter.py`` beside this file, loaded by path (it stands alone too)."""
+    global _SANDBOX_MODULE
+    if _SANDBOX_MODULE is None:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox", "_enter.py")
+        spec = importlib.util.spec_from_file_location("_hsrun_sandbox_enter", path)
+        if spec is None or spec.loader is None:
+            raise ImportError("hsrun's sandbox module is missing: " + path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _SANDBOX_MODULE = module
+    return _SANDBOX_MODULE
+
+
+def enter_sandbox(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
+    """Enter the job's sandbox once per process, before any of the action's code runs, and
+    tell the parent which isolation it got. False: the run already failed (reported)."""
+    spec = job.get("sandbox")
+    if not spec or state.get("sandboxed"):
+        return True
+    state["sandboxed"] = True
+    module = sandbox_module()
+    spec = dict(spec, keep=list(spec.get("keep") or ()) + module.python_paths())
+
+    def setup_failed(reason: str) -> None:
+        chan.send(sandbox_error("the sandbox could not be set up: " + reason))
+
+    try:
+        module.enter(spec, close_in_init=(chan.sock.fileno(),), on_setup_error=setup_failed)
+    except Exception as exc:
+        if getattr(exc, "stage", "") == "unshare" and not spec.get("required"):
+            chan.send({"type": "sandbox", "isolation": "process", "reason": str(exc)})
+            return True
+        chan.send(sandbox_error("the kernel refused the sandbox: " + repr(exc)))
+        return False
+    chan.send({"type": "sandbox", "isolation": "namespaces"})
+    return True
+
+
+def sandbox_error(message: str) -> Message:
+    return {
+        "type": "error",
+        "phase": "init",
+        "error_type": "Sandbox.SetupError",
+        "message": message + " (HSRUN_ISOLATION=process runs without it)",
+        "traceback": "",
+        "http_status": None,
+        "peak_kb": 0,
+        "libraries": {},
+    }
 
 
 # --------------------------------------------------------------------------- zygote
@@ -588,18 +928,23 @@ REPORTED_LIBRARIES = {
 
 
 def preload(modules: Iterable[str]) -> None:
+    cost = STARTUP.preload_ms
     for name in modules:
+        t0 = time.perf_counter()
         try:
             __import__(name)
         except Exception:
             pass
+        cost[name] = cost.get(name, 0.0) + (time.perf_counter() - t0) * 1000
     # hubspot's top-level package is cheap; its API packages are what actions touch.
     if "hubspot" in sys.modules:
+        t0 = time.perf_counter()
         try:
             import hubspot.crm.contacts  # noqa: F401
             from hubspot import HubSpot  # noqa: F401
         except Exception:
             pass
+        cost["hubspot"] = cost.get("hubspot", 0.0) + (time.perf_counter() - t0) * 1000
     # Look the versions up once here: forked workers inherit the answers instead of each
     # listing site-packages again.
     library_versions(REPORTED_LIBRARIES)
@@ -814,6 +1159,7 @@ def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn
         for sock in zygote_socks:
             sock.close()
         os.setsid()
+        STARTUP.forked = True
         die_with_parent()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -832,6 +1178,7 @@ def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn
 def main(argv: list[str]) -> None:
     args = dict(zip(argv[::2], argv[1::2]))  # noqa: B905 - runs on Python 3.9 too
     use_library_folder(args.get("--path"))
+    STARTUP.interpreter_ms = process_age_ms()
     preload([m for m in args.get("--preload", "").split(",") if m])
     sock = socket.socket(fileno=int(args["--control-fd"]))
     if args.get("--mode") == "zygote":
@@ -840,6 +1187,10 @@ def main(argv: list[str]) -> None:
 
         global _LIBC
         _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded once here for every worker's prctl
+        try:
+            sandbox_module().libc()  # compiled and loaded once for every sandboxed worker
+        except Exception:
+            pass
 
         # Objects loaded so far are never collected: forked workers then do not touch (and
         # copy) their pages when the collector runs.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +17,7 @@ from helpers import ACTIONS, EVENTS
 from runtime.contract import load_event
 from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError, UsageError
-from runtime.invoke import Runner, RunOptions
+from runtime.invoke import Runner, RunOptions, render
 
 
 def test_format_phone(runner: Runner) -> None:
@@ -92,7 +93,7 @@ def test_string_output_too_large_fails(runner: Runner, write_action: Callable[..
             "def main(event)\n    return 1\n",
             "FAILED",
             "Runtime.UserCodeSyntaxError",
-            "Syntax error in module 'act': expected ':' (act.py, line 1)",
+            "Syntax error in module 'act': invalid syntax (act.py, line 1)",  # Python 3.9's words
         ),
         ("raise RuntimeError('boom at import')\n", "FAILED", "RuntimeError", "boom at import"),
         (
@@ -238,6 +239,42 @@ def test_warm_mode_keeps_module_state_cold_does_not(
     warm = [runner.run(action, options=RunOptions(warm=True)).outputs["count"] for _ in range(3)]
     assert cold == [1, 1, 1]
     assert warm == [1, 2, 3]
+
+
+def test_handler_not_found_keeps_lambdas_words_and_shows_the_hint_apart(
+    runner: Runner, write_action: Callable[..., Path]
+) -> None:
+    from rich.console import Console
+
+    result = runner.run(write_action("x = 1\n"))
+    assert result.error is not None
+    assert result.error.message == "Handler 'main' missing on module 'act'"
+    assert [a.message for a in result.alerts if a.code == "HINT"] == [
+        "HubSpot calls the action's main: define def main(event):"
+    ]
+    console = Console(width=200, record=True)
+    console.print(render.panel(result))
+    shown = console.export_text()
+    assert "define def main(event):" in shown
+    # The panel names the interpreter when it is not HubSpot's 3.9 (hsrun's own is 3.11+).
+    assert result.python == ".".join(map(str, sys.version_info[:3]))
+    assert f"Python {result.python} ran this action; HubSpot runs 3.9" in shown
+
+
+def test_init_duration_covers_the_import_of_the_module_and_only_a_cold_start(
+    runner: Runner, write_action: Callable[..., Path]
+) -> None:
+    # Lambda's Init Duration is the Init phase: the runtime's start and the static code of the
+    # handler's module; a warm invocation reports none.
+    action = write_action(
+        "import time\ntime.sleep(0.3)\ndef main(event):\n    return {'outputFields': {}}\n"
+    )
+    warm = RunOptions(warm=True)
+    first, second = runner.run(action, options=warm), runner.run(action, options=warm)
+    assert first.init_ms is not None and first.init_ms >= 300
+    assert second.init_ms is None
+    assert "\tInit Duration: " in render.lambda_lines(first)
+    assert "Init Duration" not in render.lambda_lines(second)
 
 
 def test_warm_mode_recovers_after_a_crash(
