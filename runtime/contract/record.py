@@ -104,6 +104,14 @@ class RunResult:
     #: The library folder the action imported from first (``hsrun libs install``); None:
     #: hsrun's own environment.
     libraries_folder: str | None = None
+    #: How the run was isolated: ``namespaces`` (the kernel's user, PID, mount, network and
+    #: IPC namespaces) or ``process`` (a plain process), and how each limit was enforced.
+    isolation: str = "process"
+    isolation_reason: str = ""
+    enforcement: dict[str, str] = field(default_factory=dict)
+    #: What could not be saved about this run (a full disk while finishing it), e.g.
+    #: ``["journal: database or disk is full"]``; the result itself is still reported.
+    unsaved: list[str] = field(default_factory=list)
     #: The interpreter that ran the action (``3.11.7``); HubSpot's is 3.9.
     python: str = ""
     #: Set when the run was a step of a workflow enrollment (``hsrun workflow run``):
