@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -42,14 +41,9 @@ def dashboard() -> Iterator[Dashboard]:
     try:
         yield board
     finally:
-        process.send_signal(signal.SIGINT)  # Ctrl-C
-        try:
-            out, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            raise AssertionError("hsrun ui did not stop on Ctrl-C") from None
+        out, err = board.stop()
         assert "Stopped." in out
+        assert "Traceback" not in err, err
 
 
 def _chromium_missing() -> str | None:
