@@ -39,6 +39,9 @@ class Settings:
     daemon_idle_s: float = DEFAULT_DAEMON_IDLE_S
     #: ``HSRUN_LIBS``: empty (the installed set, if any), an off value, or a folder.
     libs_setting: str = ""
+    #: ``HSRUN_ISOLATION``: ``auto`` (the kernel's namespaces where it allows them, else a
+    #: plain process), ``namespaces`` (required: a run fails without them) or ``process``.
+    isolation: str = "auto"
 
     @property
     def journal_path(self) -> Path:
@@ -128,7 +131,20 @@ def get_settings() -> Settings:
         aws_secrets_prefix=os.environ.get("HSRUN_AWS_SECRETS_PREFIX", "hsrun/"),
         daemon_idle_s=_seconds(os.environ.get("HSRUN_DAEMON_IDLE"), DEFAULT_DAEMON_IDLE_S),
         libs_setting=os.environ.get("HSRUN_LIBS", ""),
+        isolation=_isolation(os.environ.get("HSRUN_ISOLATION", "")),
     )
+
+
+ISOLATION_MODES = ("auto", "namespaces", "process")
+
+
+def _isolation(text: str) -> str:
+    value = text.strip().lower() or "auto"
+    if value not in ISOLATION_MODES:
+        from runtime.errors import UsageError
+
+        raise UsageError(f"HSRUN_ISOLATION={text!r}: expected one of {', '.join(ISOLATION_MODES)}")
+    return value
 
 
 def _seconds(text: str | None, default: float) -> float:

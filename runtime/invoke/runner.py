@@ -35,8 +35,9 @@ from runtime.contract.limits import (
 )
 from runtime.contract.outputs import OUTPUT_FIELDS, Alert, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
-from runtime.errors import RunnerError, UsageError
+from runtime.errors import HsrunError, RunnerError, UsageError
 from runtime.invoke import _lambda_service as service
+from runtime.invoke import sandbox
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
     Child,
@@ -47,6 +48,7 @@ from runtime.invoke._process import (
     take_prespawned,
 )
 from runtime.invoke._session import Outcome, run_job
+from runtime.invoke.sandbox import Sandbox
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
 RecordLookup = Callable[[str, int, list[str]], Mapping[str, str | None]]
@@ -91,7 +93,7 @@ class RunOptions:
     #: Let the action reach any host (default: HubSpot's hosts, loopback and allow_hosts).
     allow_net: bool = False
     allow_hosts: tuple[str, ...] = ()
-    #: Route api.hubapi.com to this URL (the fake portal).
+    #: Route HubSpot's hosts (runtime.contract.hosts) to this URL (the fake portal).
     hubspot_url: str | None = None
     #: Let HubSpot calls reach the real API.
     live: bool = False
@@ -108,6 +110,8 @@ class RunOptions:
     #: Without ``libs``: use the project's installed HubSpot libraries when there are any
     #: (``HSRUN_LIBS`` may turn that off or name another folder). False: hsrun's own.
     project_libs: bool = True
+    #: ``auto``, ``namespaces`` or ``process`` (None: ``HSRUN_ISOLATION``, default auto).
+    isolation: str | None = None
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
@@ -339,14 +343,17 @@ class Runner:
             )
             result.alerts.extend(not_emulated_alerts(result.api_calls))
         if journal is not None:
-            journal.finish(result)
+            try:
+                journal.finish(result)
+            except HsrunError as exc:  # a full disk: the run's result still counts
+                result.unsaved.append(f"journal: {exc}")
         return result
 
     def _supervise(self, prepared: PreparedRun) -> Outcome:
         opts = prepared.options
         path = str(prepared.action.source_path.resolve())
         manifest_path = prepared.action.manifest_path
-        job = {
+        job: dict[str, Any] = {
             "type": "run",
             "path": path,
             "event": prepared.event.to_payload(),
@@ -368,6 +375,18 @@ class Runner:
         key = (path, prepared.libs)
         child = self._child_for(key, opts)
         try:
+            if child.sandbox is None:
+                child.sandbox = self._sandbox(prepared, path)
+                if child.sandbox is not None:
+                    job["sandbox"] = child.sandbox.spec
+            if child.sandbox is not None:
+                job["env"] = {**job["env"], **child.sandbox.env}
+        except BaseException:
+            child.kill()
+            child.wait_status(1.0)
+            child.close()
+            raise
+        try:
             outcome = run_job(
                 child,
                 job,
@@ -385,10 +404,39 @@ class Runner:
                 child.wait_status(1.0)
                 child.close()
             raise
+        if child.sandbox is None and outcome.isolation is None:
+            outcome.isolation_reason = sandbox.unavailable_reason(
+                opts.isolation or _settings_for_libs().isolation
+            )
         if opts.warm and not child.dead:
             with self._lock:
                 self._warm.setdefault(key, []).append(child)
         return outcome
+
+    def _sandbox(self, prepared: PreparedRun, path: str) -> Sandbox | None:
+        opts = prepared.options
+        settings = _settings_for_libs()
+        mode = opts.isolation or settings.isolation
+        keep = [os.path.dirname(path)]
+        if prepared.libs:
+            keep.append(prepared.libs)
+        manifest = prepared.action.manifest_path
+        return sandbox.prepare(
+            mode=mode,
+            keep=keep,
+            hide=sandbox.default_hide(
+                state=settings.home,
+                config=settings.config_dir,
+                project=settings.project_root,
+                keep=keep,
+            ),
+            hubspot_url=opts.hubspot_url,
+            allow_hosts=(*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
+            host_network=opts.allow_net or opts.live,
+            manifest=str(manifest or prepared.action.source_path.with_suffix(".toml")),
+            memory_mb=opts.memory_mb,
+            max_processes=opts.max_processes,
+        )
 
     def _child_for(self, key: tuple[str, str | None], opts: RunOptions) -> Child:
         libs = key[1]
@@ -475,7 +523,17 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
     """Apply HubSpot's rules to what the child did."""
     opts, mask = prepared.options, prepared.masker
     msg = outcome.message or {}
+    result.isolation = outcome.isolation or "process"
+    result.isolation_reason = outcome.isolation_reason
+    result.enforcement = outcome.enforcement or {
+        "memory": "sampling",
+        "processes": "process group count",
+        "network": "in-process guard",
+    }
     result.logs = [r.LogLine(line.t, line.stream, mask.text(line.text)) for line in outcome.logs]
+    if outcome.logs_truncated and outcome.logs:  # the last line kept may end mid-secret
+        last = outcome.logs[-1]
+        result.logs[-1] = r.LogLine(last.t, last.stream, mask.cut_text(last.text))
     result.logs_truncated = outcome.logs_truncated
     result.log_bytes_dropped = outcome.log_bytes_dropped
     if outcome.logs_truncated:
@@ -599,7 +657,7 @@ def _judge_return(
             r.FAILED,
             "Runtime.InvalidReturn",
             f'main must return a dict like {{"outputFields": {{...}}}}, it returned '
-            f"{value_type} {mask.text(_short(value))}",
+            f"{value_type} {_short(mask.data(value))}",  # masked before it is cut
             phase="outputs",
         )
     elif OUTPUT_FIELDS not in value:
@@ -629,12 +687,14 @@ def _judge_return(
             )
     check = check_outputs(fields, declared)
     result.outputs = mask.data(fields)
-    result.output_types = {o.name: o.type for o in check.outputs}
+    # Output names are the action's strings too: a secret used as a name is masked.
+    result.output_types = mask.data({o.name: o.type for o in check.outputs})
     result.alerts.extend(
         Alert(a.code, mask.text(a.output), mask.text(a.message)) for a in check.alerts
     )
     if check.error_code:
-        return _fail(result, r.FAILED, check.error_code, check.error_message or "", phase="outputs")
+        message = mask.text(check.error_message or "")
+        return _fail(result, r.FAILED, check.error_code, message, phase="outputs")
     result.status = r.SUCCESS
     return result
 
