@@ -28,6 +28,8 @@ from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_M
 from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
+from runtime.invoke._node_process import NodePool, spawn_node
+from runtime.invoke._node_run import node_env, node_job
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
     Child,
@@ -38,6 +40,8 @@ from runtime.invoke._process import (
     take_prespawned,
 )
 from runtime.invoke._session import Outcome, describe_exit, run_job
+from runtime.invoke.node_libs import NodeRuntime
+from runtime.invoke.node_libs import resolve as resolve_node
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
 RecordLookup = Callable[[str, int, list[str]], Mapping[str, str | None]]
@@ -99,12 +103,24 @@ class RunOptions:
     #: Without ``libs``: use the project's installed HubSpot libraries when there are any
     #: (``HSRUN_LIBS`` may turn that off or name another folder). False: hsrun's own.
     project_libs: bool = True
+    #: NODE16X/NODE20X handler that never calls ``callback``: "succeed" once the event loop
+    #: is empty (HubSpot's samples rely on it), or "timeout" (a third-party report;
+    #: UNCONFIRMED which HubSpot does).
+    node_no_callback: str = "succeed"
+    #: NODE24X handler that still takes a ``callback``: "refuse" passes none, as HubSpot's
+    #: Node 24 does (calling it throws TypeError); "allow" passes one that returns outputs.
+    #: Either way the run carries an alert.
+    node24_callback: str = "refuse"
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
             raise UsageError(f"timeout must be positive, got {self.timeout_s}")
         if self.memory_mb < 16:
             raise UsageError(f"memory limit must be at least 16 MB, got {self.memory_mb}")
+        if self.node_no_callback not in ("succeed", "timeout"):
+            raise UsageError(f"node_no_callback is succeed or timeout, not {self.node_no_callback}")
+        if self.node24_callback not in ("refuse", "allow"):
+            raise UsageError(f"node24_callback is refuse or allow, not {self.node24_callback}")
 
 
 @dataclass
@@ -116,6 +132,8 @@ class _Prepared:
     options: RunOptions
     #: The library folder as the child gets it (resolved once, here).
     libs: str | None = None
+    #: The Node.js a Node action runs with (None for Python).
+    node: NodeRuntime | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -149,6 +167,7 @@ class Runner:
         # each used by one run at a time.
         self._warm: dict[tuple[str, str | None], list[Child]] = {}
         self._lock = threading.Lock()
+        self._node_pool = NodePool()
 
     def __enter__(self) -> Runner:
         return self
@@ -164,6 +183,7 @@ class Runner:
                 child.wait_status(1.0)
                 child.close()
         self._warm.clear()
+        self._node_pool.close()
         for zygote in self._zygotes.values():
             zygote.close()
         self._zygotes.clear()
@@ -210,11 +230,7 @@ class Runner:
         """Check every input and build the event; raises before any process starts."""
         opts = with_project_libs(options or self.options)
         spec = action if isinstance(action, ActionManifest) else load_action(action)
-        if not spec.is_python:
-            raise UsageError(
-                f"{spec.source_path}: runtime {spec.manifest.runtime} is not supported yet; "
-                "hsrun runs PYTHON39 actions"
-            )
+        node = None if spec.is_python else resolve_node(get_settings(), spec.manifest.runtime)
         # A plain mapping (the common case) is checked first: isinstance() against a
         # runtime-checkable Protocol is slow, and this runs for every invocation.
         source = (
@@ -222,7 +238,8 @@ class Runner:
         )
         values = select_secrets(source, list(spec.manifest.secrets))
         built = self._event(spec, event, inputs, object_id, record_lookup, opts)
-        return _Prepared(spec, built, values, Masker(values), opts, _libs_arg(opts))
+        libs = _libs_arg(opts) if node is None else node.node_path
+        return _Prepared(spec, built, values, Masker(values), opts, libs, node)
 
     def _event(
         self,
@@ -350,7 +367,21 @@ class Runner:
             },
         }
         key = (path, prepared.libs)
-        child = self._child_for(key, opts)
+        if prepared.node is not None:
+            job = node_job(
+                action=prepared.action,
+                node=prepared.node,
+                base={
+                    **job,
+                    "env": {
+                        **node_env(prepared.action, prepared.node, opts.memory_mb),
+                        **prepared.secrets,
+                    },
+                },
+                no_callback=opts.node_no_callback,
+                node24_callback=opts.node24_callback,
+            )
+        child = self._child_for(key, opts, prepared.node)
         try:
             outcome = run_job(
                 child,
@@ -374,7 +405,9 @@ class Runner:
                 self._warm.setdefault(key, []).append(child)
         return outcome
 
-    def _child_for(self, key: tuple[str, str | None], opts: RunOptions) -> Child:
+    def _child_for(
+        self, key: tuple[str, str | None], opts: RunOptions, node: NodeRuntime | None = None
+    ) -> Child:
         libs = key[1]
         if opts.warm:
             with self._lock:
@@ -383,6 +416,10 @@ class Runner:
                     child = idle.pop()
                     if not child.dead:
                         return child
+        if node is not None:
+            if opts.zygote:
+                return self._node_pool.take(node.node, node_path=libs, memory_mb=opts.memory_mb)
+            return spawn_node(node.node, memory_mb=opts.memory_mb, node_path=libs)
         # A shared zygote (in a daemon's request handler) beats even a direct child: it has
         # already imported HubSpot's libraries.
         if opts.zygote or _shared_zygote(opts.python, libs) is not None:
@@ -473,6 +510,8 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
         )
     result.memory_mb = round(outcome.peak_kb / 1024, 1)
     result.libraries = dict(msg.get("libraries") or {})
+    # The Node child's own alerts (callback called twice, never called, ...).
+    result.alerts.extend(mask.data(alert) for alert in msg.get("alerts") or [])
     duration = msg.get("duration_ms")
     result.runtime_ms = round(duration if duration is not None else outcome.elapsed_s * 1000, 2)
     init_ms = msg.get("init_ms") or (outcome.started or {}).get("init_ms")
@@ -539,19 +578,21 @@ def _judge_return(
     declared = prepared.action.manifest.outputs
     if value is None:
         fields: Any = {}
-        result.alerts.append(
-            {
-                "code": "NO_RETURN",
-                "output": "",
-                "message": "main returned None: the action has no data outputs",
-            }
-        )
+        if not result.alerts:  # the Node child has said why already
+            result.alerts.append(
+                {
+                    "code": "NO_RETURN",
+                    "output": "",
+                    "message": f"main returned {_nothing(prepared)}: the action has no "
+                    "data outputs",
+                }
+            )
     elif not isinstance(value, dict):
         return _fail(
             result,
             r.FAILED,
             "Runtime.InvalidReturn",
-            f'main must return a dict like {{"outputFields": {{...}}}}, it returned '
+            f"main must return {_like(prepared)}, it returned "
             f"{value_type} {mask.text(_short(value))}",
             phase="outputs",
         )
@@ -588,6 +629,16 @@ def _judge_return(
         return _fail(result, r.FAILED, check.error_code, check.error_message or "", phase="outputs")
     result.status = r.SUCCESS
     return result
+
+
+def _nothing(prepared: _Prepared) -> str:
+    return "None" if prepared.node is None else "undefined"
+
+
+def _like(prepared: _Prepared) -> str:
+    if prepared.node is None:
+        return 'a dict like {"outputFields": {...}}'
+    return "an object like { outputFields: {...} }"
 
 
 def _fail(result: r.RunResult, status: str, kind: str, message: str, *, phase: str) -> r.RunResult:
