@@ -100,7 +100,8 @@ def test_only_selected_secrets_are_visible_and_values_are_masked(
         """
         exports.main = async () => {
           console.log('token', process.env.TOKEN, 'other', process.env.OTHER);
-          return { outputFields: { other: String(process.env.OTHER), keys: Object.keys(process.env).join(',') } };
+          const keys = Object.keys(process.env).join(',');
+          return { outputFields: { other: String(process.env.OTHER), keys } };
         };
         """,
         'secrets = ["TOKEN"]\n[outputs]\nother = "string"\nkeys = "string"\n',

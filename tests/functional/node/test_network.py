@@ -100,8 +100,10 @@ def test_v3_style_code_reading_body_fails_as_on_client_10(
     [
         "await fetch('https://example.com/x')",
         "await require('axios').get('https://example.com/x')",
-        "await new Promise((ok, no) => require('https').get('https://example.com/x', ok).on('error', no))",
-        "await new Promise((ok, no) => require('net').connect(443, 'example.com', ok).on('error', no))",
+        "await new Promise((ok, no) => "
+        "require('https').get('https://example.com/x', ok).on('error', no))",
+        "await new Promise((ok, no) => "
+        "require('net').connect(443, 'example.com', ok).on('error', no))",
     ],
 )
 def test_other_hosts_are_refused_with_the_way_out(
