@@ -277,6 +277,16 @@ function httpStatusOf(err) {
 
 // Lambda's Node runtime: an Error becomes {errorType: its name, errorMessage, trace}; any
 // other thrown value has errorType = typeof value and its string form as the message.
+// The stack as the action's author knows it: the bootstrap's frames (and Node's module loader
+// below them) are not theirs.
+function userStack(stack) {
+  const lines = String(stack || '').split('\n');
+  const cut = lines.findIndex((line) => line.includes(__filename));
+  return (cut < 0 ? lines : lines.slice(0, cut))
+    .filter((line) => !/\(node:internal\/modules\//.test(line))
+    .join('\n');
+}
+
 function errorMessage(err, phase, extra) {
   let type;
   let message;
@@ -284,7 +294,7 @@ function errorMessage(err, phase, extra) {
   if (err instanceof Error) {
     type = err.name || (err.constructor && err.constructor.name) || 'Error';
     message = err.message;
-    stack = String(err.stack || '');
+    stack = userStack(err.stack);
   } else {
     type = typeof err;
     try {

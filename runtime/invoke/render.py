@@ -141,6 +141,17 @@ def lambda_lines(result: RunResult) -> str:
                 f"{_stamp(result.started_at + result.runtime_ms / 1000)} {rid} "
                 f"{result.error.message}"
             )
+        elif result.runtime.startswith("NODE"):
+            # Lambda's Node.js runtime logs a failed invocation as one ERROR line.
+            error = {
+                "errorType": result.error.type,
+                "errorMessage": result.error.message,
+                "stack": result.error.traceback.strip().splitlines(),
+            }
+            out.append(
+                f"{_stamp(result.started_at + result.runtime_ms / 1000)}\t{rid}\tERROR\t"
+                f"Invoke Error \t{json.dumps(error, ensure_ascii=False)}"
+            )
         else:
             out.append(f"[ERROR] {result.error.type}: {result.error.message}")
             tb = result.error.traceback.strip().splitlines()[1:-1]

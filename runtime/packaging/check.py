@@ -83,7 +83,14 @@ def check_action(action: ActionManifest) -> list[Finding]:
         manifest_text=manifest_text,
         helpers=helper_modules(action.source_path),
     )
-    return run_rules(ctx)
+    found = run_rules(ctx)
+    if action.manifest.runtime.startswith("NODE"):
+        from runtime.packaging._node_syntax import check_syntax
+
+        found = sorted(
+            found + (check_syntax(action.source_path, action.manifest.runtime) or []), key=_order
+        )
+    return found
 
 
 def helper_modules(source_path: Path) -> frozenset[str]:
