@@ -1,8 +1,9 @@
 """``hsrun init NAME``: a new action, ready to run and test.
 
 Writes ``actions/NAME.py`` (HubSpot's Python handler; ``NAME.js``, Node.js 24, with ``js``),
-``actions/NAME.toml`` (its manifest), ``tests/events/NAME.json`` (an event in HubSpot's shape) and ``tests/test_NAME.py`` (a test
-through the ``run_action`` fixture of hsrun's pytest plugin that passes as generated).
+``actions/NAME.toml`` (its manifest), ``tests/events/NAME.json`` (an event in HubSpot's
+shape) and ``tests/test_NAME.py`` (a test through the ``run_action`` fixture of hsrun's pytest
+plugin that passes as generated).
 """
 
 from __future__ import annotations
