@@ -50,7 +50,9 @@ def main() -> None:
         code = forward(args)
         if code is not None:
             sys.exit(code)
-    if args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
+    # A Node.js action starts its own process (runtime.invoke._node_process): no Python child.
+    node = any(arg.endswith(".js") for arg in args)
+    if args[:1] == ["invoke"] and not node and not _NO_PRESPAWN.intersection(args):
         try:
             libs = action_libs(os.getcwd(), os.environ)
         except OSError:

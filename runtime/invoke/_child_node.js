@@ -327,9 +327,13 @@ function peakMemoryKb() {
   return Math.round(process.resourceUsage().maxRSS);
 }
 
+// Versions of HubSpot's libraries this process has loaded (Node.js itself included).
 function libraryVersions(libraries) {
   const found = {};
+  const loaded = Object.keys(require.cache);
   for (const name of libraries || []) {
+    const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
+    if (!loaded.some((file) => file.includes(marker))) continue;
     try {
       const file = require.resolve(`${name}/package.json`);
       found[name] = JSON.parse(fs.readFileSync(file, 'utf8')).version;

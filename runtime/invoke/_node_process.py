@@ -1,8 +1,10 @@
 """Starting Node.js action processes, and a pool of pre-started ones.
 
 Node cannot fork a zygote, so a cold start is a fresh ``node`` process. The pool keeps one
-process per (Node.js, library folder, memory limit) started ahead of time: it has loaded
-HubSpot's libraries and waits, blocked on its control socket, for a job. Each serves exactly
+process per (Node.js, library folder, memory limit, libraries) started ahead of time: it has
+loaded the HubSpot libraries the action requires, and only those (Lambda counts the memory of
+what a function loads: a pure action must not carry @hubspot/api-client's ~35 MB), and waits,
+blocked on its control socket, for a job. Each serves exactly
 one cold run and is replaced at once in the background (starting a process does not wait
 for it). Every Node process starts through :func:`spawn_node`, the one place to wrap.
 """
@@ -20,8 +22,6 @@ from runtime.errors import RunnerError
 from runtime.invoke._process import Child, _pipes, _Waiter, child_base_env
 
 BOOTSTRAP = Path(__file__).with_name("_child_node.js")
-#: HubSpot's Node libraries worth loading before a job: what nearly every action requires.
-NODE_PRELOAD = ("@hubspot/api-client", "axios", "lodash")
 
 
 def heap_limit_mb(memory_mb: int) -> int:
@@ -36,7 +36,7 @@ def spawn_node(
     *,
     memory_mb: int,
     node_path: str | None,
-    preload: tuple[str, ...] = NODE_PRELOAD,
+    preload: tuple[str, ...] = (),
     env: Mapping[str, str] | None = None,
 ) -> Child:
     """Start one Node.js bootstrap process in its own session.
@@ -91,21 +91,24 @@ def spawn_node(
     return child
 
 
-PoolKey = tuple[str, str | None, int]
+PoolKey = tuple[str, str | None, int, tuple[str, ...]]
 
 
 class NodePool:
-    """Pre-started Node processes, ``size`` per (binary, library folder, memory limit)."""
+    """Pre-started Node processes, ``size`` per (binary, library folder, memory limit,
+    preloaded libraries)."""
 
     def __init__(self, size: int = 1) -> None:
         self.size = size
         self._idle: dict[PoolKey, list[Child]] = {}
         self._lock = threading.Lock()
 
-    def take(self, node: str, *, node_path: str | None, memory_mb: int) -> Child:
+    def take(
+        self, node: str, *, node_path: str | None, memory_mb: int, preload: tuple[str, ...] = ()
+    ) -> Child:
         """A started process for one run (pre-started when one is waiting); a replacement
         starts at once."""
-        key = (node, node_path, memory_mb)
+        key = (node, node_path, memory_mb, preload)
         child: Child | None = None
         with self._lock:
             idle = self._idle.setdefault(key, [])
@@ -116,17 +119,21 @@ class NodePool:
                 else:
                     candidate.close()
         if child is None:
-            child = spawn_node(node, memory_mb=memory_mb, node_path=node_path)
-        self.fill(node, node_path=node_path, memory_mb=memory_mb)
+            child = spawn_node(node, memory_mb=memory_mb, node_path=node_path, preload=preload)
+        self.fill(node, node_path=node_path, memory_mb=memory_mb, preload=preload)
         return child
 
-    def fill(self, node: str, *, node_path: str | None, memory_mb: int) -> None:
+    def fill(
+        self, node: str, *, node_path: str | None, memory_mb: int, preload: tuple[str, ...] = ()
+    ) -> None:
         """Start processes until ``size`` wait for this key."""
-        key = (node, node_path, memory_mb)
+        key = (node, node_path, memory_mb, preload)
         with self._lock:
             idle = self._idle.setdefault(key, [])
             while len(idle) < self.size:
-                idle.append(spawn_node(node, memory_mb=memory_mb, node_path=node_path))
+                idle.append(
+                    spawn_node(node, memory_mb=memory_mb, node_path=node_path, preload=preload)
+                )
 
     def close(self) -> None:
         """Stop every waiting process."""
