@@ -15,8 +15,8 @@ action takes to run. Two ways around it, both decided here before the CLI is imp
   and HubSpot's libraries load while the CLI is being imported (two cores, half the wait).
 
 So this module must stay cheap to import: the standard library only, and only what a
-forwarded command needs (os, sys, socket, json, signal). The daemon imports the protocol
-helpers from here so both sides speak the same version.
+forwarded command needs (os, sys, socket, json, signal). The wire protocol and the path
+rules the daemon and :mod:`runtime.config` share live in :mod:`runtime._wire`.
 """
 
 from __future__ import annotations
@@ -25,22 +25,29 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+from runtime._wire import (
+    OFF_VALUES,
+    PROTOCOL_VERSION,
+    SOCKET_NAME,
+    FrameError,
+    build_id,
+    interpreter_setup,
+    libs_folder,
+    recv_frame,
+    send_frame,
+    state_home,
+)
+
 if TYPE_CHECKING:
     import socket
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
 #: Commands a daemon may run: they read no terminal of their own (no prompts besides a
 #: passphrase, which works on a passed terminal fd) and end by themselves.
 FORWARDED = frozenset({"invoke", "history", "show", "check", "package"})
-SOCKET_NAME = "daemon.sock"
-STATE_DIRNAME = ".hsrun"  # runtime.config.STATE_DIRNAME; importing config costs ~15 ms
-LIBS_DIRNAME, PYTHON_LIBS_NAME = "libs", "python39"  # runtime.config's, for the same reason
-PROTOCOL_VERSION = 1
 #: How long the client waits for a daemon to accept a command before running it here.
 ACCEPT_TIMEOUT_S = 5.0
-_MAX_FRAME = 64 << 20
 _NO_PRESPAWN = {"--help", "-h", "--events", "--live", "--warm", "--python"}
-_OFF = {"0", "false", "no", "off"}
 
 
 def main() -> None:
@@ -75,28 +82,10 @@ def daemon_enabled(environ: Mapping[str, str]) -> bool:
     Read here rather than through :mod:`runtime.config`, whose import costs more than the
     daemon saves on a short command.
     """
-    return environ.get("HSRUN_DAEMON", "").strip().lower() not in _OFF
+    return environ.get("HSRUN_DAEMON", "").strip().lower() not in OFF_VALUES
 
 
 # -- locating the daemon -------------------------------------------------------------------
-
-
-def state_home(cwd: str, environ: Mapping[str, str]) -> str:
-    """The state folder, resolved exactly as :func:`runtime.config.get_settings` does."""
-    home = environ.get("HSRUN_HOME")
-    if home:
-        return os.path.realpath(os.path.join(cwd, os.path.expanduser(home)))
-    here = os.path.realpath(cwd)
-    folder = here
-    while True:
-        if any(os.path.exists(os.path.join(folder, m)) for m in ("actions", STATE_DIRNAME)):
-            return os.path.join(folder, STATE_DIRNAME)
-        if os.path.exists(os.path.join(folder, "pyproject.toml")):
-            return os.path.join(folder, STATE_DIRNAME)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return os.path.join(here, STATE_DIRNAME)
-        folder = parent
 
 
 def action_libs(cwd: str, environ: Mapping[str, str]) -> str | None:
@@ -108,108 +97,7 @@ def action_libs(cwd: str, environ: Mapping[str, str]) -> str | None:
     Raises:
         FileNotFoundError: ``HSRUN_LIBS`` names a folder that does not exist.
     """
-    value = environ.get("HSRUN_LIBS", "").strip()
-    if value.lower() in _OFF:
-        return None
-    if value:
-        folder = os.path.realpath(os.path.join(cwd, os.path.expanduser(value)))
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(folder)
-        return folder
-    folder = os.path.join(state_home(cwd, environ), LIBS_DIRNAME, PYTHON_LIBS_NAME)
-    return os.path.realpath(folder) if os.path.isdir(folder) else None
-
-
-def library_path() -> list[str]:
-    """``sys.path`` without the entry for the script or ``-m``'s folder, which differs
-    between the console script, ``python -m runtime`` and the daemon."""
-    return list(sys.path if sys.flags.safe_path else sys.path[1:])
-
-
-def build_id() -> str:
-    """Names this hsrun build: its version, package folder and interpreter.
-
-    A daemon refuses a client of another build, and exits; it also checks, on every command,
-    that none of the files it has loaded changed since it started (see
-    :class:`runtime.daemon._server.CodeSnapshot`), which is what makes it stale while a
-    developer edits hsrun itself.
-    """
-    from runtime import __version__
-
-    package = os.path.dirname(os.path.abspath(__file__))
-    # Resolved: "python" and "python3" in one venv are the same interpreter.
-    return f"{__version__} {package} {os.path.realpath(sys.executable)} {sys.version}"
-
-
-def interpreter_setup() -> dict[str, Any]:
-    """What a fresh interpreter takes from its command line and environment at startup and
-    a forked one cannot change afterwards. The daemon runs a command only for a client whose
-    setup matches its own (otherwise the client runs it itself)."""
-    flags = sys.flags
-    return {
-        "prefix": sys.prefix,
-        "path": library_path(),
-        "warnoptions": list(sys.warnoptions),
-        "xoptions": {str(k): str(v) for k, v in sys._xoptions.items()},
-        "flags": [
-            flags.optimize,
-            flags.dev_mode,
-            flags.utf8_mode,
-            flags.bytes_warning,
-            flags.no_user_site,
-            flags.isolated,
-            flags.ignore_environment,
-            flags.hash_randomization,
-        ],
-        "fs_encoding": sys.getfilesystemencoding(),
-    }
-
-
-# -- framing: a 4-byte length, then JSON; descriptors ride on the first byte ---------------
-
-
-def send_frame(sock: socket.socket, msg: Mapping[str, Any], fds: Iterable[int] = ()) -> None:
-    """Send one message, with ``fds`` attached (SCM_RIGHTS) if any."""
-    import json
-    import socket
-
-    data = json.dumps(msg, separators=(",", ":")).encode()
-    header = len(data).to_bytes(4, "big")
-    fds = list(fds)
-    if fds:
-        socket.send_fds(sock, [header], fds)
-        sock.sendall(data)
-    else:
-        sock.sendall(header + data)
-
-
-def recv_frame(sock: socket.socket) -> dict[str, Any] | None:
-    """Read one message (blocking); None at end of stream."""
-    import json
-
-    header = _recv_exactly(sock, 4)
-    if header is None:
-        return None
-    size = int.from_bytes(header, "big")
-    if size > _MAX_FRAME:
-        raise ValueError(f"frame of {size} bytes")
-    data = _recv_exactly(sock, size)
-    if data is None:
-        return None
-    msg = json.loads(data)
-    if not isinstance(msg, dict):
-        raise ValueError("frame is not an object")
-    return msg
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes | None:
-    buf = b""
-    while len(buf) < size:
-        chunk = sock.recv(size - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
+    return libs_folder(environ.get("HSRUN_LIBS", ""), state_home(cwd, environ), cwd)
 
 
 # -- the client ----------------------------------------------------------------------------
@@ -241,7 +129,7 @@ def forward(args: list[str]) -> int | None:
             return None
         send_frame(sock, {"type": "go"})
         sock.settimeout(None)
-    except (OSError, ValueError):
+    except (OSError, FrameError):
         sock.close()
         return None
     try:
@@ -309,7 +197,7 @@ def _await_exit(sock: socket.socket) -> int | None:
     previous = {signum: signal.signal(signum, cancel) for signum in signums}
     try:
         msg = recv_frame(sock)
-    except (OSError, ValueError):
+    except (OSError, FrameError):
         msg = None
     if msg is not None and msg.get("type") == "refused":
         if cancelled:

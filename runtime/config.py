@@ -10,20 +10,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runtime import _wire
+from runtime._wire import LIBS_DIRNAME, PYTHON_LIBS_NAME
 from runtime.errors import UsageError
-
-#: Folder, inside the project, holding every piece of local state (git-ignored).
-STATE_DIRNAME = ".hsrun"
 
 #: The portal id put in ``event.origin.portalId`` when none is configured.
 DEFAULT_PORTAL_ID = 12345678
 
-#: Folder under the state folder holding HubSpot's Python libraries (``hsrun libs install``),
-#: named after HubSpot's runtime (``PYTHON39``).
-LIBS_DIRNAME = "libs"
-PYTHON_LIBS_NAME = "python39"
-#: ``HSRUN_LIBS`` values that turn HubSpot's libraries off (actions use hsrun's own).
-LIBS_OFF = frozenset({"0", "false", "no", "off"})
 
 #: Seconds a CLI daemon waits for its next command before it exits.
 DEFAULT_DAEMON_IDLE_S = 15 * 60.0
@@ -83,15 +76,11 @@ class Settings:
         Raises:
             UsageError: ``HSRUN_LIBS`` names a folder that does not exist.
         """
-        value = self.libs_setting.strip()
-        if value.lower() in LIBS_OFF:
-            return None
-        if value:
-            folder = Path(value).expanduser().resolve()
-            if not folder.is_dir():
-                raise UsageError(f"HSRUN_LIBS={value}: no such folder")
-            return folder
-        return self.libs_path.resolve() if self.libs_path.is_dir() else None
+        try:
+            folder = _wire.libs_folder(self.libs_setting, str(self.home), os.getcwd())
+        except FileNotFoundError:
+            raise UsageError(f"HSRUN_LIBS={self.libs_setting.strip()}: no such folder") from None
+        return Path(folder) if folder is not None else None
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -99,13 +88,7 @@ def find_project_root(start: Path | None = None) -> Path:
 
     Falls back to the starting folder, so hsrun works in any directory.
     """
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in ("actions", STATE_DIRNAME)):
-            return folder
-        if (folder / "pyproject.toml").exists():
-            return folder
-    return here
+    return Path(_wire.project_root(str(start or Path.cwd())))
 
 
 def _user_config_dir() -> Path:
@@ -117,7 +100,8 @@ def get_settings() -> Settings:
     """Read every ``HSRUN_*`` setting now."""
     root = find_project_root()
     home_env = os.environ.get("HSRUN_HOME")
-    home = Path(home_env).expanduser().resolve() if home_env else root / STATE_DIRNAME
+    # The launcher finds the daemon's socket with the same rule (runtime._wire).
+    home = Path(_wire.state_home(os.getcwd(), os.environ))
     if home.exists() and not home.is_dir():
         from runtime.errors import UsageError
 

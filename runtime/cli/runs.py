@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 import time
@@ -79,32 +80,26 @@ def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[Porta
 
 
 def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:
-    """`hsrun check`'s findings. An unselected secret the code reads (HS301) that the store
-    holds is said the store's way: HubSpot would give the code None there."""
+    """`hsrun check`'s findings, under the same codes. An unselected secret the code reads
+    (HS301) that the store holds is said the store's way: the secret exists, the manifest
+    only forgot to select it."""
     from runtime.packaging import check_action
-    from runtime.secrets import unselected_secret_hints
+    from runtime.secrets import unselected_secret_hint
+    from runtime.secrets.hints import Language
 
     # The run itself shows what HS501 says is not checked, and Node's own syntax error.
-    findings = [
-        finding.to_dict()
-        for finding in check_action(action, syntax=False)
-        if finding.code != "HS501"
-    ]
+    findings = [f for f in check_action(action, syntax=False) if f.code != "HS501"]
     names = getattr(source, "names", None)
-    flagged = [f for f in findings if f["code"] == "HS301"]
-    if not flagged or not callable(names):
-        return findings  # nothing to say, or said already (a noqa comment is respected)
-    selected = set(action.manifest.secrets)
-    stored = [n for n in names() if n not in selected]
-    text = action.source_path.read_text(encoding="utf-8", errors="replace")
-    language = "python" if action.is_python else "node"
-    hints = unselected_secret_hints(text, action.manifest.secrets, stored, language=language)
-    for finding in flagged:
-        for name in stored:
-            hint = next((h for h in hints if name in h), None)
-            if hint and f"`{name}`" in finding["message"]:
-                finding.update(code="SECRET_NOT_SELECTED", severity="warning", message=hint)
-    return findings
+    stored = set(names()) if callable(names) else set()
+    language: Language = "python" if action.is_python else "node"
+    out = []
+    for finding in findings:
+        # A noqa comment has removed the finding already; a stored name is known exactly.
+        if finding.code == "HS301" and finding.subject is not None and finding.subject in stored:
+            message = unselected_secret_hint(finding.subject, language=language)
+            finding = dataclasses.replace(finding, message=message)
+        out.append(finding.to_dict())
+    return out
 
 
 def _interpreter(python: str | None) -> str | None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from runtime._launch import SOCKET_NAME, build_id, recv_frame, send_frame
+from runtime._wire import SOCKET_NAME, FrameError, build_id, recv_frame, send_frame
 from runtime.config import Settings, ensure_home, get_settings
 from runtime.errors import DaemonError
 
@@ -264,7 +264,7 @@ def _ask(path: Path, msg: dict[str, Any], *, timeout: float) -> tuple[dict[str, 
             return None
         send_frame(sock, msg)
         reply = recv_frame(sock)
-    except (OSError, ValueError):
+    except (OSError, FrameError):
         return None
     finally:
         sock.close()

@@ -17,7 +17,7 @@ import socket
 import sys
 from typing import Any
 
-from runtime._launch import send_frame
+from runtime._wire import send_frame
 from runtime.invoke._process import use_shared_zygote
 
 

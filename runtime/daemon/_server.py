@@ -32,14 +32,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime._launch import (
-    LIBS_DIRNAME,
+from runtime._wire import (
+    LOCK_NAME,
     PROTOCOL_VERSION,
-    PYTHON_LIBS_NAME,
     SOCKET_NAME,
+    ZYGOTE_SOCKET_NAME,
+    FrameBuffer,
+    FrameError,
     build_id,
     interpreter_setup,
     library_path,
+    libs_folder,
     send_frame,
 )
 from runtime.invoke._process import SharedZygote, listen_unix
@@ -50,8 +53,6 @@ CANCEL_GRACE_S = 2.0
 HANDSHAKE_TIMEOUT_S = 30.0
 #: How often the daemon checks its socket file is still there.
 WATCH_EVERY_S = 0.5
-ZYGOTE_SOCKET_NAME = "zygote.sock"
-LOCK_NAME = "daemon.lock"
 
 #: What the forwarded commands import; a handler forked after these finds them loaded.
 #: HubSpot's libraries are not among them: only actions use them, and actions are forked
@@ -76,8 +77,6 @@ PRELOAD_MODULES = (
 )
 #: Not modules of the CLI: the child bootstrap is a script run by other interpreters.
 PRELOAD_SKIP = ("runtime.invoke._child_python",)
-
-_FRAME_HEADER = 4
 
 
 def log(message: str) -> None:
@@ -219,26 +218,12 @@ class _Conn:
 
     sock: socket.socket
     opened_at: float = field(default_factory=time.monotonic)
-    buf: bytearray = field(default_factory=bytearray)
+    frames: FrameBuffer = field(default_factory=FrameBuffer)
     fds: list[int] = field(default_factory=list)
     phase: str = "new"  # new -> accepted -> running
     request: dict[str, Any] | None = None
     pid: int | None = None
     kill_at: float | None = None
-
-    def frames(self) -> list[dict[str, Any]]:
-        """Complete messages in the buffer (raises ValueError on garbage)."""
-        out = []
-        while len(self.buf) >= _FRAME_HEADER:
-            size = int.from_bytes(self.buf[:_FRAME_HEADER], "big")
-            if len(self.buf) < _FRAME_HEADER + size:
-                break
-            msg = json.loads(bytes(self.buf[_FRAME_HEADER : _FRAME_HEADER + size]))
-            del self.buf[: _FRAME_HEADER + size]
-            if not isinstance(msg, dict):
-                raise ValueError("frame is not an object")
-            out.append(msg)
-        return out
 
     def close_fds(self) -> None:
         for fd in self.fds:
@@ -442,10 +427,9 @@ class Daemon:
         if not data:
             self._hung_up(conn)
             return
-        conn.buf += data
         try:
-            messages = conn.frames()
-        except ValueError:
+            messages = conn.frames.feed(data)
+        except FrameError:  # too large or not an object: nothing more on it can be trusted
             self._drop(conn)
             return
         for msg in messages:
@@ -553,8 +537,7 @@ class Daemon:
     def _libs(self) -> str | None:
         """The installed HubSpot library folder of this state folder, resolved (an install
         replaces it under a new real path), or None."""
-        folder = os.path.join(self.home, LIBS_DIRNAME, PYTHON_LIBS_NAME)
-        return os.path.realpath(folder) if os.path.isdir(folder) else None
+        return libs_folder("", self.home, self.home)
 
     def _restart_zygote(self) -> None:
         from runtime.errors import RunnerError

@@ -21,12 +21,13 @@ Layout and how to add an API area: :mod:`runtime.fake_hubspot.registry`.
 
 from __future__ import annotations
 
+from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.fake_hubspot.attach import AttachedPortal, attach, attach_memory
 from runtime.fake_hubspot.core.apps import PrivateApp
 from runtime.fake_hubspot.core.errors import HubSpotError
 from runtime.fake_hubspot.core.ratelimit import RateLimitSettings
 from runtime.fake_hubspot.crm_objects.record import RecordView
-from runtime.fake_hubspot.intercept import HUBSPOT_HOSTS, current_portal, mock_hubspot
+from runtime.fake_hubspot.intercept import current_portal, mock_hubspot
 from runtime.fake_hubspot.persistence import PortalFile
 from runtime.fake_hubspot.portal import FakePortal
 from runtime.fake_hubspot.registry import Area, register_area

@@ -2,7 +2,8 @@
 
 ``hubspot-api-client`` (urllib3 ``PoolManager``) and ``requests`` (urllib3 connection pools)
 both end in ``HTTPConnectionPool._make_request``. While :func:`mock_hubspot` is active, that
-method answers requests for ``api.hubapi.com`` / ``api.hubspot.com`` from the portal and
+method answers requests for HubSpot's hosts (:data:`runtime.contract.hosts.HUBSPOT_HOSTS`,
+the EU data centre's ``api-eu1.hubapi.com`` among them) from the portal and
 passes everything else through. urllib3's own ``urlopen`` keeps running around it, so retries
 (``Retry(status_forcelist=(429,))``), redirects and ``Retry-After`` behave as they would
 against HubSpot (contract §5.3).
@@ -28,12 +29,10 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any, TypeVar, cast, overload
 
+from runtime.contract.hosts import is_hubspot_host
 from runtime.errors import PortalError
 from runtime.fake_hubspot.core.http import Request
 from runtime.fake_hubspot.portal import FakePortal
-
-#: Hosts whose traffic goes to the fake (contract §4, §5.2).
-HUBSPOT_HOSTS = frozenset({"api.hubapi.com", "api.hubspot.com"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,9 +88,8 @@ def _install() -> None:
     def _make_request(
         self: HTTPConnectionPool, conn: Any, method: str, url: str, *args: Any, **kwargs: Any
     ) -> Any:
-        host = (self.host or "").lower()
         with _lock:
-            portal = _stack[-1] if _stack and host in HUBSPOT_HOSTS else None
+            portal = _stack[-1] if _stack and is_hubspot_host(self.host) else None
         if portal is None:
             return original(self, conn, method, url, *args, **kwargs)
         return _answer(self, portal, method, url, kwargs)
@@ -106,7 +104,7 @@ def _install() -> None:
     @functools.wraps(original_proxy)
     def _prepare_proxy(self: HTTPSConnectionPool, conn: Any) -> None:
         with _lock:
-            mocked = bool(_stack) and (self.host or "").lower() in HUBSPOT_HOSTS
+            mocked = bool(_stack) and is_hubspot_host(self.host)
         if not mocked:
             original_proxy(self, conn)
 

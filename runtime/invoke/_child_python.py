@@ -29,7 +29,6 @@ import time
 import traceback
 
 PROTOCOL_VERSION = 1
-HUBSPOT_HOSTS = ("api.hubapi.com", "api.hubspot.com", "api.hubapi.eu", "api-eu1.hubapi.com")
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "ip6-localhost")
 # The libraries HubSpot's Python runtime ships that are worth pre-importing.
 DEFAULT_PRELOAD = ("urllib3", "requests", "hubspot")
@@ -85,6 +84,7 @@ def install_network_guard(job):
     net = job.get("network") or {}
     if net.get("allow_all"):
         return
+    hubspot_hosts = _hubspot_hosts(job)
     allowed = list(LOOPBACK) + list(net.get("allow_hosts") or [])
     live = net.get("live")
     manifest = net.get("manifest") or "the action's manifest"
@@ -94,7 +94,7 @@ def install_network_guard(job):
         name = host.decode() if isinstance(host, bytes) else str(host)
         if _host_allowed(name, allowed) or name.startswith("127."):
             return real_getaddrinfo(host, *args, **kwargs)
-        if name.lower() in HUBSPOT_HOSTS:
+        if name.lower().rstrip(".") in hubspot_hosts:
             if live:
                 return real_getaddrinfo(host, *args, **kwargs)
             raise NetworkBlockedError(
@@ -136,21 +136,31 @@ class _AfterImport:
         return spec
 
 
+def _hubspot_hosts(job):
+    """HubSpot's API hosts, as the runner sends them (``runtime.contract.hosts``: this file
+    cannot import it)."""
+    return frozenset((job.get("network") or {}).get("hubspot_hosts") or ())
+
+
 def install_hubspot_route(job):
     """Send urllib3 traffic for HubSpot's hosts to the fake portal (hubspot-api-client and
     requests both sit on urllib3)."""
     url = (job.get("network") or {}).get("hubspot_url")
     if not url:
         return
+    hosts = _hubspot_hosts(job)
     if "urllib3.poolmanager" in sys.modules:
-        _route_poolmanager(sys.modules["urllib3.poolmanager"], url)
+        _route_poolmanager(sys.modules["urllib3.poolmanager"], url, hosts)
     else:
         sys.meta_path.insert(
-            0, _AfterImport("urllib3.poolmanager", lambda module: _route_poolmanager(module, url))
+            0,
+            _AfterImport(
+                "urllib3.poolmanager", lambda module: _route_poolmanager(module, url, hosts)
+            ),
         )
 
 
-def _route_poolmanager(poolmanager, url):
+def _route_poolmanager(poolmanager, url, hosts):
     scheme, _, rest = url.partition("://")
     hostport = rest.split("/", 1)[0]
     host, _, port = hostport.rpartition(":")
@@ -160,7 +170,7 @@ def _route_poolmanager(poolmanager, url):
         original = original.__wrapped__
 
     def connection_from_host(self, host, port=None, scheme="http", pool_kwargs=None):
-        if host and host.lower() in HUBSPOT_HOSTS:
+        if host and host.lower().rstrip(".") in hosts:
             scheme, host, port = target
         return original(self, host, port=port, scheme=scheme, pool_kwargs=pool_kwargs)
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from runtime.contract import ActionManifest
 from runtime.contract.libraries import NODE_LIBRARIES
-from runtime.invoke._child_python import HUBSPOT_HOSTS
 from runtime.invoke._process import child_base_env
 from runtime.invoke.node_libs import NodeRuntime
 
@@ -80,5 +79,4 @@ def node_job(
     job["no_callback"] = no_callback
     job["node24_callback"] = node24_callback
     job["libraries"] = [lib.name for lib in NODE_LIBRARIES]
-    job["network"] = {**base["network"], "hubspot_hosts": list(HUBSPOT_HOSTS)}
     return job

@@ -23,6 +23,7 @@ from runtime.config import Settings, get_settings
 from runtime.contract import ActionManifest, Event, build_event, check_outputs, load_action
 from runtime.contract import record as r
 from runtime.contract.event import input_fields, parse_event
+from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.contract.libraries import PYTHON_LIBRARIES
 from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
 from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
@@ -362,6 +363,7 @@ class Runner:
                 "allow_all": opts.allow_net,
                 "allow_hosts": [*prepared.action.manifest.allow_hosts, *opts.allow_hosts],
                 "hubspot_url": opts.hubspot_url,
+                "hubspot_hosts": sorted(HUBSPOT_HOSTS),
                 "live": opts.live,
                 "manifest": str(manifest_path or prepared.action.source_path.with_suffix(".toml")),
             },

@@ -13,10 +13,10 @@ import re
 import sqlite3
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from runtime.contract.period import parse_since
 from runtime.contract.record import INTERRUPTED, RUNNING, STATUSES, RunResult
 from runtime.errors import JournalError, RunNotFoundError, UsageError
 
@@ -36,26 +36,21 @@ CREATE INDEX IF NOT EXISTS runs_action ON runs (action, started_at);
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status, started_at);
 """
 
-_PERIOD_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
 
 def parse_period(text: str) -> float:
-    """``"90s"``, ``"15m"``, ``"1h"``, ``"2d"``, ``"1w"`` in seconds; an ISO date or time
-    (``2026-11-29``, ``2026-11-29T10:00Z``, UTC unless it says otherwise) is the time since."""
-    match = _PERIOD_RE.match(text)
-    if match:
-        return float(match.group(1)) * _PERIOD_SECONDS[match.group(2)]
+    """Seconds back from now to the time ``--since TEXT`` designates (never negative).
+
+    The forms are :mod:`runtime.contract.period`'s, shared with ``hsrun portal logs``.
+
+    Raises:
+        UsageError: ``text`` is neither a period nor an ISO date or time.
+    """
+    now = time.time()
     try:
-        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"cannot read {text!r}: use a period (90s, 15m, 1h, 2d, 1w) or an ISO time "
-            "(2026-11-29T10:00Z)"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, time.time() - when.timestamp())
+        since = parse_since(text, now=now)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return max(0.0, now - since)
 
 
 def _owner_token(pid: int) -> str:

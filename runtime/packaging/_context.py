@@ -35,29 +35,40 @@ class SourceContext:
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", self.source.splitlines())
 
-    def at(self, code: str, message: str, node: ast.AST | None = None) -> Finding:
-        """A finding in the source, at ``node`` when given."""
+    def at(
+        self,
+        code: str,
+        message: str,
+        node: ast.AST | None = None,
+        *,
+        subject: str | None = None,
+    ) -> Finding:
+        """A finding in the source, at ``node`` when given, about ``subject`` if named."""
         line: int | None = getattr(node, "lineno", None)
         if line is None:
-            return make_finding(code, message, self.path)
+            return make_finding(code, message, self.path, subject=subject)
         col = char_col(self.lines, line, getattr(node, "col_offset", 0))
-        return make_finding(code, message, self.path, line, col)
+        return make_finding(code, message, self.path, line, col, subject=subject)
 
-    def at_offset(self, code: str, message: str, offset: int) -> Finding:
+    def at_offset(
+        self, code: str, message: str, offset: int, *, subject: str | None = None
+    ) -> Finding:
         """A finding in the source at a character offset (pattern-level rules)."""
         line = self.source.count("\n", 0, offset) + 1
         col = offset - (self.source.rfind("\n", 0, offset) + 1) + 1
-        return make_finding(code, message, self.path, line, col)
+        return make_finding(code, message, self.path, line, col, subject=subject)
 
-    def in_manifest(self, code: str, message: str, *needles: str) -> Finding:
+    def in_manifest(
+        self, code: str, message: str, *needles: str, subject: str | None = None
+    ) -> Finding:
         """A finding in the manifest, on the first line mentioning one of ``needles``."""
         path = self.manifest_path or self.path
         for needle in needles:
             pattern = re.compile(needle)
             for number, text in enumerate(self.manifest_text.splitlines(), start=1):
                 if pattern.search(text.split("#", 1)[0]):
-                    return make_finding(code, message, path, number, 1)
-        return make_finding(code, message, path)
+                    return make_finding(code, message, path, number, 1, subject=subject)
+        return make_finding(code, message, path, subject=subject)
 
     @property
     def manifest_name(self) -> str:

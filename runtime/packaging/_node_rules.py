@@ -153,6 +153,7 @@ def _secrets(code: str, ctx: SourceContext) -> list[Finding]:
                     f"reads secret `{name}`, which the action does not select: HubSpot leaves "
                     f"it undefined; add it to `secrets` in {ctx.manifest_name}",
                     offset,
+                    subject=name,
                 )
             )
     if not dynamic:
@@ -166,6 +167,7 @@ def _secrets(code: str, ctx: SourceContext) -> list[Finding]:
                         "character total)",
                         item_pattern(name),
                         key_pattern("secrets"),
+                        subject=name,
                     )
                 )
     return found
@@ -192,6 +194,7 @@ def _inputs(code: str, ctx: SourceContext) -> list[Finding]:
                     f"reads input `{name}`, which {ctx.manifest_name} does not declare: add "
                     f'`{name} = "<property>"` under [inputs]',
                     offset,
+                    subject=name,
                 )
             )
     if not dynamic:
@@ -202,6 +205,7 @@ def _inputs(code: str, ctx: SourceContext) -> list[Finding]:
                         "HS305",
                         f"declares input `{name}` but the code never reads it: remove it",
                         key_pattern(name),
+                        subject=name,
                     )
                 )
     return found
@@ -247,6 +251,7 @@ def _outputs(code: str, ctx: SourceContext) -> list[Finding]:
                     f"returns output `{name}`, which {ctx.manifest_name} does not declare: "
                     "later actions cannot use it; declare it under [outputs]",
                     offset,
+                    subject=name,
                 )
             )
     if seen and not dynamic:
@@ -258,6 +263,7 @@ def _outputs(code: str, ctx: SourceContext) -> list[Finding]:
                         f"declares output `{name}` but no outputFields the code returns sets "
                         "it: return it or remove it from [outputs]",
                         key_pattern(name),
+                        subject=name,
                     )
                 )
     return found

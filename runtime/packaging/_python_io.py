@@ -117,6 +117,7 @@ def check_secrets(
                 f"selected secrets, so it is unset there; add it to `secrets` in "
                 f"{ctx.manifest_name} and select it in HubSpot's editor",
                 node,
+                subject=name,
             )
         )
     if not reads.dynamic:
@@ -130,6 +131,7 @@ def check_secrets(
                         f"{MAX_SECRETS_TOTAL_CHARS:,}-character total)",
                         item_pattern(name),
                         key_pattern("secrets"),
+                        subject=name,
                     )
                 )
     return found
@@ -202,6 +204,7 @@ def check_inputs(
                     f'it the key is missing from inputFields; add `{name} = "<property>"` '
                     "under [inputs]",
                     node,
+                    subject=name,
                 )
             )
     if not reads.dynamic:
@@ -213,6 +216,7 @@ def check_inputs(
                         f"declares input `{name}` but the code never reads it: remove it "
                         f"(inputs count towards HubSpot's limit of {MAX_INPUTS})",
                         key_pattern(name),
+                        subject=name,
                     )
                 )
     return found
@@ -334,6 +338,7 @@ def check_outputs(
                     "HubSpot flags it and later actions cannot use it; declare it under "
                     f'[outputs] (e.g. `{name} = "string"`)',
                     node,
+                    subject=name,
                 )
             )
     if returned.seen and not returned.dynamic:
@@ -345,6 +350,7 @@ def check_outputs(
                         f"declares output `{name}` but no outputFields the code returns sets "
                         "it: return it or remove it from [outputs]",
                         key_pattern(name),
+                        subject=name,
                     )
                 )
     return found

@@ -39,6 +39,9 @@ class Finding:
     """One problem found in one file.
 
     ``line`` and ``col`` are 1-based; both are ``None`` for a finding about a whole file.
+    ``subject`` is the name the finding is about when it is about one (the secret of HS301
+    and HS302, the input of HS304 and HS305, the output of HS401 and HS403), so a caller
+    acts on the name, never on the message's wording.
     """
 
     code: str
@@ -47,6 +50,7 @@ class Finding:
     path: str
     line: int | None = None
     col: int | None = None
+    subject: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form printed by ``hsrun check --format json``."""
@@ -57,6 +61,7 @@ class Finding:
             "path": self.path,
             "line": self.line,
             "col": self.col,
+            "subject": self.subject,
         }
 
     def location(self) -> str:
@@ -162,7 +167,13 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 
 
 def make_finding(
-    code: str, message: str, path: str, line: int | None = None, col: int | None = None
+    code: str,
+    message: str,
+    path: str,
+    line: int | None = None,
+    col: int | None = None,
+    *,
+    subject: str | None = None,
 ) -> Finding:
     """A finding for ``code`` with the rule's severity; ``message`` should say how to fix it."""
-    return Finding(code, RULES[code].severity, message, path, line, col)
+    return Finding(code, RULES[code].severity, message, path, line, col, subject)

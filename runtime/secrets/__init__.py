@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from runtime.errors import UsageError
 from runtime.secrets._source import DictSecrets, EnvFileSecrets, SecretSource, select_secrets
 from runtime.secrets.backend import ImportResult, RotationResult, SecretInfo, SecretStore
-from runtime.secrets.hints import unselected_secret_hints
+from runtime.secrets.hints import unselected_secret_hint
 from runtime.secrets.masking import Masker
 from runtime.secrets.value import SecretValue
 
@@ -35,7 +35,7 @@ __all__ = [
     "SecretValue",
     "default_source",
     "select_secrets",
-    "unselected_secret_hints",
+    "unselected_secret_hint",
 ]
 
 

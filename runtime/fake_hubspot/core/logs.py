@@ -13,16 +13,13 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
+from runtime.contract import period
 from runtime.errors import PortalValueError
 
 #: Calls kept in memory and on disk (oldest dropped first).
 DEFAULT_CALL_LOG_SIZE = 10_000
-
-_PERIOD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$", re.IGNORECASE)
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
 
 def os_user() -> str:
@@ -34,25 +31,20 @@ def os_user() -> str:
 
 
 def parse_since(value: str | float | None, now: float | None = None) -> float | None:
-    """An absolute epoch time from ``"90s"``, ``"15m"``, ``"1h"``, ``"2d"``, ISO or a number.
+    """An absolute epoch time from a number (already one) or a ``--since`` text, read as
+    :func:`runtime.contract.period.parse_since` reads it for the run history too.
 
     Raises:
-        PortalError: a value that is none of these.
+        PortalValueError: a text that is neither a period nor an ISO time.
     """
     if value is None or value == "":
         return None
     if isinstance(value, int | float):
         return float(value)
-    match = _PERIOD.match(value)
-    if match:
-        amount = float(match.group(1)) * _UNITS[match.group(2).lower()]
-        return (time.time() if now is None else now) - amount
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        raise PortalValueError(
-            f"cannot read {value!r} as a period (30s, 15m, 1h, 2d, 1w) or an ISO time"
-        ) from None
+        return period.parse_since(value, now=now)
+    except ValueError as exc:
+        raise PortalValueError(str(exc)) from None
 
 
 def status_matches(status: int, wanted: str | int | None) -> bool:

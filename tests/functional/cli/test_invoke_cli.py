@@ -282,9 +282,31 @@ def test_invoke_takes_secrets_from_the_encrypted_store(tmp_path: Path) -> None:
     assert record["outputs"] == {"n": len("pat-na1-stored-value")}
     # the selected secret is masked; the unselected one never reached the action
     assert record["logs"][0]["text"] == "token [TEST_SECRET] None"
-    hints = [c for c in record["checks"] if c["code"] == "SECRET_NOT_SELECTED"]
-    assert len(hints) == 1 and "OTHER_TOKEN" in hints[0]["message"]
+    # The same code hsrun check uses, worded the store's way.
+    hints = [c for c in record["checks"] if c["code"] == "HS301"]
+    assert len(hints) == 1 and hints[0]["subject"] == "OTHER_TOKEN"
+    assert "a stored secret that the manifest does not select" in hints[0]["message"]
     assert "pat-na1-stored-value" not in out
+
+
+def test_a_stored_secret_is_matched_by_name_not_by_substring(tmp_path: Path) -> None:
+    # TOKEN and TOKEN_B both stored; the action reads both, selects neither.
+    action = tmp_path / "act.py"
+    action.write_text(
+        "import os\ndef main(event):\n    os.getenv('TOKEN_B')\n    os.getenv('TOKEN')\n"
+    )
+    for name in ("TOKEN", "TOKEN_B"):
+        done = cli.invoke(app, ["secrets", "set", name, "--from-stdin"], input="v\n")
+        assert done.exit_code == 0, done.stderr
+    code, out, _ = hsrun("invoke", str(action), "--json")
+    assert code == 0
+    checks = json.loads(out)["checks"]
+    by_line = {c["line"]: (c["subject"], c["message"]) for c in checks if c["code"] == "HS301"}
+    assert by_line[3][0] == "TOKEN_B" and "reads TOKEN_B," in by_line[3][1]
+    assert by_line[4][0] == "TOKEN" and "reads TOKEN," in by_line[4][1]
+    code, panel, _ = hsrun("invoke", str(action))
+    assert "HS301 line 3: the action reads TOKEN_B" in " ".join(panel.split())
+    assert "line 3: line 3:" not in panel
 
 
 def test_invoke_names_a_secret_missing_from_the_store(tmp_path: Path) -> None:

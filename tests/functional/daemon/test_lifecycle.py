@@ -12,14 +12,14 @@ from typing import Any
 
 from daemon_support import ACTIONS, Daemons, Hsrun, all_gone, gone, wait_until
 
-from runtime._launch import build_id, recv_frame, send_frame
+from runtime._wire import build_id, recv_frame, send_frame
 
 FORMAT_PHONE = (str(ACTIONS / "format_phone.py"), "--input", "phone=5550102233", "--json")
 
 
 def client_setup(hsrun: Hsrun) -> dict[str, Any]:
     """The Python setup of an hsrun client (this test process has pytest's sys.path)."""
-    code = "import json; from runtime._launch import interpreter_setup as s; print(json.dumps(s()))"
+    code = "import json; from runtime._wire import interpreter_setup as s; print(json.dumps(s()))"
     result = subprocess.run(
         [sys.executable, "-c", code],
         env=hsrun.environ(),

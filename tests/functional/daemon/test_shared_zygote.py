@@ -26,10 +26,28 @@ def shared(tmp_path: Path) -> Iterator[SharedZygote]:
     assert not (tmp_path / "zygote.sock").exists()
 
 
-def test_runners_share_it_and_each_gets_its_own_answers(
-    shared: SharedZygote, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(_process, "_shared_zygote", shared.address)
+@pytest.fixture
+def in_use(shared: SharedZygote) -> Iterator[SharedZygote]:
+    """The shared zygote, made this process's through the public switch a daemon uses."""
+    _process.use_shared_zygote(shared.address)
+    try:
+        yield shared
+    finally:
+        _process.use_shared_zygote(None)
+
+
+def test_runners_fork_their_actions_from_it(in_use: SharedZygote, tmp_path: Path) -> None:
+    action = tmp_path / "parent.py"
+    action.write_text(
+        "import os\ndef main(event):\n    return {'outputFields': {'parent': os.getppid()}}\n"
+    )
+    with Runner(RunOptions(zygote=False)) as runner:
+        result = runner.run(action)
+    assert result.status == "SUCCESS", result.error
+    assert result.outputs["parent"] == in_use.pid  # not a process of this runner's own
+
+
+def test_runners_share_it_and_each_gets_its_own_answers(in_use: SharedZygote) -> None:
     statuses: list[str] = []
 
     def run(phone: str) -> None:

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import pytest
 
 from runtime.contract import load_event
-from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError, UsageError
+from runtime.contract.hosts import HUBSPOT_HOSTS
+from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError
 from runtime.invoke import Runner, RunOptions
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -285,13 +286,6 @@ def test_hubspot_calls_without_a_portal_say_how_to_attach_one(
     assert "no HubSpot portal is attached" in result.error.message
 
 
-def test_node_actions_are_refused_clearly(tmp_path: Path, runner: Runner) -> None:
-    action = tmp_path / "hello.js"
-    action.write_text("exports.main = async (event, callback) => callback({outputFields: {}});\n")
-    with pytest.raises(UsageError, match="NODE24X is not supported yet"):
-        runner.run(action)
-
-
 class _Recorder(BaseHTTPRequestHandler):
     """A loopback stand-in for HubSpot's contacts archive endpoint."""
 
@@ -361,6 +355,28 @@ def test_archive_contact_calls_hubspot_through_the_official_client(
             "host": url.removeprefix("http://"),
         }
     ]
+
+
+def test_every_hubspot_host_reaches_the_portal_in_a_run(
+    runner: Runner,
+    write_action: Callable[..., Path],
+    fake_hubspot_api: tuple[str, type[_Recorder]],
+) -> None:
+    # The runner sends the child the one host list (runtime.contract.hosts): the EU data
+    # centre's host is routed to the portal like api.hubapi.com, never to the network.
+    url, handler = fake_hubspot_api
+    action = write_action(
+        "import requests\ndef main(event):\n"
+        "    for host in event['inputFields']['hosts'].split(','):\n"
+        "        requests.delete(f'https://{host}/crm/v3/objects/contacts/7', timeout=5)\n"
+    )
+    hosts = sorted(HUBSPOT_HOSTS)
+    result = runner.run(
+        action, inputs={"hosts": ",".join(hosts)}, options=RunOptions(hubspot_url=url)
+    )
+    assert result.status == "SUCCESS", result.error
+    assert [seen["path"] for seen in handler.seen] == ["/crm/v3/objects/contacts/7"] * len(hosts)
+    assert "api-eu1.hubapi.com" in hosts
 
 
 def test_a_429_raised_by_the_action_schedules_hubspots_retry(

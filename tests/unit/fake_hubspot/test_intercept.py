@@ -9,6 +9,7 @@ import urllib3
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate
 from urllib3.util.retry import Retry
 
+from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.errors import PortalError
 from runtime.fake_hubspot import FakePortal, current_portal, mock_hubspot
 
@@ -76,3 +77,22 @@ def test_an_https_proxy_setting_does_not_escape_the_fake(monkeypatch: pytest.Mon
             timeout=5,
         )
     assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("host", sorted(HUBSPOT_HOSTS))
+def test_every_hubspot_host_is_answered_in_process(host: str) -> None:
+    # The EU data centre's api-eu1.hubapi.com among them: without it in the one host list,
+    # this request would leave the machine.
+    with mock_hubspot() as portal:
+        app = portal.private_app("ci", ["crm.objects.contacts.read"])
+        answer = requests.get(
+            f"https://{host}/crm/v3/objects/contacts",
+            headers={"Authorization": f"Bearer {app.token}"},
+            timeout=5,
+        )
+        assert answer.status_code == 200 and answer.json() == {"results": []}
+        assert [c["path"] for c in portal.calls()] == ["/crm/v3/objects/contacts"]
+
+
+def test_the_eu_data_centre_is_a_hubspot_host() -> None:
+    assert "api-eu1.hubapi.com" in HUBSPOT_HOSTS

@@ -104,4 +104,12 @@ def test_report_json_shape(tmp_path: Path) -> None:
     assert data["actions"] == [str(tmp_path / "act.py")]
     assert data["summary"] == {"actions": 1, "errors": 0, "warnings": 1, "info": 0}
     assert data["findings"][0]["code"] == "HS203"
-    assert set(data["findings"][0]) == {"code", "severity", "message", "path", "line", "col"}
+    assert set(data["findings"][0]) == {
+        "code",
+        "severity",
+        "message",
+        "path",
+        "line",
+        "col",
+        "subject",
+    }

@@ -318,8 +318,39 @@ def test_findings_point_at_line_and_column() -> None:
         "path": "action.py",
         "line": 4,
         "col": 14,
+        "subject": "TOKEN",
     }
     assert "add it to `secrets` in action.toml" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [
+        (
+            "action.py",
+            "import os\ndef main(event):\n"
+            "    a = os.getenv('TOKEN_B'); b = event['inputFields']['mail']\n"
+            "    return {'outputFields': {'extra': a}}\n",
+        ),
+        (
+            "action.js",
+            "exports.main = async (event) => {\n  const a = process.env.TOKEN_B;\n"
+            "  const b = event.inputFields.mail;\n  return { outputFields: { extra: a } };\n};\n",
+        ),
+    ],
+)
+def test_findings_about_a_name_carry_it_as_their_subject(path: str, source: str) -> None:
+    # Callers act on the subject, not on the wording: TOKEN is not TOKEN_B.
+    manifest = {"secrets": ["TOKEN"], "inputs": {"email": "email"}, "outputs": {"tier": "string"}}
+    subjects = {(f.code, f.subject) for f in check(source, manifest, path=path) if f.subject}
+    assert subjects >= {
+        ("HS301", "TOKEN_B"),
+        ("HS302", "TOKEN"),
+        ("HS304", "mail"),
+        ("HS305", "email"),
+        ("HS401", "extra"),
+        ("HS403", "tier"),
+    }
 
 
 def test_messages_say_how_to_fix() -> None:
