@@ -21,9 +21,11 @@ One root, with the exit code the CLI uses as a class attribute (as click does)::
     ├── PortalError (7)             the fake portal refused (state file, seed, app)
     │   └── PortalValueError (2)    a tier, expiry, period or filter the portal does not know
     ├── LibrariesError (10)         HubSpot's library set could not be installed or removed
-    └── PackagingError (2)          check / package / deploy refused
-        ├── CheckFailedError (1)    `hsrun check` found errors
-        └── DeployError (7)         a flow, action, revision or token problem on deploy
+    ├── PackagingError (2)          check / package / deploy refused
+    │   ├── CheckFailedError (1)    `hsrun check` found errors
+    │   └── DeployError (7)         a flow, action, revision or token problem on deploy
+    └── WorkflowError (2)           a flow that cannot be run (shape, graph, missing code)
+        └── EnrollmentNotFoundError (2)  no enrollment with that id
 
 An exception raised by an action's own code is never one of these: it is data in the
 ``RunResult``. Foreign exceptions are translated at the boundary with ``raise ... from exc``.
@@ -153,3 +155,11 @@ class DeployError(PackagingError):
     """A flow, action, revision or token problem on deploy; nothing was written."""
 
     exit_code = 7
+
+
+class WorkflowError(HsrunError):
+    """A flow that cannot be run: its shape, its graph, code it names but lacks."""
+
+
+class EnrollmentNotFoundError(WorkflowError):
+    """No workflow enrollment with that id in the journal."""

@@ -214,9 +214,12 @@ def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         "limits": {"per10s": portal.limiter.burst, "daily": portal.limiter.daily},
         "apps": sorted(portal.apps.apps),
         # Live records, as HubSpot counts them; archived ones answer only with archived=true.
+        # The four classic types always; the others only when the portal holds some.
         "records": {
-            name: sum(1 for r in s.records.values() if not r.archived)
+            name: count
             for name, s in portal.objects.stores.items()
+            if (count := sum(1 for r in s.records.values() if not r.archived))
+            or name in ("contacts", "companies", "deals", "tickets")
         },
         "owners": len(portal.owners.owners),
         "flows": len(flows_of(portal).flows),

@@ -1,7 +1,10 @@
-"""`hsrun deploy`: put a packaged action into a workflow's custom code action.
+"""`hsrun deploy`, and the `hsrun workflow` group: run|enroll-matching|show|list|check|pull.
 
-The command parses its arguments, calls :func:`runtime.packaging.deploy.deploy_from_settings`
-and renders the report: the code diff, the settings that change, then what was written.
+``deploy`` puts a packaged action into a workflow's custom code action
+(:func:`runtime.packaging.deploy.deploy_from_settings`) and renders the report: the code diff,
+the settings that change, then what was written. The ``workflow`` commands run whole flows
+with :mod:`runtime.workflow` against the project's fake portal (``.hsrun/portal.json``),
+record enrollments in the journal and render them in HubSpot's action-log columns.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``deploy`` command to ``app``."""
+    """Add the ``deploy`` command and the ``workflow`` group to ``app``."""
+    from runtime.cli import _workflow_run
+
     app.command("deploy")(deploy)
+    app.add_typer(_workflow_run.group, name="workflow")
 
 
 @handle_errors

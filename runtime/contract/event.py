@@ -21,9 +21,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from runtime.contract.limits import MAX_INPUTS
+from runtime.contract.object_types import ENROLLABLE_LABELS
 from runtime.errors import EventError
 
-OBJECT_TYPES = ("CONTACT", "COMPANY", "DEAL", "TICKET")
+#: Labels of the object types a workflow can enroll (``event.object.objectType``).
+OBJECT_TYPES = ENROLLABLE_LABELS
 
 
 class Origin(BaseModel):

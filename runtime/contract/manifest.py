@@ -27,39 +27,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from runtime.contract.limits import DEFAULT_RUNTIME_BY_SUFFIX, MAX_INPUTS, RUNTIMES
+from runtime.contract.object_types import ENROLLABLE_LABELS, find, is_custom_type_id
 from runtime.errors import ActionNotFoundError, ManifestError
 
 OutputType = Literal["string", "number", "bool", "datetime", "date", "enumeration", "phone_number"]
 OUTPUT_TYPES: tuple[str, ...] = OutputType.__args__  # type: ignore[attr-defined]
 
 #: Object types a workflow can enroll (HubSpot's names as in ``event.object.objectType``).
-OBJECT_TYPES = (
-    "CONTACT",
-    "COMPANY",
-    "DEAL",
-    "TICKET",
-    "QUOTE",
-    "LINE_ITEM",
-    "PRODUCT",
-    "CALL",
-    "EMAIL",
-    "MEETING",
-    "NOTE",
-    "TASK",
-    "COMMUNICATION",
-    "LEAD",
-    "APPOINTMENT",
-    "COURSE",
-    "LISTING",
-    "SERVICE",
-    "INVOICE",
-    "PAYMENT",
-    "SUBSCRIPTION",
-    "ORDER",
-    "CART",
-)
-#: Custom objects are enrolled by their object type id.
-CUSTOM_OBJECT_RE = re.compile(r"^2-\d+\Z")
+OBJECT_TYPES = ENROLLABLE_LABELS
 
 #: Environment-variable-safe: letters, digits, underscore, not starting with a digit.
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -101,11 +76,20 @@ class Manifest(BaseModel):
     @field_validator("object_type")
     @classmethod
     def _known_object_type(cls, value: str) -> str:
-        upper = value.upper()
-        if upper in OBJECT_TYPES or CUSTOM_OBJECT_RE.match(value):
+        # The label as HubSpot's editor and event spell it (``LINE_ITEM``), any case; a custom
+        # object by its type id. A plural or a type id of a standard type gets a hint.
+        if is_custom_type_id(value):
+            return value.strip()
+        upper = value.strip().upper()
+        if upper in OBJECT_TYPES:
             return upper
-        singular = upper.rstrip("S") if upper.endswith("S") else upper
-        hint = f" (did you mean {singular!r}?)" if singular in OBJECT_TYPES else ""
+        known = find(value)
+        if known is not None and known.enrollable:
+            hint = f" (did you mean {known.label!r}?)"
+        elif known is not None:
+            hint = f" (workflows cannot enroll {known.name})"
+        else:
+            hint = ""
         raise ValueError(
             f"expected one of {', '.join(OBJECT_TYPES)} or a custom object id like "
             f"'2-1234567', got {value!r}{hint}"

@@ -93,6 +93,9 @@ class RunResult:
     #: The library folder the action imported from first (``hsrun libs install``); None:
     #: hsrun's own environment.
     libraries_folder: str | None = None
+    #: Set when the run was a step of a workflow enrollment (``hsrun workflow run``):
+    #: ``{"enrollment": id, "flow": flow, "actionId": id}``.
+    workflow: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:

@@ -26,6 +26,7 @@ from runtime.fake_hubspot.core.apps import AppStore, PrivateApp
 from runtime.fake_hubspot.core.clock import now_ms
 from runtime.fake_hubspot.core.dispatch import dispatch
 from runtime.fake_hubspot.core.errors import HubSpotError
+from runtime.fake_hubspot.core.faults import FaultPlan
 from runtime.fake_hubspot.core.http import Request, Response
 from runtime.fake_hubspot.core.ids import IdAllocator, MemoryIds
 from runtime.fake_hubspot.core.logs import DEFAULT_CALL_LOG_SIZE, CallLog, SecurityLog
@@ -88,6 +89,8 @@ class FakePortal:
         self.lock = threading.RLock()
         self.ids: IdAllocator = ids or MemoryIds()
         self.call_log = CallLog(call_log_size)
+        #: API calls to answer with an injected 429/5xx (``core/faults.py``).
+        self.faults = FaultPlan()
         self.security_log = SecurityLog(clock)
         self.apps = AppStore(clock, self.security_log, self.allocate_id, region=region)
         self.limiter = RateLimiter(
@@ -371,6 +374,7 @@ class FakePortal:
                 backend.reset()
             self.apps.reset()
             self.call_log.clear()
+            self.faults.clear()
             self.security_log.clear()
             self.limiter.reset()
             if isinstance(self.ids, MemoryIds):

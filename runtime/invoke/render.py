@@ -171,6 +171,7 @@ def lambda_lines(result: RunResult) -> str:
 
 def history_table(runs: list[RunResult]) -> Any:
     """A rich table of runs, newest first."""
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")
@@ -178,10 +179,17 @@ def history_table(runs: list[RunResult]) -> Any:
         table.add_column(column)
     for run in runs:
         style, _ = _STATUS_STYLE.get(run.status, ("white", ""))
+        # A workflow step says so: "actions/x.py [workflow <enrollment> step <actionId>]".
+        step = run.workflow
+        marked = (
+            f"{run.action} [workflow {step.get('enrollment')} step {step.get('actionId')}]"
+            if step
+            else run.action
+        )
         table.add_row(
             run.run_id,
             time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(run.started_at)),
-            run.action,
+            escape(marked),
             f"[{style}]{run.status}[/]",
             _duration(run.runtime_ms),
             f"{math.ceil(run.memory_mb)} MB",

@@ -342,6 +342,7 @@ class Runner:
             result.api_calls = prepared.masker.data(
                 portal.calls_between(started_at, time.time() + 0.001)
             )
+            result.alerts.extend(not_emulated_alerts(result.api_calls))
         if journal is not None:
             journal.finish(result)
         return result
@@ -574,6 +575,27 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
             result.status = r.FAILED
         return result
     return _judge_return(prepared, json.loads(msg["value_json"]), msg["value_type"], result)
+
+
+def not_emulated_alerts(calls: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """An ``API_NOT_EMULATED`` alert per distinct call no route of the fake portal answered.
+
+    The action saw a 404 where HubSpot may have answered: its SUCCESS may rest on that.
+    """
+    seen: list[str] = []
+    for call in calls:
+        name = f"{call.get('method')} {call.get('path')}"
+        if call.get("notEmulated") and name not in seen:
+            seen.append(name)
+    return [
+        {
+            "code": "API_NOT_EMULATED",
+            "output": "",
+            "message": f"{name} is not emulated by the fake portal: the action got a 404 "
+            "where HubSpot's answer may differ",
+        }
+        for name in seen
+    ]
 
 
 def _judge_return(

@@ -12,12 +12,14 @@ import json
 import keyword
 from pathlib import Path
 
-from runtime.contract.event import OBJECT_TYPES
 from runtime.contract.libraries import PYTHON39_STDLIB_MODULES, PYTHON_LIBRARIES
+from runtime.contract.manifest import OBJECT_TYPES
+from runtime.contract.object_types import find, is_custom_type_id
 from runtime.errors import PackagingError, UsageError
 
-#: A text property each enrolled object type has, for the generated input.
-_TEXT_PROPERTY = {"CONTACT": "email", "COMPANY": "domain", "DEAL": "dealname", "TICKET": "subject"}
+#: A text property for the generated input: a few types' most telling one, else the primary
+#: display property from the object type table.
+_TEXT_PROPERTY = {"COMPANY": "domain"}
 
 _ACTION = '''\
 """{name}: a HubSpot workflow custom code action (Python 3.9).
@@ -143,7 +145,8 @@ def scaffold_action(
     Args:
         name: The action's name (a Python identifier).
         root: The project folder (``actions/`` and ``tests/`` are created in it).
-        object_type: The enrolled object's type (CONTACT, COMPANY, DEAL, TICKET).
+        object_type: The enrolled object's type: any label a manifest accepts (CONTACT,
+            MEETING, LINE_ITEM...; see ``runtime.contract.object_types``).
         js: A Node.js 24 action (``NODE24X``, ``NAME.js``) instead of a Python one.
 
     Returns:
@@ -154,16 +157,17 @@ def scaffold_action(
         PackagingError: A file cannot be written.
     """
     validate_name(name)
-    kind = object_type.upper()
-    if kind not in OBJECT_TYPES:
+    kind = object_type.strip().upper()
+    if kind not in OBJECT_TYPES and not is_custom_type_id(kind):
         raise UsageError(
-            f"unknown object type {object_type!r}: use one of {', '.join(OBJECT_TYPES)}"
+            f"unknown object type {object_type!r}: use one of {', '.join(OBJECT_TYPES)} or a "
+            "custom object id like 2-1234567"
         )
     files = action_files(name, Path(root), js=js)
     existing = [str(p) for p in files.values() if p.exists()]
     if existing:
         raise UsageError(f"not overwriting {', '.join(existing)}: remove it or pick another name")
-    sample = _SAMPLE[kind]
+    sample = _SAMPLE.get(kind, "  Some   Text ")
     expected = " ".join(sample.split()).lower()
     event = {
         "origin": {"portalId": 12345678, "actionDefinitionId": 1},
@@ -176,7 +180,7 @@ def scaffold_action(
         "manifest": _MANIFEST.format(
             name=name,
             object_type=kind,
-            property=_TEXT_PROPERTY[kind],
+            property=_text_property(kind),
             runtime="NODE24X" if js else "PYTHON39",
         ),
         "event": json.dumps(event, indent=2) + "\n",
@@ -196,6 +200,13 @@ def scaffold_action(
         _remove(written)
         raise PackagingError(f"cannot write {exc.filename}: {exc.strerror}") from exc
     return written
+
+
+def _text_property(kind: str) -> str:
+    known = find(kind)
+    if known is None:  # a custom object: its primary property is the portal's to say
+        return "hs_object_id"
+    return _TEXT_PROPERTY.get(kind) or known.primary_property
 
 
 def _remove(paths: list[Path]) -> None:

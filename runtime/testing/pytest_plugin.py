@@ -12,8 +12,14 @@ Fixtures:
   HubSpot's library versions when the project has them installed (``hsrun libs install``;
   ``HSRUN_LIBS=0`` turns that off).
 
+- ``run_workflow``: runs a whole workflow (a flow JSON file, or a flow of the portal by id) for
+  one record on a virtual clock against the portal, and returns its
+  :class:`~runtime.workflow.Enrollment` (``.path``, ``.outputs``, ``.steps``, ``.alerts``).
+
 Marker ``@pytest.mark.hubspot(tier="enterprise", rate_limits=False, portal_id=...)`` configures
-the portal of one test. Rate limits are on by default, as on HubSpot.
+the portal of one test. Rate limits are on by default, as on HubSpot. Marker
+``@pytest.mark.hubspot_faults("429@2")`` makes the portal answer chosen API calls (the 2nd
+here) with a 429 or 5xx, to test retries on purpose.
 
     def test_archive_contact(hubspot, run_action):
         contact = hubspot.create("contacts", {"email": "ada@example.com"})
@@ -35,7 +41,8 @@ import pytest
 
 if TYPE_CHECKING:
     from runtime.fake_hubspot import FakePortal, PortalServer, PrivateApp
-    from runtime.invoke import RunResult
+    from runtime.invoke import Runner, RunResult
+    from runtime.workflow import Enrollment
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,6 +50,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "hubspot(tier=..., rate_limits=True, portal_id=..., packs=0): configure the fake "
         "HubSpot portal of the `hubspot` fixture",
+    )
+    config.addinivalue_line(
+        "markers",
+        "hubspot_faults(*specs): answer chosen API calls of the `hubspot` portal with an "
+        "injected 429/5xx, e.g. hubspot_faults('429@2')",
     )
 
 
@@ -54,8 +66,13 @@ def hubspot(request: pytest.FixtureRequest) -> Iterator[FakePortal]:
     marker = request.node.get_closest_marker("hubspot")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     rate_limits = bool(options.pop("rate_limits", True))
+    faults = request.node.get_closest_marker("hubspot_faults")
     with mock_hubspot(**options) as portal:
         portal.rate_limits.enabled = rate_limits
+        if faults is not None:
+            from runtime.fake_hubspot.core.faults import parse_faults
+
+            portal.faults.set(parse_faults([str(spec) for spec in faults.args]))
         yield portal
 
 
@@ -123,6 +140,77 @@ def run_action(
             options=opts,
             portal=link[0],
         )
+
+    with stack:
+        yield runner
+
+
+@pytest.fixture(scope="session")
+def _hsrun_runner() -> Iterator[Runner]:
+    """One runner (and zygote) for every workflow run of the session."""
+    from runtime.invoke import Runner
+
+    with Runner() as runner:
+        yield runner
+
+
+@pytest.fixture
+def run_workflow(
+    hubspot: FakePortal,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _hsrun_runner: Runner,
+) -> Iterator[Callable[..., Enrollment]]:
+    """``run_workflow(flow, *, object_id, until=None, secrets=None, inject=None, **options)``.
+
+    Runs the flow (a JSON file relative to the project root, a flow id of the portal, or the
+    flow document itself as a dict) for one record to the end, or until ``until`` (``"3d"``) on the virtual clock. Extra
+    keyword arguments are :class:`runtime.workflow.EngineOptions` fields (``on_failure``,
+    ``seed``, ``timezone``...). ``inject="429@2"`` answers the 2nd API call with a 429.
+    """
+    from runtime.fake_hubspot import attach_memory
+    from runtime.fake_hubspot.core.faults import parse_faults
+    from runtime.workflow import EngineOptions, load_flow, open_flow
+    from runtime.workflow import run_workflow as run
+    from runtime.workflow.clock import parse_duration
+
+    stack = contextlib.ExitStack()
+    link: list[Any] = []
+    root = Path(str(request.config.rootpath))
+    cache = tmp_path_factory.mktemp("workflow-code")
+
+    def runner(
+        flow: str | Path | dict[str, Any],
+        *,
+        object_id: int | str,
+        until: str | None = None,
+        secrets: Mapping[str, str] | None = None,
+        inject: str | None = None,
+        **options: Any,
+    ) -> Enrollment:
+        if not link:
+            link.append(stack.enter_context(attach_memory(hubspot)))
+        if isinstance(flow, dict):
+            loaded = load_flow(flow, source="the test's flow", base_dir=root)
+        else:
+            path = Path(flow)
+            if not path.is_absolute() and not path.exists() and (root / path).exists():
+                path = root / path
+            loaded = open_flow(path if path.exists() else flow, portal=hubspot)
+        if inject:
+            hubspot.faults.set(parse_faults(inject))
+        [enrollment] = run(
+            loaded,
+            portal=hubspot,
+            url=link[0].url,
+            runner=_hsrun_runner,
+            object_ids=[object_id],
+            code_cache=cache,
+            options=EngineOptions(**options),
+            secrets=dict(secrets or {}),
+            until_s=parse_duration(until) if until else None,
+        )
+        return enrollment
 
     with stack:
         yield runner

@@ -10,9 +10,18 @@ table (confirmed: 279, 1/2, 3/4, 5/6, 15/16, 25/26, 27/28; UNCONFIRMED: 280, 339
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from runtime.fake_hubspot.associations.types import (
+    BUILTIN,
+    CATEGORIES,
+    DEFAULT_TYPE,
+    FIRST_USER_TYPE_ID,
+    HUBSPOT_DEFINED,
+    USER_DEFINED,
+    AssociationType,
+    Spec,
+)
 from runtime.fake_hubspot.core.errors import ObjectNotFound, ValidationError
 from runtime.fake_hubspot.core.http import field_list, object_items
 from runtime.fake_hubspot.core.object_types import ObjectType, resolve_object_type
@@ -20,78 +29,17 @@ from runtime.fake_hubspot.core.object_types import ObjectType, resolve_object_ty
 if TYPE_CHECKING:
     from runtime.fake_hubspot.portal import FakePortal
 
-HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
-USER_DEFINED = "USER_DEFINED"
-CATEGORIES = (HUBSPOT_DEFINED, "INTEGRATOR_DEFINED", USER_DEFINED, "WORK")
-FIRST_USER_TYPE_ID = 1000
-
-Spec = tuple[str, int]  # (category, typeId)
-
-
-@dataclass(frozen=True)
-class AssociationType:
-    """One association type of a (from, to) pair."""
-
-    from_type: str
-    to_type: str
-    type_id: int
-    category: str
-    label: str | None
-    name: str
-    inverse_id: int
-
-    def spec(self) -> Spec:
-        return (self.category, self.type_id)
-
-    def to_api(self) -> dict[str, Any]:
-        return {"category": self.category, "typeId": self.type_id, "label": self.label}
-
-
-def _pair(
-    a: str, b: str, a_to_b: int, b_to_a: int, label: str | None, names: tuple[str, str]
-) -> list[AssociationType]:
-    return [
-        AssociationType(a, b, a_to_b, HUBSPOT_DEFINED, label, names[0], b_to_a),
-        AssociationType(b, a, b_to_a, HUBSPOT_DEFINED, label, names[1], a_to_b),
-    ]
-
-
-BUILTIN: tuple[AssociationType, ...] = tuple(
-    _pair(
-        "contacts",
-        "companies",
-        279,
-        280,
-        None,
-        ("contact_to_company_unlabeled", "company_to_contact_unlabeled"),
-    )
-    + _pair("contacts", "companies", 1, 2, "Primary", ("contact_to_company", "company_to_contact"))
-    + _pair("deals", "contacts", 3, 4, None, ("deal_to_contact", "contact_to_deal"))
-    + _pair(
-        "deals",
-        "companies",
-        341,
-        342,
-        None,
-        ("deal_to_company_unlabeled", "company_to_deal_unlabeled"),
-    )
-    + _pair("deals", "companies", 5, 6, "Primary", ("deal_to_company", "company_to_deal"))
-    + _pair("contacts", "tickets", 15, 16, None, ("contact_to_ticket", "ticket_to_contact"))
-    + _pair(
-        "tickets",
-        "companies",
-        339,
-        340,
-        None,
-        ("ticket_to_company_unlabeled", "company_to_ticket_unlabeled"),
-    )
-    + _pair("tickets", "companies", 26, 25, "Primary", ("ticket_to_company", "company_to_ticket"))
-    + _pair("deals", "tickets", 27, 28, None, ("deal_to_ticket", "ticket_to_deal"))
-)
-#: The unlabelled type used by "default" associations, per (from, to).
-DEFAULT_TYPE: dict[tuple[str, str], int] = {
-    (t.from_type, t.to_type): t.type_id for t in BUILTIN if t.label is None
-}
+__all__ = [
+    "BUILTIN",
+    "CATEGORIES",
+    "DEFAULT_TYPE",
+    "FIRST_USER_TYPE_ID",
+    "HUBSPOT_DEFINED",
+    "USER_DEFINED",
+    "AssociationType",
+    "AssociationsBackend",
+    "Spec",
+]
 
 Key = tuple[str, int, str]  # (from type, from id, to type)
 InlineLink = tuple[ObjectType, int, list[Spec]]  # (to type, to id, types) of a create body

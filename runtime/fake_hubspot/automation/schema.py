@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from runtime.contract.limits import MAX_INPUTS, RUNTIMES
+from runtime.contract.object_types import CONTACTS, find, is_custom_type_id
 from runtime.fake_hubspot.core.errors import ValidationError
 from runtime.fake_hubspot.core.http import json_type
 
@@ -36,7 +37,7 @@ CONTACT_FLOW = "CONTACT_FLOW"
 PLATFORM_FLOW = "PLATFORM_FLOW"
 FLOW_TYPES = (CONTACT_FLOW, PLATFORM_FLOW)
 #: Contacts' object type id: the only one a CONTACT_FLOW takes, the one a PLATFORM_FLOW refuses.
-CONTACTS_TYPE_ID = "0-1"
+CONTACTS_TYPE_ID = CONTACTS.type_id
 #: ``flowType`` values ([SDK-TS] ``ApiFlow.flowType``).
 FLOW_KINDS = ("WORKFLOW", "ACTION_SET", "UNKNOWN")
 #: Action ``type`` discriminators (contract §8.2).
@@ -207,10 +208,20 @@ def normalise_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     type_id = out.get("objectTypeId")
     if type_id is not None and not _OBJECT_TYPE_ID.match(type_id):
         raise invalid(f"Invalid objectTypeId {type_id!r}: expected an id like 0-1", "objectTypeId")
+    if type_id is not None and not _enrollable_id(type_id):
+        # The object type table (runtime.contract.object_types) lists what workflows enroll.
+        raise invalid(f"Unable to infer object type from: {type_id}", "objectTypeId")
     for entry in out.get("suppressionListIds", []):
         if isinstance(entry, bool) or not isinstance(entry, int | str) or not str(entry).isdigit():
             raise invalid(f"Invalid suppression list id {entry!r}", "suppressionListIds")
     return out
+
+
+def _enrollable_id(type_id: str) -> bool:
+    known = find(type_id)
+    return is_custom_type_id(type_id) or (
+        known is not None and known.type_id == type_id and known.enrollable
+    )
 
 
 def _article(word: str) -> str:

@@ -2,7 +2,8 @@
 
 Order (each step can answer on its own):
 
-1. route, else 404 ``resource not found`` naming the nearest routes (contract §2.2);
+1. route, else a 404 in HubSpot's envelope saying the route is not emulated, naming the
+   nearest routes; the call log marks the call ``notEmulated``;
 2. ``Authorization: Bearer`` → private app, else 401 (§1.3);
 3. scopes, else 403 ``MISSING_SCOPES`` (§1.4);
 4. rate limits, else 429 (§2.4, §3);
@@ -23,6 +24,7 @@ from runtime.fake_hubspot.core.errors import (
     HubSpotError,
     InternalError,
     MissingScopes,
+    NotEmulated,
     new_correlation_id,
 )
 from runtime.fake_hubspot.core.http import Request, Response, json_response
@@ -41,6 +43,7 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
     app_name: str | None = None
     limit_headers: dict[str, str] = {}
     log = True
+    emulated = True
     with portal.lock:
         when = portal.clock()
         try:
@@ -56,9 +59,14 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
                         raise MissingScopes(required)
                 if route.bucket != UNLIMITED:
                     limit_headers = portal.limiter.admit(app.app_id, search=route.bucket == SEARCH)
+            if log and portal.faults.active:
+                injected = portal.faults.next_call()  # a 429/5xx asked for (core/faults.py)
+                if injected is not None:
+                    raise injected
             ctx = Context(portal, request, params, raw, app, correlation_id)
             response = route.handler(ctx)
         except HubSpotError as exc:
+            emulated = not isinstance(exc, NotEmulated)
             response = json_response(exc.status, exc.body(correlation_id), exc.headers)
         except Exception as exc:  # a bug in the fake still gets a JSON answer
             logger.exception("fake portal failed on %s %s", request.method, request.path)
@@ -77,5 +85,6 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
                 status=response.status,
                 duration_ms=(time.perf_counter() - started) * 1000,
                 correlation_id=correlation_id,
+                emulated=emulated,
             )
     return response

@@ -190,15 +190,37 @@ class ObjectNotFound(HubSpotError):
 
 
 class ResourceNotFound(HubSpotError):
-    """404 ``resource not found`` with no category (contract §2.2: numeric id, unknown route)."""
+    """404 ``resource not found`` (contract §2.2: a numeric id that does not exist).
+
+    The captured body has no ``category`` (third-party relay, key set UNCONFIRMED); hsrun adds
+    ``OBJECT_NOT_FOUND`` so that every error answer has HubSpot's full envelope and a client
+    that reads ``category`` never meets a ``None`` (the documented ``Error`` schema makes
+    ``category`` required).
+    """
 
     status = 404
-    category = None
+    category = "OBJECT_NOT_FOUND"
 
     def __init__(
         self, message: str = "resource not found", *, context: dict[str, list[str]] | None = None
     ) -> None:
         super().__init__(message, context=context)
+
+
+class NotEmulated(ResourceNotFound):
+    """404 for a route the fake portal does not emulate.
+
+    HubSpot may well answer this route; the fake cannot, so it says so in the message and in
+    the ``X-Hsrun-Not-Emulated`` header, and the call log marks the call (a run that made one
+    gets an ``API_NOT_EMULATED`` alert).
+    """
+
+    def __init__(self, method: str, path: str, nearest: list[str]) -> None:
+        super().__init__(
+            f"resource not found: {method} {path} is not emulated by hsrun's fake portal",
+            context={"notEmulated": [f"{method} {path}"], "nearestRoutes": nearest},
+        )
+        self.headers["X-Hsrun-Not-Emulated"] = "true"
 
 
 class Conflict(HubSpotError):

@@ -64,6 +64,8 @@ class CallLog:
 
     def __init__(self, maxlen: int = DEFAULT_CALL_LOG_SIZE) -> None:
         self._calls: deque[dict[str, Any]] = deque(maxlen=maxlen)
+        #: Calls ever recorded (never goes down): a mark for :meth:`since`.
+        self.total = 0
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -79,20 +81,23 @@ class CallLog:
         duration_ms: float,
         correlation_id: str,
         query: str = "",
+        emulated: bool = True,
     ) -> None:
-        """Append one call."""
-        self._calls.append(
-            {
-                "time": when,
-                "app": app,
-                "method": method,
-                "path": path,
-                "query": query,
-                "status": status,
-                "durationMs": round(duration_ms, 3),
-                "correlationId": correlation_id,
-            }
-        )
+        """Append one call (``notEmulated: true`` when no route of the fake answered it)."""
+        self.total += 1
+        call: dict[str, Any] = {
+            "time": when,
+            "app": app,
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "durationMs": round(duration_ms, 3),
+            "correlationId": correlation_id,
+        }
+        if not emulated:
+            call["notEmulated"] = True
+        self._calls.append(call)
 
     def clear(self) -> None:
         self._calls.clear()
@@ -130,6 +135,13 @@ class CallLog:
 
         found = [dict(c) for c in self._calls if keep(c)]
         return found[-limit:] if limit else found
+
+    def since(self, mark: int) -> list[dict[str, Any]]:
+        """Calls recorded after ``total`` was ``mark`` (those still kept), oldest first."""
+        count = min(self.total - mark, len(self._calls))
+        if count <= 0:
+            return []
+        return [dict(c) for c in list(self._calls)[-count:]]
 
     def between(self, start: float, end: float) -> list[dict[str, Any]]:
         """Calls with ``start <= time <= end`` (a run's window)."""

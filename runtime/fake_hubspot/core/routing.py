@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from runtime.fake_hubspot.core.errors import ResourceNotFound
+from runtime.fake_hubspot.core.errors import NotEmulated
 from runtime.fake_hubspot.core.http import Request, Response, decode_segment
 
 if TYPE_CHECKING:
@@ -114,8 +114,8 @@ class Router:
         """The route for ``method path`` with decoded and raw parameters.
 
         Raises:
-            ResourceNotFound: no route; the context names the nearest known routes (the body
-                stays HubSpot's ``resource not found`` JSON, contract §2.2).
+            NotEmulated: no route; a 404 in HubSpot's envelope whose context names the nearest
+                known routes.
         """
         parts = [p for p in path.split("/") if p]
         for route in self._by_key.get((method.upper(), len(parts)), ()):
@@ -123,7 +123,8 @@ class Router:
             if raw is not None:
                 decoded = {k: decode_segment(v) for k, v in raw.items()}
                 return route, decoded, raw
-        raise ResourceNotFound(context={"nearestRoutes": self.nearest(method, path)})
+        shown = "/" + "/".join(parts)
+        raise NotEmulated(method.upper(), shown, self.nearest(method, path))
 
     def nearest(self, method: str, path: str, count: int = 3) -> list[str]:
         """Up to ``count`` known routes that look most like ``method path``."""

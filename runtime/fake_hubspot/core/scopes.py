@@ -10,6 +10,7 @@ no real app relies on).
 
 from __future__ import annotations
 
+from runtime.contract.object_types import ACTIVITY_TYPES, CONTACTS
 from runtime.fake_hubspot.core.object_types import ObjectType, resolve_object_type
 from runtime.fake_hubspot.core.routing import ScopeRule
 
@@ -17,9 +18,25 @@ READ = "read"
 WRITE = "write"
 
 
+#: Engagements (notes, tasks, calls...) are read and written with the contacts scopes
+#: (HubSpot's per-engagement guides: "crm.objects.contacts.read/write").
+_ENGAGEMENTS = frozenset(t.name for t in ACTIVITY_TYPES)
+#: Commerce objects also accept the legacy ``e-commerce`` scope (API reference).
+_COMMERCE = frozenset({"products", "line_items", "quotes"})
+#: Scope spelling where it differs from the path name.
+_SCOPE_NAME = {"commerce_payments": "commercepayments"}
+
+
 def object_scopes(object_type: ObjectType, access: str) -> list[str]:
     """Scopes that allow ``access`` (``read``/``write``) on records of ``object_type``."""
+    if object_type.custom:
+        return [f"crm.objects.custom.{access}"]
     name = object_type.name
+    if name in _ENGAGEMENTS:
+        return object_scopes(CONTACTS, access)
+    if name in _COMMERCE:
+        return [f"crm.objects.{name}.{access}", "e-commerce"]
+    name = _SCOPE_NAME.get(name, name)
     if name == "tickets":
         if access == READ:
             return [

@@ -115,6 +115,7 @@ def batch_create(
         try:
             raw = field_object(item, "properties", required=True)
             values = backend.normalise(object_type, raw)
+            backend.check_required(object_type, values)
             backend.check_unique(object_type, values, None)
             _check_batch_duplicates(backend, object_type, values, seen)
             links = backend.portal.associations.parse_inline(object_type, item.get("associations"))
@@ -213,6 +214,7 @@ def batch_upsert(
             backend.resolve(object_type, raw_id)
         backend.check_unique(object_type, values, record.id if record else None)
         if record is None:
+            backend.check_required(object_type, values)
             _check_batch_duplicates(backend, object_type, values, seen)
         plan.append((record, values))
     for record, values in plan:

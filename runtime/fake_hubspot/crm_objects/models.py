@@ -89,7 +89,7 @@ class TypeStore:
 
 
 class ObjectsBackend:
-    """Contacts, companies, deals and tickets of one portal."""
+    """The records of every object type of one portal."""
 
     def __init__(self, portal: FakePortal) -> None:
         self.portal = portal
@@ -173,8 +173,24 @@ class ObjectsBackend:
         """
         if values is None:
             values = self.normalise(object_type, raw)
+        self.check_required(object_type, values)
         self.check_unique(object_type, values, None)
         return self.insert(object_type, values)
+
+    def check_required(self, object_type: ObjectType, values: dict[str, str | None]) -> None:
+        """A create must set the type's required properties (the object type table).
+
+        Raises:
+            ValidationError: HubSpot's answer, captured for a note without ``hs_timestamp``
+                (hubspot-api-nodejs#124): ``Error creating NOTE.  Some required properties
+                were not set.`` with ``context.properties`` naming them.
+        """
+        missing = [p for p in object_type.required_properties if not values.get(p)]
+        if missing:
+            raise ValidationError(
+                f"Error creating {object_type.label}.  Some required properties were not set.",
+                context={"properties": missing},
+            )
 
     def insert(self, object_type: ObjectType, values: dict[str, str | None]) -> Record:
         stored = dict(CREATE_DEFAULTS.get(object_type.name, {}))

@@ -58,7 +58,9 @@ class Record:
     def all_values(self) -> dict[str, str]:
         """Every non-null value, stored and calculated, keys sorted (create/PATCH answers)."""
         out = dict(self.properties)
-        for name in CALCULATED.get(self.object_type.name, ()) + _COMMON_CALCULATED:
+        kind = self.object_type
+        own = CALCULATED.get(kind.name, (kind.modified_property,))
+        for name in (kind.created_property, *own, *_COMMON_CALCULATED):
             if name not in out:
                 value = calculated(self, name)
                 if value is not None:
@@ -133,7 +135,6 @@ class Record:
 
 
 _COMMON_CALCULATED: tuple[str, ...] = (
-    "createdate",
     "hs_object_id",
     "hs_object_source",
     "hs_object_source_label",
@@ -154,6 +155,7 @@ CALCULATED: dict[str, tuple[str, ...]] = {
     "companies": ("hs_lastmodifieddate", "num_associated_contacts", "num_associated_deals"),
     "deals": ("hs_lastmodifieddate", "hs_is_closed", "hs_is_closed_won"),
     "tickets": ("hs_lastmodifieddate",),
+    "line_items": ("hs_lastmodifieddate", "amount"),
 }
 
 
@@ -178,7 +180,22 @@ def calculated(record: Record, name: str) -> str | None:
         return str(closed if name == "hs_is_closed" else stage == "closedwon").lower()
     if name in ("num_associated_contacts", "num_associated_deals"):
         return "0"
+    if kind == "line_items" and name == "amount":
+        return _line_item_amount(record)
     return None
+
+
+def _line_item_amount(record: Record) -> str | None:
+    # HubSpot calculates a line item's net price: quantity * (unit price - unit discount).
+    props = record.properties
+    try:
+        price = float(props["price"])
+        quantity = float(props.get("quantity") or 1)
+        discount = float(props.get("discount") or 0)
+    except (KeyError, ValueError):
+        return None
+    total = quantity * (price - discount)
+    return str(int(total)) if total.is_integer() else repr(round(total, 6))
 
 
 def _contact_value(record: Record, name: str) -> str | None:

@@ -267,6 +267,12 @@ def _matches(backend: ObjectsBackend, record: Record, groups: list[list[Filter]]
     return any(all(_check(backend, record, f) for f in group) for group in groups)
 
 
+def filter_matches(backend: ObjectsBackend, record: Record, item: Filter) -> bool:
+    """Whether one record passes one filter (the workflow engine's property filters share
+    these semantics)."""
+    return _check(backend, record, item)
+
+
 def _check(backend: ObjectsBackend, record: Record, item: Filter) -> bool:
     if item.property_name.startswith("associations."):
         return _association_check(backend, record, item)

@@ -10,6 +10,8 @@ list would reject valid values).
 
 from __future__ import annotations
 
+from runtime.fake_hubspot.properties import standard_types
+
 #: (name, label, type, fieldType, flags, options). Flags: ``ro`` calculated/read-only value,
 #: ``unique`` unique values, ``hidden``.
 Spec = tuple[str, str, str, str, str, tuple[str, ...]]
@@ -190,6 +192,7 @@ DEFAULTS: dict[str, tuple[Spec, ...]] = {
     "companies": COMPANIES + _COMMON,
     "deals": DEALS + _COMMON,
     "tickets": TICKETS + _COMMON,
+    **{name: specs + standard_types.COMMON for name, specs in standard_types.SPECS.items()},
 }
 
 #: Option labels where the value is not readable on its own.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.contract.manifest import ActionManifest
+from runtime.contract.object_types import find, is_custom_type_id
 from runtime.errors import DeployError
 from runtime.packaging.bundle import verify_marker
 from runtime.packaging.deploy._api import Where
@@ -194,15 +195,14 @@ def put_body(flow: dict[str, Any], action: dict[str, Any], action_id: str) -> di
 
 def object_type_notes(action: ActionManifest, flow: dict[str, Any], where: Where) -> list[str]:
     """A note when the manifest's ``object_type`` is not what the flow enrolls."""
-    # Imported here: runtime.fake_hubspot's package import starts the whole fake.
-    from runtime.fake_hubspot.core.object_types import find_object_type
-
-    wanted = find_object_type(action.manifest.object_type)
+    declared = action.manifest.object_type
+    known = find(declared)
+    wanted = declared if is_custom_type_id(declared) else (known.type_id if known else None)
     flow_type_id = str(flow.get("objectTypeId", ""))
-    if wanted is not None and flow_type_id and wanted.type_id != flow_type_id:
+    if wanted is not None and flow_type_id and wanted != flow_type_id:
         return [
             f"{action.source_path}'s manifest says object_type = "
-            f"{action.manifest.object_type!r} ({wanted.type_id}), but flow {where.flow_id} "
+            f"{declared!r} ({wanted}), but flow {where.flow_id} "
             f"enrolls {flow_type_id} records: its input properties may not exist there"
         ]
     return []

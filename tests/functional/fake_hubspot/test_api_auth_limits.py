@@ -95,8 +95,14 @@ def test_unknown_route_names_the_nearest(api: Api, hubspot: Any) -> None:
     response = api.call("GET", "/crm/v3/object/contacts/1", app)
     assert response.status_code == 404
     body = response.json()
-    assert body["message"] == "resource not found"
+    assert set(body) == {"status", "message", "correlationId", "context", "category"}
+    assert body["category"] == "OBJECT_NOT_FOUND"
+    assert body["correlationId"] == response.headers["X-HubSpot-Correlation-Id"]
+    assert "is not emulated" in body["message"]
+    assert body["context"]["notEmulated"] == ["GET /crm/v3/object/contacts/1"]
     assert "GET /crm/v3/objects/{objectType}/{objectId}" in body["context"]["nearestRoutes"]
+    assert response.headers["X-Hsrun-Not-Emulated"] == "true"
+    assert hubspot.calls()[-1]["notEmulated"] is True
 
 
 def test_rate_limit_headers_and_ten_secondly_429(api: Api, hubspot: Any) -> None:

@@ -34,3 +34,28 @@ def test_inputs_come_from_the_enrolled_record(hubspot: Any, run_action: Any) -> 
         "actions/archive_contact.py", object_id=contact.id, secrets={"TEST_SECRET": app.token}
     )
     assert result.event["inputFields"]["email"] == "grace@example.com"
+
+
+def test_a_success_resting_on_an_unemulated_call_is_flagged(
+    hubspot: Any, run_action: Any, tmp_path: Any
+) -> None:
+    action = tmp_path / "legacy.py"
+    action.write_text(
+        "import requests\n\n"
+        "def main(event):\n"
+        "    r = requests.get('https://api.hubapi.com/reports/v2/nothing-here',\n"
+        "                     headers={'Authorization': 'Bearer x'})\n"
+        "    return {'outputFields': {'found': r.status_code != 404}}\n",
+        encoding="utf-8",
+    )
+    result = run_action(action, object_id=1, inputs={})
+    assert result.status == "SUCCESS", result.error
+    alerts = [a for a in result.alerts if a["code"] == "API_NOT_EMULATED"]
+    assert [a["message"].split(" is ")[0] for a in alerts] == ["GET /reports/v2/nothing-here"]
+    from rich.console import Console
+
+    from runtime.invoke.render import panel
+
+    console = Console(width=200, record=True)
+    console.print(panel(result))
+    assert "is not emulated by the fake portal" in console.export_text()

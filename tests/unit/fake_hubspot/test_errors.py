@@ -68,8 +68,8 @@ def test_property_errors_embed_a_json_array_in_the_message() -> None:
     ]
 
 
-def test_resource_not_found_has_no_category_and_429_has_policy() -> None:
-    assert "category" not in ResourceNotFound().body(CID)
+def test_every_404_has_a_category_and_429_has_policy() -> None:
+    assert ResourceNotFound().body(CID)["category"] == "OBJECT_NOT_FOUND"
     body = RateLimited("You have reached your secondly limit.", "SECONDLY", {}).body(CID)
     assert body["policyName"] == "SECONDLY" and body["errorType"] == "RATE_LIMIT"
     assert "category" not in body

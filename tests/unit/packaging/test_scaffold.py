@@ -59,4 +59,4 @@ def test_init_never_overwrites_and_names_the_file(tmp_path: Path) -> None:
 
 def test_unknown_object_type_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown object type"):
-        scaffold_action("enrich", tmp_path, object_type="LEAD")
+        scaffold_action("enrich", tmp_path, object_type="LEADS")

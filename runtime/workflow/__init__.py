@@ -1,0 +1,121 @@
+"""Run a whole HubSpot workflow locally: enrollment, branches, delays, chained outputs,
+retries, on a virtual clock against the fake portal.
+
+    from runtime.workflow import open_flow, run_workflow
+
+    flow = open_flow("flows/lead_routing.json")
+    with attach_memory(portal) as served, Runner() as runner:
+        [enrollment] = run_workflow(flow, portal=served.portal, url=served.url, runner=runner,
+                                    object_ids=[contact.id], code_cache=tmp)
+    enrollment.path        # ["1", "2", "4", "6", "7", "8"]
+
+Layers: :mod:`.model` (the flow as a graph) and :mod:`.check`, :mod:`.values`,
+:mod:`.filters`, :mod:`.clock` are pure; :mod:`.engine` runs enrollments with
+:mod:`.builtins`, :mod:`.code` (custom code through ``runtime.invoke``) and :mod:`.webhook`;
+:mod:`.triggers` enrolls by ``LIST_BASED`` criteria; :mod:`.pull` brings flows into a project.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runtime.errors import WorkflowError
+from runtime.workflow.engine import NON_IDEMPOTENT_RETRY, Engine, EngineOptions
+from runtime.workflow.enrollment import Enrollment, Step
+from runtime.workflow.model import Flow, load_flow
+
+if TYPE_CHECKING:
+    from runtime.fake_hubspot.portal import FakePortal
+    from runtime.invoke import Runner
+    from runtime.workflow.clock import VirtualClock
+
+__all__ = [
+    "NON_IDEMPOTENT_RETRY",
+    "Engine",
+    "EngineOptions",
+    "Enrollment",
+    "Flow",
+    "Step",
+    "load_flow",
+    "open_flow",
+    "run_workflow",
+]
+
+
+def open_flow(spec: str | Path, *, portal: FakePortal | None = None) -> Flow:
+    """A flow from a JSON file, or (a number that is not a file) from the portal's
+    automation API by its v4 id.
+
+    Raises:
+        WorkflowError: no such file or flow, not JSON, not a valid flow.
+    """
+    from runtime.config import find_project_root
+
+    path = Path(spec)
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise WorkflowError(f"{path}: not a JSON flow ({exc})") from exc
+        return load_flow(data, source=str(path), base_dir=find_project_root(path.parent))
+    text = str(spec).strip()
+    if text.isdigit() and portal is not None:
+        from runtime.fake_hubspot.automation.models import flows_of
+
+        found = flows_of(portal).find(text)
+        if found is None:
+            raise WorkflowError(f"the local portal has no flow {text} (hsrun portal flows list)")
+        return load_flow(
+            found.to_api(), source=f"flow {text}", base_dir=find_project_root(), flow_id=text
+        )
+    raise WorkflowError(f"no flow file {spec} (give a .json file or a flow id of the portal)")
+
+
+def run_workflow(
+    flow: Flow,
+    *,
+    portal: FakePortal,
+    url: str,
+    runner: Runner,
+    object_ids: Iterable[str | int] = (),
+    code_cache: Path,
+    options: EngineOptions | None = None,
+    secrets: Any = None,
+    until_s: float | None = None,
+    journal: Any = None,
+    matching: bool = False,
+    clock: VirtualClock | None = None,
+    progress: Callable[[Enrollment], None] | None = None,
+) -> list[Enrollment]:
+    """Enroll records (by id, and with ``matching`` every record meeting the triggers) and run
+    until every enrollment finished or the clock reached ``until_s`` seconds.
+
+    Returns:
+        The enrollments, in the order they enrolled.
+    """
+    engine = Engine(
+        flow,
+        portal=portal,
+        url=url,
+        runner=runner,
+        options=options,
+        secrets=secrets,
+        code_cache=code_cache,
+        journal=journal,
+        clock=clock,
+    )
+    for object_id in object_ids:
+        engine.enroll(object_id)
+    if matching:
+        from runtime.workflow.triggers import enroll_matching
+
+        earlier = None
+        if journal is not None:
+            from runtime.journal.enrollments import list_enrollments
+
+            earlier = list_enrollments(journal, flow=engine.flow_key, limit=100_000)
+        enroll_matching(engine, earlier=earlier)
+    return engine.run(until=until_s, progress=progress)
