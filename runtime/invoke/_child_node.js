@@ -327,6 +327,8 @@ function peakMemoryKb() {
   return Math.round(process.resourceUsage().maxRSS);
 }
 
+const VERSIONS = new Map(); // library -> version, looked up once per process
+
 // Versions of HubSpot's libraries this process has loaded (Node.js itself included).
 function libraryVersions(libraries) {
   const found = {};
@@ -334,12 +336,15 @@ function libraryVersions(libraries) {
   for (const name of libraries || []) {
     const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
     if (!loaded.some((file) => file.includes(marker))) continue;
-    try {
-      const file = require.resolve(`${name}/package.json`);
-      found[name] = JSON.parse(fs.readFileSync(file, 'utf8')).version;
-    } catch (_) {
-      // not installed, or it hides its package.json
+    if (!VERSIONS.has(name)) {
+      try {
+        const file = require.resolve(`${name}/package.json`);
+        VERSIONS.set(name, JSON.parse(fs.readFileSync(file, 'utf8')).version);
+      } catch (_) {
+        VERSIONS.set(name, null); // it hides its package.json
+      }
     }
+    if (VERSIONS.get(name)) found[name] = VERSIONS.get(name);
   }
   found['node'] = process.versions.node;
   return found;

@@ -102,6 +102,7 @@ class NodePool:
         self.size = size
         self._idle: dict[PoolKey, list[Child]] = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     def take(
         self, node: str, *, node_path: str | None, memory_mb: int, preload: tuple[str, ...] = ()
@@ -120,7 +121,14 @@ class NodePool:
                     candidate.close()
         if child is None:
             child = spawn_node(node, memory_mb=memory_mb, node_path=node_path, preload=preload)
-        self.fill(node, node_path=node_path, memory_mb=memory_mb, preload=preload)
+        # The replacement starts off the run's path: starting a process costs milliseconds.
+        threading.Thread(
+            target=self.fill,
+            args=(node,),
+            kwargs={"node_path": node_path, "memory_mb": memory_mb, "preload": preload},
+            name="hsrun-node-pool",
+            daemon=True,
+        ).start()
         return child
 
     def fill(
@@ -129,6 +137,8 @@ class NodePool:
         """Start processes until ``size`` wait for this key."""
         key = (node, node_path, memory_mb, preload)
         with self._lock:
+            if self._closed:
+                return
             idle = self._idle.setdefault(key, [])
             while len(idle) < self.size:
                 idle.append(
@@ -136,8 +146,9 @@ class NodePool:
                 )
 
     def close(self) -> None:
-        """Stop every waiting process."""
+        """Stop every waiting process (a closed pool starts no more)."""
         with self._lock:
+            self._closed = True
             waiting = [child for idle in self._idle.values() for child in idle]
             self._idle.clear()
         for child in waiting:
