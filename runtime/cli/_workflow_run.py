@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -118,6 +119,10 @@ def _run(
         raise UsageError("name the records to enroll: --object-id ID, --objects FILE.jsonl")
     settings = get_settings()
     until_s = parse_duration(until) if until else None
+    if options.get("concurrency") is None:
+        # One record: one at a time. Many: as batch invoke, two per CPU.
+        many = matching or len(ids) > 1
+        options = {**options, "concurrency": 2 * (os.cpu_count() or 1) if many else 1}
     engine_options = EngineOptions(run_options=RunOptions(), **options)
     with _engine_parts(settings, inject) as (served, runner, journal):
         flow = open_flow(flow_spec, portal=served.portal)
@@ -170,7 +175,7 @@ def _report(enrollments: list[Enrollment], flow: Flow, *, as_json: bool, timezon
 
 def _options(
     seed: int,
-    concurrency: int,
+    concurrency: int | None,
     on_failure: OnFailure,
     branch_match: BranchMatch,
     timezone: str,
@@ -180,7 +185,7 @@ def _options(
 ) -> dict[str, Any]:
     return {
         "seed": seed,
-        "concurrency": concurrency,
+        "concurrency": concurrency,  # None: decided by _run from the number of records
         "on_failure": on_failure.value,
         "branch_match": branch_match.value,
         "timezone": timezone,
@@ -205,7 +210,10 @@ def run(
     until: UntilOpt = None,
     inject: InjectOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the A/B branch draw.")] = 0,
-    concurrency: Annotated[int, typer.Option(help="Enrollments stepped at once.", min=1)] = 1,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Enrollments stepped at once (default 1, with many: 2 per CPU).", min=1),
+    ] = None,
     on_failure: Annotated[
         OnFailure, typer.Option(help="After a failed action: continue (default) or stop.")
     ] = OnFailure.continue_,
@@ -251,7 +259,10 @@ def enroll_matching(
     until: UntilOpt = None,
     inject: InjectOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the A/B branch draw.")] = 0,
-    concurrency: Annotated[int, typer.Option(help="Enrollments stepped at once.", min=1)] = 1,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Enrollments stepped at once (default 2 per CPU).", min=1),
+    ] = None,
     timezone: Annotated[str, typer.Option(help="The account's time zone.")] = "UTC",
     as_json: Annotated[bool, typer.Option("--json", help="Print the enrollments as JSON.")] = False,
 ) -> None:

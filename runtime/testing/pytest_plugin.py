@@ -164,9 +164,10 @@ def run_workflow(
     """``run_workflow(flow, *, object_id, until=None, secrets=None, inject=None, **options)``.
 
     Runs the flow (a JSON file relative to the project root, a flow id of the portal, or the
-    flow document itself as a dict) for one record to the end, or until ``until`` (``"3d"``) on the virtual clock. Extra
-    keyword arguments are :class:`runtime.workflow.EngineOptions` fields (``on_failure``,
-    ``seed``, ``timezone``...). ``inject="429@2"`` answers the 2nd API call with a 429.
+    flow document itself as a dict) for one record to the end, or until ``until`` (``"3d"``)
+    on the virtual clock. Extra keyword arguments are :class:`runtime.workflow.EngineOptions`
+    fields (``on_failure``, ``seed``, ``timezone``...). ``inject="429@2"`` answers the 2nd API
+    call with a 429.
     """
     from runtime.fake_hubspot import attach_memory
     from runtime.fake_hubspot.core.faults import parse_faults

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-from runtime.fake_hubspot.core.object_types import find_object_type
+from runtime.contract.object_types import find as find_object_type
 from runtime.workflow import enrollment as ev
 from runtime.workflow.builtins import Outcome
 from runtime.workflow.filters import evaluate

@@ -25,9 +25,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from runtime.contract.object_types import find as find_object_type
 from runtime.errors import PortalError
 from runtime.fake_hubspot.core.clock import parse_instant
-from runtime.fake_hubspot.core.object_types import find_object_type
 from runtime.workflow import enrollment as ev
 from runtime.workflow.values import UNIT_SECONDS, ValueContext, as_text, fill_tokens, resolve
 
@@ -267,7 +267,17 @@ class Builtins:
                 f"task {subject!r} recorded (the fake portal has no tasks object)",
                 details={"task": task},
             )
-        props = {"hs_task_subject": subject, "hs_task_body": body}
+        # A task's time (hs_timestamp, required) is its due date: now on the virtual clock.
+        props = {
+            "hs_task_subject": subject,
+            "hs_task_body": body,
+            "hs_timestamp": str(values.now_ms),
+            "hs_task_status": "NOT_STARTED",
+        }
+        if fields.get("priority"):
+            props["hs_task_priority"] = str(fields["priority"])
+        if fields.get("task_type"):
+            props["hs_task_type"] = str(fields["task_type"])
         record = self.portal.create(kind.name, props)
         self.portal.associate(kind.name, record.id, enrollment.object_type_id, enrollment.object_id)
         return Outcome(

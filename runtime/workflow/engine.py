@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runtime.contract import build_event
+from runtime.contract.object_types import find as find_object_type
 from runtime.contract.retry import retry_schedule
 from runtime.errors import HsrunError, PortalError, WorkflowError
-from runtime.fake_hubspot.core.object_types import find_object_type
 from runtime.workflow import enrollment as ev
 from runtime.workflow.branches import ab_branch, list_branch, static_branch
 from runtime.workflow.builtins import DELAY, DELAY_UNTIL, Builtins, Outcome
@@ -55,6 +55,9 @@ if TYPE_CHECKING:
     from runtime.secrets import SecretSource
 
 NON_IDEMPOTENT_RETRY = "NON_IDEMPOTENT_RETRY"
+#: Actions one enrollment may run before the engine calls it a loop (a GOTO back to an
+#: earlier action with nothing that ends it). HubSpot's own limit is UNCONFIRMED.
+MAX_ACTIONS = 1000
 _END = None
 
 
@@ -303,6 +306,10 @@ class Engine:
                     enrollment.current = action_id
                     return enrollment
             if not state.get("attempt"):
+                if len(enrollment.path) >= MAX_ACTIONS:
+                    return self._finish(
+                        enrollment, ev.STOPPED, f"stopped after {MAX_ACTIONS} actions: a loop?"
+                    )
                 enrollment.path.append(action_id)
             enrollment.current = action_id
             outcome = self._execute(enrollment, action, state)

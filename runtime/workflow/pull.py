@@ -84,7 +84,7 @@ def pull_flow(
 
 
 def _manifest(action: dict[str, Any], runtime: str, flow: dict[str, Any]) -> str:
-    from runtime.fake_hubspot.core.object_types import find_object_type
+    from runtime.contract.object_types import find as find_object_type
 
     kind = find_object_type(str(flow.get("objectTypeId") or "0-1"))
     lines = [

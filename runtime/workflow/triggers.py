@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from runtime.contract.object_types import find as find_object_type
 from runtime.errors import WorkflowError
-from runtime.fake_hubspot.core.object_types import find_object_type
 from runtime.workflow.filters import evaluate
 
 if TYPE_CHECKING:

@@ -297,3 +297,15 @@ def test_time_windows_reschedule_actions_not_delays(hubspot: Any, run_workflow: 
     at = datetime.fromtimestamp(ran.at, UTC)
     assert at.weekday() < 5 and 9 <= at.hour < 17
     assert (at.month, at.day) != (12, 25)
+
+
+def test_a_goto_loop_is_stopped(hubspot: Any, run_workflow: Any) -> None:
+    c = hubspot.create("contacts", {"email": "a@example.com"})
+    doc = flow(
+        set_prop("1", "firstname", static("again"), "2"),
+        builtin("2", "0-1", {"delta": "1", "time_unit": "MINUTES"}),
+    )
+    doc["actions"][1]["connection"] = to("1", "GOTO")
+    e = run_workflow(doc, object_id=c.id)
+    assert e.status == "STOPPED" and len(e.path) == 1000
+    assert "a loop?" in e.steps[-1].message

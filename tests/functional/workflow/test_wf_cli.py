@@ -85,7 +85,7 @@ def test_enroll_matching_and_unknown_records(project: Path) -> None:
         "workflow", "enroll-matching", "flows/lead_routing.json", "--until", "1h", "--json"
     )
     assert code == 0, err
-    enrolled = {e["objectId"] for e in json.loads(out)}
+    enrolled = {e["object_id"] for e in json.loads(out)}
     # The demo's customer (Ada) does not meet the trigger; the leads with an email do.
     assert _contact("alan.turing@acme.example") in enrolled
     assert _contact("ada.lovelace@acme.example") not in enrolled
