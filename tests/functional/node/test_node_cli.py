@@ -47,6 +47,8 @@ def test_format_lambda_prints_nodes_start_end_report_and_invoke_error(tmp_path: 
     assert lines[0].startswith("START RequestId: ")
     assert lines[1].split("\t")[2:] == ["INFO", "about to fail"]
     stamp, request_id, level, text, payload = lines[2].split("\t")
+    assert stamp.endswith("Z")
+    assert request_id == lines[0].split()[2]
     assert (level, text) == ("ERROR", "Invoke Error ")
     error = json.loads(payload)
     assert (error["errorType"], error["errorMessage"]) == ("TypeError", "boom")
