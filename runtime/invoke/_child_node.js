@@ -16,8 +16,7 @@ const fs = require('fs');
 const path = require('path');
 const util = require('util');
 const net = require('net');
-const http = require('http');
-const https = require('https');
+const Module = require('module');
 
 const PROTOCOL_VERSION = 1;
 const LOOPBACK = ['localhost', '127.0.0.1', '::1', 'ip6-localhost'];
@@ -211,34 +210,48 @@ function requestOptions(args) {
   return { opts, callback: third };
 }
 
-function installHubSpotRoute() {
-  // @hubspot/api-client (node-fetch), axios (follow-redirects), request and plain code all
-  // call https.request / https.get through the module object at request time: a HubSpot
-  // host is sent, unmodified otherwise, to the fake portal over plain HTTP.
-  for (const mod of [http, https]) {
-    const original = { request: mod.request, get: mod.get };
-    for (const name of ['request', 'get']) {
-      mod[name] = function routedRequest(...args) {
-        if (!policy || !policy.portal || policy.live) return original[name].apply(mod, args);
-        const { opts, callback } = requestOptions(args);
-        const host = opts.hostname || String(opts.host || '').replace(/:\d+$/, '');
-        if (!policy.isHubSpot(host)) return original[name].apply(mod, args);
-        const headers = { ...(opts.headers || {}) };
-        if (!Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers.host = host;
-        const routed = {
-          ...opts,
-          protocol: 'http:',
-          hostname: policy.portal.hostname,
-          host: policy.portal.hostname,
-          port: policy.portal.port,
-          headers,
-        };
-        delete routed.agent;
-        delete routed.createConnection;
-        return http[name === 'get' ? 'get' : 'request'](routed, callback);
+const HTTP_MODULES = new Set(['http', 'https', 'node:http', 'node:https']);
+const routedModules = new WeakSet();
+
+// @hubspot/api-client (node-fetch), axios (follow-redirects), request and plain code all
+// call https.request / https.get through the module object at request time: a HubSpot host
+// is sent, unmodified otherwise, to the fake portal over plain HTTP.
+function routeHttpModule(mod) {
+  if (routedModules.has(mod)) return;
+  routedModules.add(mod);
+  const original = { request: mod.request, get: mod.get };
+  for (const name of ['request', 'get']) {
+    mod[name] = function routedRequest(...args) {
+      if (!policy || !policy.portal || policy.live) return original[name].apply(mod, args);
+      const { opts, callback } = requestOptions(args);
+      const host = opts.hostname || String(opts.host || '').replace(/:\d+$/, '');
+      if (!policy.isHubSpot(host)) return original[name].apply(mod, args);
+      const headers = { ...(opts.headers || {}) };
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers.host = host;
+      const routed = {
+        ...opts,
+        protocol: 'http:',
+        hostname: policy.portal.hostname,
+        host: policy.portal.hostname,
+        port: policy.portal.port,
+        headers,
       };
-    }
+      delete routed.agent;
+      delete routed.createConnection;
+      return require('http')[name](routed, callback);
+    };
   }
+}
+
+function installHubSpotRoute() {
+  // http and https are routed when first required (https loads TLS: a pure action that never
+  // requires it does not pay for it).
+  const load = Module._load;
+  Module._load = function hsrunLoad(request, ...rest) {
+    const exports = load.call(this, request, ...rest);
+    if (HTTP_MODULES.has(request)) routeHttpModule(exports);
+    return exports;
+  };
   // Global fetch (undici) has its own HTTP stack: rewrite the URL before it starts.
   if (typeof globalThis.fetch === 'function') {
     const fetch = globalThis.fetch;
