@@ -1,5 +1,5 @@
-// NODE20X callback style: associates the enrolled contact with each open deal of its
-// company. callback() is called before the promises settle, as several of HubSpot's samples
+// NODE20X callback style: associates the enrolled contact with each deal its deal_ids input
+// lists. callback() is called before the promises settle, as several of HubSpot's samples
 // do: HubSpot (Lambda) ends the run only once the event loop is empty, so the associations
 // are still made and logged.
 const hubspot = require('@hubspot/api-client');

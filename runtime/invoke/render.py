@@ -123,6 +123,8 @@ def panel(result: RunResult) -> Any:
             f"{name} {version}" for name, version in sorted(result.libraries.items())
         )
         origin = "HubSpot's set" if result.libraries_folder else "hsrun's environment"
+        if not result.libraries_folder and result.runtime.startswith("NODE"):
+            origin = "node on PATH, without HubSpot's libraries"
         parts.append(Text(f"Libraries ({origin}): {versions}", style="dim"))
     title = f"{result.action} · run {result.run_id}"
     if result.warm:
