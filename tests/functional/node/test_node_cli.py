@@ -90,3 +90,17 @@ def test_a_batch_of_events(warm: bool) -> None:
         "yes",
         "yes",
     ]
+
+
+def test_the_no_callback_switch_from_the_command_line(tmp_path: Path) -> None:
+    action = tmp_path / "silent.js"
+    action.write_text("exports.main = (event, callback) => { console.log('no callback'); };\n")
+    action.with_suffix(".toml").write_text('runtime = "NODE20X"\n')
+    code, out, _ = hsrun("invoke", str(action), "--json")
+    assert json.loads(out)["status"] == "SUCCESS"
+    args = ["invoke", str(action), "--json", "--timeout", "1", "--node-no-callback", "timeout"]
+    code, out, _ = hsrun(*args)
+    assert json.loads(out)["status"] == "TIMEOUT"
+    code, _, err = hsrun("invoke", str(action), "--node-no-callback", "never")
+    assert code == 2
+    assert "node_no_callback is succeed or timeout" in err
