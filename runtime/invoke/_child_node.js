@@ -369,8 +369,7 @@ function loadAction(file, fresh) {
 }
 
 // Lambda's wording for an action that cannot be loaded.
-function initError(err, file) {
-  const name = path.basename(file, path.extname(file));
+function initError(err) {
   if (err instanceof SyntaxError) {
     return errorMessage(err, 'init', {
       error_type: 'Runtime.UserCodeSyntaxError',
@@ -383,7 +382,7 @@ function initError(err, file) {
       message: `Error: ${err.message}`,
     });
   }
-  return errorMessage(err, 'init', { module: name });
+  return errorMessage(err, 'init');
 }
 
 class Invocation {
@@ -512,7 +511,7 @@ function runJob(job, chan, state) {
     try {
       mod = loadAction(file, true);
     } catch (err) {
-      inv.finish(initError(err, file));
+      inv.finish(initError(err));
       return;
     }
     inv.initMs = performance.now() - t0;
