@@ -111,6 +111,7 @@ def status(
                     "installed": found.to_dict() if found else None,
                     "in_use": str(in_use) if in_use else None,
                     "environment": env,
+                    "node": _node_sets(settings),
                 },
                 indent=2,
             )
@@ -119,6 +120,23 @@ def status(
     print(_describe(settings, found, in_use, env))
     for line in _describe_node(settings):
         print(line)
+
+
+def _node_sets(settings: Settings) -> dict[str, Any]:
+    from runtime.invoke import node_libs
+
+    sets: dict[str, Any] = {}
+    for runtime in ("NODE24X", "NODE20X", "NODE16X"):
+        found = node_libs.current(settings, runtime)
+        if found is not None:
+            folder = Path(found.node_path or ".").parent
+            sets[runtime] = {
+                "node": found.node,
+                "node_version": found.version,
+                "folder": str(folder),
+                "packages": node_libs.installed_packages(folder),
+            }
+    return sets
 
 
 def _describe_node(settings: Settings) -> list[str]:

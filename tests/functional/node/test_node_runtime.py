@@ -3,6 +3,7 @@ that major, or a clear stop naming the command to type."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,9 @@ def test_libs_status_lists_the_node_sets(node_runtimes: dict[str, Any]) -> None:
     out = CliRunner().invoke(app, ["libs", "status"]).output
     assert "NODE24X: Node.js 24." in out
     assert "@hubspot/api-client 10." in out
+    status = json.loads(CliRunner().invoke(app, ["libs", "status", "--json"]).output)
+    assert status["node"]["NODE20X"]["node_version"].startswith("20.")
+    assert status["node"]["NODE24X"]["packages"]["axios"].startswith("1.")
 
 
 def test_a_one_shot_invoke_uses_the_process_started_before_the_cli_loaded(
