@@ -183,3 +183,16 @@ def test_warm_mode_keeps_module_state(node_runner: Runner, write_js: Callable[..
     assert [node_runner.run(action, options=warm).outputs["runs"] for _ in range(3)] == [1, 2, 3]
     # Cold runs load the module afresh every time.
     assert [node_runner.run(action).outputs["runs"] for _ in range(2)] == [1, 1]
+
+
+def test_each_cold_run_gets_its_own_process_and_warm_runs_share_one(
+    node_runner: Runner, write_js: Callable[..., Path]
+) -> None:
+    action = write_js(
+        "exports.main = async () => ({ outputFields: { pid: process.pid } });\n",
+        '[outputs]\npid = "number"\n',
+    )
+    cold = {node_runner.run(action).outputs["pid"] for _ in range(3)}
+    assert len(cold) == 3
+    warm = RunOptions(timeout_s=5, warm=True)
+    assert len({node_runner.run(action, options=warm).outputs["pid"] for _ in range(3)}) == 1
