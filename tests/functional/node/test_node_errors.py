@@ -124,3 +124,33 @@ def test_retry_rule(
     if status == "RETRY_SCHEDULED":
         assert result.retry_in_s[0] == 60
         assert result.error.http_status in (429, 502, 503)
+
+
+def test_an_exception_thrown_in_a_timer_fails_the_run(
+    node_runner: Runner, write_js: Callable[..., Path]
+) -> None:
+    action = write_js(
+        """
+        exports.main = (event, callback) => {
+          setTimeout(() => { throw new RangeError('late failure'); }, 20);
+          callback({ outputFields: {} });
+        };
+        """,
+        runtime="NODE20X",
+    )
+    result = node_runner.run(action)
+    assert result.status == "FAILED"
+    assert (result.error.type, result.error.message) == ("RangeError", "late failure")
+
+
+def test_node20_outputs_returned_instead_of_passed_to_callback_are_ignored(
+    node_runner: Runner, write_js: Callable[..., Path]
+) -> None:
+    action = write_js(
+        "exports.main = async (event, callback) => ({ outputFields: { n: 1 } });\n",
+        runtime="NODE20X",
+    )
+    result = node_runner.run(action)
+    assert result.status == "SUCCESS"
+    assert result.outputs == {}
+    assert [a["code"] for a in result.alerts] == ["NO_CALLBACK", "RETURN_IGNORED"]
