@@ -91,6 +91,17 @@ def find_project_root(start: Path | None = None) -> Path:
     return Path(_wire.project_root(str(start or Path.cwd())))
 
 
+def os_user() -> str:
+    """The OS user running hsrun, as the audit logs record it: the login name, else
+    ``uid:N`` (a container without a passwd entry or ``USER``)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
+
+
 def _user_config_dir() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME")
     return (Path(base) if base else Path.home() / ".config") / "hsrun"
@@ -132,7 +143,8 @@ def get_settings() -> Settings:
 
 
 def _seconds(text: str | None, default: float) -> float:
-    """A positive number of seconds, or ``default`` for anything else (as HSRUN_PORTAL_ID)."""
+    """A positive number of seconds, or ``default`` for anything else (a bad
+    ``HSRUN_DAEMON_IDLE`` only costs the default; a bad ``HSRUN_PORTAL_ID`` is refused)."""
     try:
         value = float(text or "")
     except ValueError:

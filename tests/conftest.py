@@ -1,4 +1,7 @@
-"""Shared test setup: every test gets its own hsrun state folder and config folder."""
+"""Shared test setup: every test gets its own hsrun state folder and config folder.
+
+The repository's folders and the in-process ``hsrun()`` helper are in ``helpers.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,10 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ACTIONS = ROOT / "actions"
-EVENTS = Path(__file__).resolve().parent / "events"
 #: Node.js sets (``hsrun libs install --runtime NODE24X``) live in the project's own state
 #: folder, installed once (by ``.ci/run`` or the ``node_runtimes`` fixture) and shared by
 #: every test's isolated state folder.
-NODE_LIBS = ROOT / ".hsrun" / "libs"
+NODE_LIBS = Path(__file__).resolve().parent.parent / ".hsrun" / "libs"
 
 
 @pytest.fixture(autouse=True)

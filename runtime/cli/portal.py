@@ -1,4 +1,4 @@
-"""`hsrun portal ...`: the project's fake HubSpot portal (``.hsrun/portal.json``).
+"""`hsrun portal ...`: the project's fake HubSpot portal (``.hsrun/portal.db``).
 
 Each command opens the persistent portal (:class:`runtime.fake_hubspot.PortalFile`), calls one
 library function and prints the answer. Imports are inside the commands so ``hsrun`` starts
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from runtime.cli._common import console, handle_errors
+from runtime.cli.portal_records import records_app
 
 if TYPE_CHECKING:
     from runtime.fake_hubspot import PortalFile
@@ -41,6 +42,7 @@ flows_app = typer.Typer(
     rich_markup_mode=None,
 )
 portal_app.add_typer(flows_app, name="flows")
+portal_app.add_typer(records_app, name="records")
 
 
 def register(app: typer.Typer) -> None:
@@ -102,7 +104,12 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port (0 picks a free one).")] = 8787,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     relax_limits: Annotated[bool, typer.Option(help="Never answer 429 (still counted).")] = False,
-    save: Annotated[bool, typer.Option(help="Write changes back to .hsrun/portal.json.")] = True,
+    search_lag: Annotated[
+        float, typer.Option(help="Seconds fresh writes stay out of search (HubSpot lags).")
+    ] = 0.0,
+    save: Annotated[
+        bool, typer.Option(help="Write changes to .hsrun/portal.db (each before its answer).")
+    ] = True,
 ) -> None:
     """Serve the portal over HTTP until Ctrl-C (POST /_hsrun/reset empties it)."""
     import threading
@@ -110,26 +117,34 @@ def serve(
     from runtime.fake_hubspot import PortalServer
 
     store = _store()
-    portal, base = store.load()
+    portal, _ = store.load()
+    if not save:
+        store.detach(portal)
     portal.rate_limits.enabled = not relax_limits
+    portal.search_lag_s = max(0.0, search_lag)
     server = PortalServer(portal, host=host, port=port)
     out = console(stderr=True)
     out.print(f"Fake HubSpot portal {portal.portal_id} ({portal.tier}) on {server.url}")
     out.print(f"  hubspot.Client.create(access_token=..., host={server.url!r})")
     out.print(f"  state: {store.path if save else 'not saved'}; Ctrl-C to stop")
+    out.print(
+        f"  control routes (/_hsrun/reset, /_hsrun/calls): X-Hsrun-Control: {portal.control_key}"
+    )
     stop = threading.Event()
 
     def sync_loop() -> None:
-        nonlocal base
+        # Every request already takes in other processes' changes and writes its own; this
+        # only writes the call log of a portal that is only read, and picks up changes
+        # (an app created with `hsrun portal apps create`) while no request comes.
         while not stop.wait(2.0):
-            base = store.sync(portal, base)
+            store.sync(portal, {})
 
     syncer = threading.Thread(target=sync_loop, name="hsrun-portal-sync", daemon=True)
     if save:
         syncer.start()
 
     def on_term(signum: int, frame: object) -> None:
-        # `kill`, a supervisor or a container stop: save like Ctrl-C does.
+        # `kill`, a supervisor or a container stop: stop like Ctrl-C does.
         raise KeyboardInterrupt
 
     import signal
@@ -146,7 +161,7 @@ def serve(
             syncer.join(timeout=5)
         server.stop()
         if save:
-            store.save(portal, base)
+            store.close(portal)
     out.print("Stopped.")
 
 
@@ -168,8 +183,9 @@ def seed(
         raise UsageError(f"seed file not found: {file}")
     store = _store()
     try:
+        created: list[tuple[str, str, str]] = []
         with store.transaction() as portal:
-            counts = seed_portal(portal, data)
+            counts = seed_portal(portal, data, created=created)
     except PortalError as exc:
         if "already exists" in str(exc):
             raise PortalError(
@@ -181,6 +197,20 @@ def seed(
         f"{v} {k if v != 1 else k.removesuffix('s')}" for k, v in counts.items() if v
     )
     print(f"Seeded {summary or 'nothing'} into {store.path}")
+    for type_name, record_id, name in created:
+        print(f"  {type_name:<12} {record_id:>8}  {name}")
+
+
+@portal_app.command("export")
+@handle_errors
+def export(
+    file: Annotated[Path, typer.Argument(help="Where to write the portal.json snapshot.")],
+) -> None:
+    """Write the portal as a portal.json snapshot (the format `hsrun portal seed` and a new
+    database import)."""
+    store = _store()
+    store.export_json(file)
+    print(f"Exported {store.path} to {file}")
 
 
 @portal_app.command("reset")

@@ -31,3 +31,9 @@ DEPRECATED_RUNTIMES = {"NODE16X": "NODE24X", "NODE20X": "NODE24X"}
 MAX_LOG_BYTES = 256 * 1024
 #: Processes an action may have alive at once before it is killed (fork bombs).
 MAX_PROCESSES = 64
+
+# AWS Lambda's own limits, which apply before HubSpot's rules see a result.
+#: Synchronous invocation response payload, as the Lambda service counts it: "6 MB" in
+#: Lambda's quotas page; the service's error names 6,291,556 bytes as the maximum
+#: ("Response payload size (N bytes) exceeded maximum allowed payload size (6291556 bytes).").
+MAX_RESPONSE_BYTES = 6_291_556

@@ -410,20 +410,32 @@ def enrollable_label(value: str) -> str | None:
 
 
 def custom_type(
-    *, type_id: str, name: str, singular: str, primary_property: str, searchable: tuple[str, ...]
+    *,
+    type_id: str,
+    name: str,
+    singular: str,
+    fully_qualified_name: str,
+    primary_property: str,
+    searchable: tuple[str, ...],
+    required: tuple[str, ...] = (),
 ) -> ObjectType:
-    """An :class:`ObjectType` for a custom object schema (``2-…``)."""
+    """An :class:`ObjectType` for a custom object schema (``2-…``).
+
+    Its path name is the type id (stable, unique); paths may also name it by its fully
+    qualified name (``p{portalId}_cars``) or its schema name (``cars``).
+    """
+    primary = (primary_property,) if primary_property else ()
     return ObjectType(
-        name=name,
+        name=type_id,
         type_id=type_id,
         singular=singular,
         label=type_id,
-        default_properties=(primary_property,) if primary_property else (),
-        search_properties=tuple(
-            sorted({*((primary_property,) if primary_property else ()), "hs_createdate"})
-        ),
-        query_properties=searchable or ((primary_property,) if primary_property else ()),
+        default_properties=primary,
+        search_properties=tuple(sorted({*primary, "hs_createdate", "hs_lastmodifieddate"})),
+        query_properties=searchable or primary,
+        required_properties=required,
         group_name=f"{singular}_information",
         primary_property=primary_property,
+        aliases=(fully_qualified_name, name),
         custom=True,
     )

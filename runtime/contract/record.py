@@ -9,20 +9,31 @@ result is built, so nothing downstream has to think about them.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Final, Literal, get_args
+
+from runtime.contract.outputs import Alert
 
 #: Bump when a key is renamed or removed; adding keys keeps the version.
 RECORD_VERSION = 1
 
-SUCCESS = "SUCCESS"
-FAILED = "FAILED"
-TIMEOUT = "TIMEOUT"
-MEMORY_EXCEEDED = "MEMORY_EXCEEDED"
-RETRY_SCHEDULED = "RETRY_SCHEDULED"
-RUNNING = "RUNNING"
-INTERRUPTED = "INTERRUPTED"  # journal only: hsrun itself died while the run was in flight
+#: How a run ended (HubSpot's test panel's words, and hsrun's two journal states).
+Status = Literal[
+    "SUCCESS", "FAILED", "TIMEOUT", "MEMORY_EXCEEDED", "RETRY_SCHEDULED", "RUNNING", "INTERRUPTED"
+]
+#: Where a run failed: importing the action, in ``main``, in hsrun's runtime, in its outputs.
+Phase = Literal["init", "handler", "runtime", "outputs"]
+#: Where a log line came from: the action's stdout or stderr, or hsrun itself.
+Stream = Literal["stdout", "stderr", "hsrun"]
 
-STATUSES = (SUCCESS, FAILED, TIMEOUT, MEMORY_EXCEEDED, RETRY_SCHEDULED, RUNNING, INTERRUPTED)
+SUCCESS: Final = "SUCCESS"
+FAILED: Final = "FAILED"
+TIMEOUT: Final = "TIMEOUT"
+MEMORY_EXCEEDED: Final = "MEMORY_EXCEEDED"
+RETRY_SCHEDULED: Final = "RETRY_SCHEDULED"
+RUNNING: Final = "RUNNING"
+INTERRUPTED: Final = "INTERRUPTED"  # journal only: hsrun itself died while the run was in flight
+
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 #: `hsrun invoke` exit code per status (documented in its --help).
 EXIT_CODES = {
@@ -41,7 +52,7 @@ class LogLine:
     """One line the action wrote, stamped when the parent received it (epoch seconds)."""
 
     t: float
-    stream: str  # "stdout" | "stderr" | "hsrun"
+    stream: Stream
     text: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,7 +66,7 @@ class ErrorInfo:
     type: str
     message: str
     traceback: str = ""
-    phase: str = "handler"  # "init" | "handler" | "runtime" | "outputs"
+    phase: Phase = "handler"
     http_status: int | None = None
 
 
@@ -65,13 +76,13 @@ class RunResult:
 
     run_id: str
     action: str
-    status: str
+    status: Status
     event: dict[str, Any]
     callback_id: str
     started_at: float
     outputs: dict[str, Any] = field(default_factory=dict)
     output_types: dict[str, str | None] = field(default_factory=dict)
-    alerts: list[dict[str, str]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     error: ErrorInfo | None = None
     logs: list[LogLine] = field(default_factory=list)
     logs_truncated: bool = False
@@ -93,6 +104,8 @@ class RunResult:
     #: The library folder the action imported from first (``hsrun libs install``); None:
     #: hsrun's own environment.
     libraries_folder: str | None = None
+    #: The interpreter that ran the action (``3.11.7``); HubSpot's is 3.9.
+    python: str = ""
     #: Set when the run was a step of a workflow enrollment (``hsrun workflow run``):
     #: ``{"enrollment": id, "flow": flow, "actionId": id}``.
     workflow: dict[str, str] | None = None
@@ -125,4 +138,5 @@ class RunResult:
         error = data.get("error")
         data["error"] = ErrorInfo(**error) if error else None
         data["logs"] = [LogLine(**line) for line in data.get("logs", [])]
+        data["alerts"] = [Alert(**alert) for alert in data.get("alerts", [])]
         return cls(**data)

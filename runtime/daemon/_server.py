@@ -30,7 +30,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from runtime._wire import (
     LOCK_NAME,
@@ -220,7 +220,7 @@ class _Conn:
     opened_at: float = field(default_factory=time.monotonic)
     frames: FrameBuffer = field(default_factory=FrameBuffer)
     fds: list[int] = field(default_factory=list)
-    phase: str = "new"  # new -> accepted -> running
+    phase: Literal["new", "accepted", "running"] = "new"
     request: dict[str, Any] | None = None
     pid: int | None = None
     kill_at: float | None = None

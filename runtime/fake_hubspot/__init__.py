@@ -15,7 +15,7 @@ Over HTTP on loopback, for other processes::
     with serve(FakePortal()) as server:
         client = hubspot.Client.create(access_token=token, host=server.url)
 
-The CLI's persistent portal (``.hsrun/portal.json``) is served by :func:`attach`.
+The CLI's persistent portal (``.hsrun/portal.db``) is served by :func:`attach`.
 Layout and how to add an API area: :mod:`runtime.fake_hubspot.registry`.
 """
 
@@ -28,11 +28,11 @@ from runtime.fake_hubspot.core.errors import HubSpotError
 from runtime.fake_hubspot.core.ratelimit import RateLimitSettings
 from runtime.fake_hubspot.crm_objects.record import RecordView
 from runtime.fake_hubspot.intercept import current_portal, mock_hubspot
-from runtime.fake_hubspot.persistence import PortalFile
 from runtime.fake_hubspot.portal import FakePortal
 from runtime.fake_hubspot.registry import Area, register_area
 from runtime.fake_hubspot.seed import demo_dataset, seed_portal
 from runtime.fake_hubspot.server import PortalServer, serve
+from runtime.fake_hubspot.store import PortalFile
 
 __all__ = [
     "HUBSPOT_HOSTS",

@@ -3,9 +3,9 @@
     with attach(get_settings()) as portal:
         result = runner.run(action, portal=portal)   # portal.url, record_properties, calls_between
 
-On entry the portal is loaded from ``.hsrun/portal.json`` and served on ``127.0.0.1:0`` in a
-background thread; on exit the server stops and the state is saved atomically, merged with
-whatever other hsrun processes saved meanwhile (:mod:`.persistence`).
+On entry the portal is loaded from ``.hsrun/portal.db`` and served on ``127.0.0.1:0`` in a
+background thread; every request that changes it is written to the database before it is
+answered (:mod:`.store`), and other hsrun processes' changes are taken in as they happen.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from runtime.config import Settings
-from runtime.fake_hubspot.persistence import PortalFile
 from runtime.fake_hubspot.portal import FakePortal
 from runtime.fake_hubspot.server import PortalServer
+from runtime.fake_hubspot.store import PortalFile
 
 
 class AttachedPortal:
@@ -52,20 +52,23 @@ def attach(settings: Settings, *, save: bool = True) -> Iterator[AttachedPortal]
 
     Args:
         settings: where the portal lives (``settings.portal_path``) and its id.
-        save: write the state back on exit (merged with concurrent writers).
+        save: write changes to the database (``False``: the portal is a throw-away copy,
+            e.g. for a dry run).
 
     Raises:
         PortalError: the state file is unreadable or the server cannot start.
     """
     store = PortalFile(settings)
-    portal, base = store.load()
+    portal, _ = store.load()
+    if not save:
+        store.detach(portal)
     server = PortalServer(portal).start()
     try:
         yield AttachedPortal(portal, server)
     finally:
         server.stop()
         if save:
-            store.save(portal, base)
+            store.close(portal)
 
 
 @contextlib.contextmanager

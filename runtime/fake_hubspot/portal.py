@@ -14,11 +14,13 @@ tests::
 from __future__ import annotations
 
 import contextlib
+import hmac
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from runtime.config import DEFAULT_PORTAL_ID
 from runtime.errors import PortalError
@@ -30,13 +32,16 @@ from runtime.fake_hubspot.core.faults import FaultPlan
 from runtime.fake_hubspot.core.http import Request, Response
 from runtime.fake_hubspot.core.ids import IdAllocator, MemoryIds
 from runtime.fake_hubspot.core.logs import DEFAULT_CALL_LOG_SIZE, CallLog, SecurityLog
-from runtime.fake_hubspot.core.object_types import ObjectType, resolve_object_type
+from runtime.fake_hubspot.core.object_types import ObjectType, custom_types, resolve_object_type
 from runtime.fake_hubspot.core.ratelimit import RateLimiter, RateLimitSettings
 from runtime.fake_hubspot.core.routing import Router
 from runtime.fake_hubspot.registry import Backend, areas
 
+_B = TypeVar("_B")
+
 if TYPE_CHECKING:
     from runtime.fake_hubspot.associations.models import AssociationsBackend
+    from runtime.fake_hubspot.core.dispatch import Storage
     from runtime.fake_hubspot.crm_objects.models import ObjectsBackend
     from runtime.fake_hubspot.crm_objects.record import RecordView
     from runtime.fake_hubspot.owners.models import OwnersBackend
@@ -106,8 +111,19 @@ class FakePortal:
         for area in areas():
             if area.backend is not None:
                 self.backends[area.name] = area.backend(self)
-            routes.extend(area.routes())
+            for route in area.routes():
+                route.area = route.area or area.name
+                routes.append(route)
         self.router = Router(routes)
+        #: Durable storage the portal writes through (``None``: memory only).
+        self.storage: Storage | None = None
+        #: The secret a request to hsrun's control routes (``/_hsrun/reset``...) must carry
+        #: in ``X-Hsrun-Control``: known to this process, never handed to an action.
+        self.control_key = secrets.token_urlsafe(24)
+        #: Seconds a created or changed record stays out of search results. HubSpot's search
+        #: index lags writes by a few seconds (its search guide); off by default so tests are
+        #: deterministic, on to make read-after-write bugs show.
+        self.search_lag_s = 0.0
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -117,28 +133,53 @@ class FakePortal:
     def allocate_id(self, kind: str) -> int:
         return self.ids(kind)
 
-    def backend(self, name: str) -> Backend:
-        """An area's backend by area name (``crm_objects``, ``automation``...)."""
-        try:
-            return self.backends[name]
-        except KeyError:
-            raise PortalError(f"no API area named {name!r}") from None
+    @overload
+    def backend(self, kind: str) -> Backend: ...
+
+    @overload
+    def backend(self, kind: type[_B]) -> _B: ...
+
+    def backend(self, kind: str | type[_B]) -> Backend | _B:
+        """An area's backend, by its class (``portal.backend(ObjectsBackend)``, typed, as moto
+        looks its backends up) or by area name (``"automation"``, for a plugin's area).
+
+        Raises:
+            PortalError: no area has that name, or no area's backend is of that class (a
+                plugin replaced it).
+        """
+        if isinstance(kind, str):
+            try:
+                return self.backends[kind]
+            except KeyError:
+                raise PortalError(f"no API area named {kind!r}") from None
+        for found in self.backends.values():
+            if isinstance(found, kind):
+                return found
+        raise PortalError(f"no API area of this portal has a {kind.__name__}")
 
     @property
     def objects(self) -> ObjectsBackend:
-        return cast("ObjectsBackend", self.backends["crm_objects"])
+        from runtime.fake_hubspot.crm_objects.models import ObjectsBackend
+
+        return self.backend(ObjectsBackend)
 
     @property
     def associations(self) -> AssociationsBackend:
-        return cast("AssociationsBackend", self.backends["associations"])
+        from runtime.fake_hubspot.associations.models import AssociationsBackend
+
+        return self.backend(AssociationsBackend)
 
     @property
     def properties(self) -> PropertiesBackend:
-        return cast("PropertiesBackend", self.backends["properties"])
+        from runtime.fake_hubspot.properties.models import PropertiesBackend
+
+        return self.backend(PropertiesBackend)
 
     @property
     def owners(self) -> OwnersBackend:
-        return cast("OwnersBackend", self.backends["owners"])
+        from runtime.fake_hubspot.owners.models import OwnersBackend
+
+        return self.backend(OwnersBackend)
 
     @property
     def rate_limits(self) -> RateLimitSettings:
@@ -165,9 +206,26 @@ class FakePortal:
 
     # -- HTTP -----------------------------------------------------------------------------
 
+    def is_control(self, key: str | None) -> bool:
+        """Whether ``key`` is this portal's control key (constant-time comparison)."""
+        return key is not None and hmac.compare_digest(key, self.control_key)
+
+    def control_headers(self) -> dict[str, str]:
+        """Headers that open hsrun's control routes (``/_hsrun/reset``, ``/_hsrun/calls``)."""
+        return {"X-Hsrun-Control": self.control_key}
+
     def handle(self, request: Request) -> Response:
         """Answer one request (the interceptor and the server call this)."""
-        return dispatch(self, request)
+        with custom_types(self.custom_type):
+            return dispatch(self, request)
+
+    def custom_type(self, name: str) -> ObjectType | None:
+        """A custom object type of this portal by type id, fully qualified name or name."""
+        schemas = self.backends.get("schemas")
+        if schemas is None:
+            return None
+        found: ObjectType | None = schemas.find_type(name)  # type: ignore[attr-defined]
+        return found
 
     def request(
         self,
@@ -208,7 +266,7 @@ class FakePortal:
     # -- records --------------------------------------------------------------------------
 
     def _type(self, object_type: str) -> ObjectType:
-        with as_portal_error():
+        with as_portal_error(), custom_types(self.custom_type):
             return resolve_object_type(object_type)
 
     def create(self, object_type: str, properties: dict[str, Any] | None = None) -> RecordView:

@@ -17,7 +17,7 @@ this way):
    pack many entities under one key.
 2. Write ``automation/responses.py``: handlers ``(ctx: Context) -> Response`` that parse
    ``ctx.request`` with the helpers of :mod:`.core.http`, call
-   ``ctx.portal.backend("automation")`` and answer with ``json_response`` / ``no_content``.
+   ``ctx.portal.backend(AutomationBackend)`` and answer with ``json_response`` / ``no_content``.
    Raise the :mod:`.core.errors` classes for HubSpot's error answers.
 3. Write ``automation/urls.py`` with ``routes()``; give each route its scope rule
    (``scopes.fixed("automation")``, contract §1.5) and its rate-limit bucket.
@@ -81,16 +81,16 @@ def _backend(package: str, class_name: str) -> Callable[[FakePortal], Backend]:
     return build
 
 
-def _portal_clocked(package: str, class_name: str) -> Callable[[FakePortal], Backend]:
-    """Backends built from the portal's clock and id allocator rather than the portal."""
+def _portal_clocked(
+    package: str, class_name: str, *, ids: bool = True
+) -> Callable[[FakePortal], Backend]:
+    """Backends built from the portal's clock (and, with ``ids``, its id allocator) rather
+    than from the portal."""
 
     def build(portal: FakePortal) -> Backend:
         module = importlib.import_module(f"runtime.fake_hubspot.{package}.models")
         cls = getattr(module, class_name)
-        if class_name == "PropertiesBackend":
-            backend: Backend = cls(portal.now_ms)
-        else:
-            backend = cls(portal.now_ms, portal.allocate_id)
+        backend: Backend = cls(portal.now_ms, portal.allocate_id) if ids else cls(portal.now_ms)
         return backend
 
     return build
@@ -99,8 +99,13 @@ def _portal_clocked(package: str, class_name: str) -> Callable[[FakePortal], Bac
 def builtin_areas() -> list[Area]:
     """The areas every portal has, in routing order."""
     return [
+        # Schemas first: custom object types must exist before their properties and records
+        # are loaded.
+        Area("schemas", _routes("schemas"), _backend("schemas", "SchemasBackend")),
         Area(
-            "properties", _routes("properties"), _portal_clocked("properties", "PropertiesBackend")
+            "properties",
+            _routes("properties"),
+            _portal_clocked("properties", "PropertiesBackend", ids=False),
         ),
         Area("owners", _routes("owners"), _portal_clocked("owners", "OwnersBackend")),
         Area("crm_objects", _routes("crm_objects"), _backend("crm_objects", "ObjectsBackend")),
@@ -108,6 +113,7 @@ def builtin_areas() -> list[Area]:
             "associations", _routes("associations"), _backend("associations", "AssociationsBackend")
         ),
         Area("automation", _routes("automation"), _backend("automation", "AutomationBackend")),
+        Area("pipelines", _routes("pipelines")),
         Area("oauth", _routes("oauth")),
         Area("account", _routes("account")),
         Area("hsrun", _routes("control")),

@@ -31,7 +31,7 @@ from typing import Any
 from runtime.errors import PortalError
 from runtime.fake_hubspot.automation.models import flows_of
 from runtime.fake_hubspot.core.errors import HubSpotError
-from runtime.fake_hubspot.core.object_types import resolve_object_type
+from runtime.fake_hubspot.core.object_types import custom_types, resolve_object_type
 from runtime.fake_hubspot.portal import FakePortal
 
 
@@ -51,12 +51,20 @@ def _dict(data: dict[str, Any], key: str) -> dict[str, Any]:
 
 #: Top-level keys of a seed document.
 SEED_KEYS = frozenset(
-    {"portal", "apps", "owners", "properties", "records", "associations", "flows"}
+    {"portal", "apps", "owners", "schemas", "properties", "records", "associations", "flows"}
 )
 
 
-def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
+def seed_portal(
+    portal: FakePortal,
+    data: dict[str, Any],
+    *,
+    created: list[tuple[str, str, str]] | None = None,
+) -> dict[str, int]:
     """Add everything in a seed document; counts of what was created.
+
+    ``created``, when given, receives ``(type, id, name)`` for each record created (the name
+    is the record's ``ref`` or its primary display property), so a caller can show ids.
 
     Raises:
         PortalError: a malformed document or an entry HubSpot would refuse (named by path).
@@ -70,9 +78,17 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
             f"seed: unknown key(s) {', '.join(unknown)}; the keys are "
             f"{', '.join(sorted(SEED_KEYS))}"
         )
+    with custom_types(portal.custom_type):
+        return _seed(portal, data, created)
+
+
+def _seed(
+    portal: FakePortal, data: dict[str, Any], created: list[tuple[str, str, str]] | None
+) -> dict[str, int]:
     counts = {
         "apps": 0,
         "owners": 0,
+        "schemas": 0,
         "properties": 0,
         "records": 0,
         "associations": 0,
@@ -86,6 +102,7 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
             where = f"apps[{i}]"
             if not isinstance(app, dict) or not app.get("name"):
                 raise PortalError(f"seed {where}: needs a name")
+            _known_keys(app, where, {"name", "scopes"})
             if app["name"] not in portal.apps.apps:
                 portal.apps.create(str(app["name"]), [str(s) for s in app.get("scopes", [])])
                 counts["apps"] += 1
@@ -93,6 +110,7 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
         for i, owner in enumerate(_list(data, "owners")):
             if not isinstance(owner, dict) or not owner.get("email"):
                 raise PortalError(f"seed owners[{i}]: needs an email")
+            _known_keys(owner, f"owners[{i}]", {"ref", "email", "firstName", "lastName"})
             email = str(owner["email"])
             existing = next(
                 (o for o in portal.owners.owners.values() if o.email.lower() == email.lower()),
@@ -104,6 +122,15 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
                 )
                 counts["owners"] += 1
             owners[str(owner.get("ref") or email)] = str(existing.id)
+        for i, egg in enumerate(_list(data, "schemas")):
+            where = f"schemas[{i}]"
+            if not isinstance(egg, dict):
+                raise PortalError(f"seed {where}: must be an object")
+            body = {k: v for k, v in egg.items() if k != "objectTypeId"}
+            body.setdefault("associatedObjects", [])
+            type_id = egg.get("objectTypeId")
+            _guard(where, _create_schema, portal, body, None if type_id is None else str(type_id))
+            counts["schemas"] += 1
         for type_name, props in _dict(data, "properties").items():
             kind = _kind(type_name, "properties")
             for i, prop in enumerate(props if isinstance(props, list) else []):
@@ -120,18 +147,25 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
                 where = f"records.{type_name}[{i}]"
                 if not isinstance(item, dict):
                     raise PortalError(f"seed {where}: must be an object")
+                _known_keys(item, where, {"ref", "id", "properties"})
+                if not isinstance(item.get("properties", {}), dict):
+                    raise PortalError(f"seed {where}: properties must be an object")
                 props = {
                     k: (owners.get(v[1:], v) if isinstance(v, str) and v.startswith("@") else v)
                     for k, v in dict(item.get("properties", {})).items()
                 }
-                record = _guard(where, portal.objects.create, kind, props)
+                record = _guard(where, _create_record, portal, kind, props, item.get("id"), where)
                 if item.get("ref"):
                     refs[f"{kind.name}:{item['ref']}"] = str(record.id)
                 counts["records"] += 1
+                if created is not None:
+                    name = str(item.get("ref") or record.value(kind.primary_property) or "")
+                    created.append((kind.name, str(record.id), name))
         for i, link in enumerate(_list(data, "associations")):
             where = f"associations[{i}]"
             if not isinstance(link, dict):
                 raise PortalError(f"seed {where}: must be an object")
+            _known_keys(link, where, {"from", "to", "typeId", "category"})
             a_type, a_id = _endpoint(str(link.get("from", "")), refs, where)
             b_type, b_id = _endpoint(str(link.get("to", "")), refs, where)
             type_id = link.get("typeId")
@@ -139,7 +173,14 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
             if type_id is None:
                 _guard(where, portal.associations.add_default, a_type, a_id, b_type, b_id)
             else:
+                if isinstance(type_id, bool) or not str(type_id).isdigit():
+                    raise PortalError(f"seed {where}: typeId must be a number, got {type_id!r}")
                 spec = [(category, int(type_id))]
+                if portal.associations.type_of(a_type.name, b_type.name, spec[0]) is None:
+                    raise PortalError(
+                        f"seed {where}: no {category} association type {type_id} from "
+                        f"{a_type.name} to {b_type.name}"
+                    )
                 _guard(where, portal.associations.add, a_type, a_id, b_type, b_id, spec)
             counts["associations"] += 1
         for i, flow in enumerate(_list(data, "flows")):
@@ -148,6 +189,38 @@ def seed_portal(portal: FakePortal, data: dict[str, Any]) -> dict[str, int]:
             _guard(f"flows[{i}]", flows_of(portal).create, flow)
             counts["flows"] += 1
     return counts
+
+
+def _create_schema(portal: FakePortal, body: dict[str, Any], type_id: str | None) -> Any:
+    from runtime.fake_hubspot.schemas.models import SchemasBackend
+
+    return portal.backend(SchemasBackend).create(body, type_id=type_id)
+
+
+def _create_record(
+    portal: FakePortal, kind: Any, props: dict[str, Any], wanted: Any, where: str
+) -> Any:
+    """A record with HubSpot's validation, at the seed's own ``id`` when it gives one."""
+    if wanted is None:
+        return portal.objects.create(kind, props)
+    text = str(wanted)
+    if isinstance(wanted, bool) or not text.isdigit() or len(text) > 18:
+        raise PortalError(f"seed {where}: id must be a number, got {wanted!r}")
+    objects = portal.objects
+    values = objects.normalise(kind, props)
+    objects.check_required(kind, values)
+    objects.check_unique(kind, values, None)
+    return objects.insert(kind, values, record_id=int(text))
+
+
+def _known_keys(entry: dict[str, Any], where: str, allowed: set[str]) -> None:
+    # A misspelt key ("propertes") would otherwise be dropped without a word.
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise PortalError(
+            f"seed {where}: unknown key(s) {', '.join(unknown)}; the keys are "
+            f"{', '.join(sorted(allowed))}"
+        )
 
 
 def _kind(name: str, section: str) -> Any:

@@ -30,11 +30,18 @@ SERVER_NAME = "hsrun-fake-hubspot"
 
 
 class _BadRequest(Exception):
-    """A request line, header or body the server cannot read."""
+    """A request line, header or body the server cannot read (400, or 413 for a huge body)."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 _MAX_LINE = 65536
 _MAX_HEADERS = 200
+#: The largest body read (a batch of 100 records with many properties is well below it);
+#: a larger ``Content-Length`` is a 413 before a byte of the body is read.
+MAX_BODY = 32 * 2**20
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -75,8 +82,13 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = self._body(headers)
         except _BadRequest as exc:
-            bad = {"status": "error", "message": f"Bad request: {exc}"}
-            self._write(json_response(400, bad), keep=False)
+            bad = {
+                "status": "error",
+                "message": f"Bad request: {exc}",
+                "correlationId": new_correlation_id(),
+                "category": "VALIDATION_ERROR",
+            }
+            self._write(json_response(exc.status, bad), keep=False)
             return False
         host = headers.get("host") or "{}:{}".format(*self.server.server_address[:2])
         request = Request.build(method, target, headers, body, host=host, scheme="http")
@@ -111,14 +123,21 @@ class _Handler(socketserver.StreamRequestHandler):
                 chunks: list[bytes] = []
                 while True:
                     size = int(self.rfile.readline(_MAX_LINE).split(b";")[0].strip() or b"0", 16)
+                    if size < 0 or sum(map(len, chunks)) + size > MAX_BODY:
+                        raise _BadRequest("body too large", status=413)
                     if size == 0:
                         self.rfile.readline(_MAX_LINE)
                         return b"".join(chunks)
                     chunks.append(self.rfile.read(size))
                     self.rfile.readline(_MAX_LINE)
-            length = int(headers.get("content-length") or 0)
+            text = headers.get("content-length") or "0"
+            if len(text) > 20:
+                raise _BadRequest("body too large", status=413)
+            length = int(text)
         except ValueError:
             raise _BadRequest("bad body framing") from None
+        if length > MAX_BODY:
+            raise _BadRequest(f"body too large ({length} bytes; at most {MAX_BODY})", status=413)
         return self.rfile.read(length) if length > 0 else b""
 
     def _write(self, response: Response, *, keep: bool) -> None:

@@ -13,6 +13,7 @@ _EXPORTS = {
     "LogLine": "runtime.contract.record",
     "RunResult": "runtime.contract.record",
     "PortalLink": "runtime.invoke.runner",
+    "PreparedRun": "runtime.invoke.runner",
     "RunJournal": "runtime.invoke.runner",
     "RunOptions": "runtime.invoke.runner",
     "Runner": "runtime.invoke.runner",
@@ -23,6 +24,7 @@ __all__ = [
     "ErrorInfo",
     "LogLine",
     "PortalLink",
+    "PreparedRun",
     "RunJournal",
     "RunOptions",
     "RunResult",
@@ -34,7 +36,14 @@ if TYPE_CHECKING:
     from typing import Any
 
     from runtime.contract.record import ErrorInfo, LogLine, RunResult
-    from runtime.invoke.runner import PortalLink, RunJournal, Runner, RunOptions, run_action
+    from runtime.invoke.runner import (
+        PortalLink,
+        PreparedRun,
+        RunJournal,
+        Runner,
+        RunOptions,
+        run_action,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -431,10 +431,14 @@ class Invocation {
       return;
     }
     const kind = value === null || value === undefined ? 'undefined' : typeof value;
+    // What Lambda's service measures against its response limit: the encoded payload.
+    const size = Buffer.byteLength(encoded, 'utf8');
+    const limit = this.job.max_response_bytes;
     this.finish({
       type: 'result',
-      value_json: encoded,
+      value_json: limit && size > limit ? null : encoded,
       value_type: Array.isArray(value) ? 'array' : kind,
+      size,
     });
   }
 

@@ -13,12 +13,22 @@ Run as a script (``python _child_python.py --control-fd N``) it is one of two th
 Protocol: newline-delimited JSON on the control socket, every message carrying ``"v"``.
 The action's own output goes to fds 1 and 2, which are pipes the parent reads: the protocol
 never shares a stream with ``print``.
+
+Annotated for mypy (strict, like the rest of ``runtime``) in Python 3.9's syntax: the
+annotations are never evaluated (``from __future__ import annotations``), and ``typing`` is
+only imported by the type checker, not at run time (it costs a cold start milliseconds).
+``tests/unit/invoke/test_child_bootstrap_py39.py`` holds the file to 3.9's grammar and
+standard library.
 """
 
+from __future__ import annotations
+
+import decimal
 import importlib.util
 import io
 import json
 import logging
+import math
 import os
 import resource
 import selectors
@@ -27,6 +37,16 @@ import socket
 import sys
 import time
 import traceback
+
+TYPE_CHECKING = False  # not typing's: importing typing would slow every cold start
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Any, NoReturn
+
+    #: One JSON message of the protocol (a job, a result, a control message).
+    Message = dict[str, Any]
 
 PROTOCOL_VERSION = 1
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "ip6-localhost")
@@ -44,29 +64,30 @@ class NetworkBlockedError(ConnectionRefusedError):
 class Channel:
     """Newline-delimited JSON over a connected socket."""
 
-    def __init__(self, sock):
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.buf = b""
 
-    def send(self, msg):
+    def send(self, msg: Message) -> None:
         msg["v"] = PROTOCOL_VERSION
         data = (json.dumps(msg, default=repr) + "\n").encode()
         self.sock.sendall(data)
 
-    def recv(self):
+    def recv(self) -> Message | None:
         while b"\n" not in self.buf:
             chunk = self.sock.recv(65536)
             if not chunk:
                 return None
             self.buf += chunk
         line, _, self.buf = self.buf.partition(b"\n")
-        return json.loads(line)
+        msg: Message = json.loads(line)
+        return msg
 
 
 # --------------------------------------------------------------------------- sandbox
 
 
-def _host_allowed(host, allowed):
+def _host_allowed(host: str | None, allowed: Iterable[str]) -> bool:
     host = (host or "").lower().rstrip(".")
     for pattern in allowed:
         pattern = pattern.lower()
@@ -75,7 +96,7 @@ def _host_allowed(host, allowed):
     return False
 
 
-def install_network_guard(job):
+def install_network_guard(job: Message) -> None:
     """Refuse outbound connections that HubSpot's sandbox would not make for this action.
 
     HubSpot hosts go to the fake portal (``hubspot_url``) or, with ``live``, to HubSpot.
@@ -90,7 +111,7 @@ def install_network_guard(job):
     manifest = net.get("manifest") or "the action's manifest"
     real_getaddrinfo = socket.getaddrinfo
 
-    def guarded_getaddrinfo(host, *args, **kwargs):
+    def guarded_getaddrinfo(host: str | bytes | None, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else str(host)
         if _host_allowed(name, allowed) or name.startswith("127."):
             return real_getaddrinfo(host, *args, **kwargs)
@@ -115,10 +136,10 @@ class _AfterImport:
     Patching urllib3 lazily keeps a cold start free of an import the action may not need.
     """
 
-    def __init__(self, name, callback):
+    def __init__(self, name: str, callback: Callable[[ModuleType], None]) -> None:
         self.name, self.callback = name, callback
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
         if fullname != self.name:
             return None
         sys.meta_path.remove(self)
@@ -128,21 +149,21 @@ class _AfterImport:
         loader, callback = spec.loader, self.callback
         exec_module = loader.exec_module
 
-        def exec_and_patch(module):
+        def exec_and_patch(module: ModuleType) -> None:
             exec_module(module)
             callback(module)
 
-        loader.exec_module = exec_and_patch
+        loader.exec_module = exec_and_patch  # type: ignore[method-assign]
         return spec
 
 
-def _hubspot_hosts(job):
+def _hubspot_hosts(job: Message) -> frozenset[str]:
     """HubSpot's API hosts, as the runner sends them (``runtime.contract.hosts``: this file
     cannot import it)."""
     return frozenset((job.get("network") or {}).get("hubspot_hosts") or ())
 
 
-def install_hubspot_route(job):
+def install_hubspot_route(job: Message) -> None:
     """Send urllib3 traffic for HubSpot's hosts to the fake portal (hubspot-api-client and
     requests both sit on urllib3)."""
     url = (job.get("network") or {}).get("hubspot_url")
@@ -160,7 +181,7 @@ def install_hubspot_route(job):
         )
 
 
-def _route_poolmanager(poolmanager, url, hosts):
+def _route_poolmanager(poolmanager: Any, url: str, hosts: frozenset[str]) -> None:
     scheme, _, rest = url.partition("://")
     hostport = rest.split("/", 1)[0]
     host, _, port = hostport.rpartition(":")
@@ -169,17 +190,23 @@ def _route_poolmanager(poolmanager, url, hosts):
     if getattr(original, "_hsrun_routed", False):
         original = original.__wrapped__
 
-    def connection_from_host(self, host, port=None, scheme="http", pool_kwargs=None):
+    def connection_from_host(
+        self: Any,
+        host: str | None,
+        port: int | None = None,
+        scheme: str | None = "http",
+        pool_kwargs: Any = None,
+    ) -> Any:
         if host and host.lower().rstrip(".") in hosts:
             scheme, host, port = target
         return original(self, host, port=port, scheme=scheme, pool_kwargs=pool_kwargs)
 
-    connection_from_host._hsrun_routed = True
-    connection_from_host.__wrapped__ = original
+    connection_from_host._hsrun_routed = True  # type: ignore[attr-defined]
+    connection_from_host.__wrapped__ = original  # type: ignore[attr-defined]
     poolmanager.PoolManager.connection_from_host = connection_from_host
 
 
-def apply_limits(job):
+def apply_limits(job: Message) -> None:
     # No core files from a crashing action; Lambda writes none either.
     try:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -193,60 +220,107 @@ def apply_limits(job):
             pass
 
 
+#: Lambda's Python runtime's record format (awslambdaric ``bootstrap._setup_logging``).
+LAMBDA_LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+LAMBDA_LOG_DATEFMT = "%Y-%m-%dT%H:%M:%S"
+
+
+class Python39Formatter(logging.Formatter):
+    """Lambda's formatter, with tracebacks as Python 3.9 prints them.
+
+    HubSpot runs Python 3.9, whose tracebacks have no ``^^^``/``~~~`` lines under the failing
+    expression; a newer interpreter running the action adds them to ``logging.exception``.
+    """
+
+    def formatException(self, ei: Any) -> str:
+        return strip_carets(super().formatException(ei))
+
+
+def strip_carets(text: str) -> str:
+    """Drop the lines newer Pythons put under a traceback's code line (only ^ and ~)."""
+    lines = text.split("\n")
+    return "\n".join(ln for ln in lines if not ln.strip() or ln.strip(" ^~"))
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the current request id, empty during init (Lambda's
+    ``LambdaLoggerFilter``: the id is set only once an invocation has arrived)."""
+
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
 class LambdaLogHandler(logging.Handler):
-    """Formats records as AWS Lambda's Python runtime does: [LEVEL] time request-id message."""
+    """Lambda's root handler: one record, formatted as ``[LEVEL] time request-id message``,
+    is one write to stdout.
 
-    def __init__(self, request_id):
-        super().__init__()
-        self.request_id = request_id
+    On Lambda each record is one log event (the runtime's telemetry sink frames it), so a
+    record whose text ends without a newline (``logging.exception``'s traceback) still ends
+    the line here.
+    """
 
-    def emit(self, record):
+    def emit(self, record: logging.LogRecord) -> None:
         try:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            stamp += f".{int(record.msecs):03d}Z"
             msg = self.format(record)
-            sys.stdout.write(f"[{record.levelname}]\t{stamp}\t{self.request_id}\t{msg}\n")
-            sys.stdout.flush()
+            if not msg.endswith("\n"):
+                msg += "\n"
+            sys.stdout.write(msg)
         except Exception:
             self.handleError(record)
 
 
-_LOG_HANDLER = None
+_LOG_FILTER: RequestIdFilter | None = None
 
 
-def setup_logging(request_id):
+def setup_logging() -> RequestIdFilter:
     """Install Lambda's root handler once per process; later jobs (warm) only change the
     request id, so logging set up by the action's module survives as it does on Lambda."""
-    global _LOG_HANDLER
-    if _LOG_HANDLER is None:
-        _LOG_HANDLER = LambdaLogHandler(request_id)
+    global _LOG_FILTER
+    if _LOG_FILTER is None:
+        # Lambda sets the converter on the class: every formatter the action makes is UTC too.
+        logging.Formatter.converter = time.gmtime
+        _LOG_FILTER = RequestIdFilter()
+        handler = LambdaLogHandler()
+        handler.setFormatter(Python39Formatter(LAMBDA_LOG_FORMAT, LAMBDA_LOG_DATEFMT))
+        handler.addFilter(_LOG_FILTER)
         root = logging.getLogger()
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        root.addHandler(_LOG_HANDLER)
+        for existing in list(root.handlers):
+            root.removeHandler(existing)
+        root.addHandler(handler)
         root.setLevel(logging.WARNING)  # Lambda's default: logger.info needs setLevel(INFO)
-    _LOG_HANDLER.request_id = request_id
+    return _LOG_FILTER
 
 
-def reopen_std_streams():
+def reopen_std_streams() -> None:
+    """Point ``sys.stdout`` and ``sys.stderr`` at one log stream, written through per write.
+
+    Lambda's Python runtime wraps both streams so every ``write`` is flushed at once
+    (awslambdaric's ``Unbuffered``): an unterminated line written just before a crash is
+    kept. Its service reads the runtime's stdout and stderr from one pipe, so lines written
+    alternately to the two keep their order; fd 2 here is therefore the same pipe as fd 1.
+    """
+    os.dup2(1, 2)
     sys.stdout = io.TextIOWrapper(
         io.FileIO(1, "w", closefd=False),
         encoding="utf-8",
         errors="backslashreplace",
-        line_buffering=True,
+        write_through=True,
     )
     sys.stderr = io.TextIOWrapper(
         io.FileIO(2, "w", closefd=False),
         encoding="utf-8",
         errors="backslashreplace",
-        line_buffering=True,
+        write_through=True,
     )
 
 
 # --------------------------------------------------------------------------- running
 
 
-def peak_memory_kb():
+def peak_memory_kb() -> int:
     try:
         with open("/proc/self/status", "rb") as fh:
             for line in fh:
@@ -260,7 +334,7 @@ def peak_memory_kb():
 HTTP_CLIENT_MODULES = ("hubspot", "requests", "urllib3")
 
 
-def http_status_of(exc):
+def http_status_of(exc: BaseException | None) -> int | None:
     """The HTTP status of an HTTP client's error the action raised (HubSpot retries on 429
     and 5xx "if the code throws/raises the error", e.g. re-raised in an except block).
 
@@ -268,7 +342,7 @@ def http_status_of(exc):
     or what it was explicitly raised ``from``: an unrelated error raised while handling an
     HTTP error (its implicit ``__context__``) is a bug in the handler, not a rate limit.
     """
-    seen = set()
+    seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         module = (type(exc).__module__ or "").split(".", 1)[0]
@@ -290,7 +364,7 @@ def http_status_of(exc):
     return None
 
 
-def format_traceback(exc, action_path):
+def format_traceback(exc: BaseException, action_path: str) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     # Drop the bootstrap's own frames and the import machinery's: the user's story starts in
     # their file.
@@ -298,22 +372,89 @@ def format_traceback(exc, action_path):
     lines = ["Traceback (most recent call last):\n"]
     for entry in traceback.format_list(user):
         # Newer Pythons underline the failing expression (^^^^); HubSpot's 3.9 does not.
-        kept = [ln for ln in entry.splitlines(True) if ln.strip(" ^~\n")]
-        lines.append("".join(kept))
-    lines += traceback.format_exception_only(type(exc), exc)
+        lines.append(strip_carets(entry))
+    lines += exception_only(exc)
     return "".join(lines)
 
 
-def error_message(exc, phase, action_path):
+def exception_only(exc: BaseException) -> list[str]:
+    """``traceback.format_exception_only``, keeping a syntax error's line as it is indented
+    (Lambda's record shows the line as written; Python's own print strips it)."""
+    lines = traceback.format_exception_only(type(exc), exc)
+    text = exc.text if isinstance(exc, SyntaxError) and isinstance(exc.text, str) else ""
+    indent = len(text) - len(text.lstrip(" \t\f"))
+    if not text.strip() or not indent:
+        return lines
+    for at, line in enumerate(lines):
+        if line.strip() == text.strip() and line.startswith("    "):
+            lines[at] = "    " + text.rstrip("\r\n") + "\n"
+            if at + 1 < len(lines) and lines[at + 1].strip(" ^~\n") == "":
+                lines[at + 1] = " " * indent + lines[at + 1]
+            break
+    return lines
+
+
+#: Python 3.10 reworded many syntax errors; HubSpot's 3.9 shows its own words. Each rule maps
+#: a newer message (the same from 3.10 to 3.13) to 3.9's, checked against CPython 3.9.18:
+#: (pattern, 3.9's message, the pattern's group that holds 3.9's line number or 0).
+_PY39_SYNTAX = (
+    (r"expected ':'", "invalid syntax", 0),
+    (r"invalid syntax\. Perhaps you forgot a comma\?", "invalid syntax", 0),
+    (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?", "invalid syntax", 0),
+    (r"(cannot assign to .+?) here\. Maybe you meant '==' instead of '='\?", r"\1", 0),
+    (
+        r"unterminated string literal \(detected at line \d+\)",
+        "EOL while scanning string literal",
+        0,
+    ),
+    (
+        r"unterminated triple-quoted string literal \(detected at line (\d+)\)",
+        "EOF while scanning triple-quoted string literal",
+        1,
+    ),
+    (r"expected an indented block after .+ on line \d+", "expected an indented block", 0),
+)
+
+
+def as_python39(exc: SyntaxError) -> SyntaxError:
+    """``exc`` (a SyntaxError) as Python 3.9 would have raised it, where the wording is known.
+
+    Messages 3.9 shares (``unmatched ')'``, ``unexpected indent``...) and those without a
+    reliable 3.9 equivalent (``'(' was never closed``: 3.9 reports an EOF or the next line)
+    are left as the running interpreter words them.
+    """
+    if sys.version_info < (3, 10) or not isinstance(exc.msg, str):
+        return exc
+    import re
+
+    for pattern, words, line_group in _PY39_SYNTAX:
+        match = re.fullmatch(pattern, exc.msg)
+        if match is None:
+            continue
+        lineno, text = exc.lineno, exc.text
+        if line_group:
+            lineno, text = int(match.group(line_group)), None
+        old = type(exc)(match.expand(words), (exc.filename, lineno, exc.offset, text))
+        old.__traceback__ = exc.__traceback__
+        return old
+    return exc
+
+
+def error_message(exc: BaseException, phase: str, action_path: str) -> Message:
+    """The error Lambda's Python runtime reports for an exception the action raised.
+
+    Its ``errorType`` is the class name and its ``errorMessage`` ``str(exc)``; an import
+    that fails is ``Runtime.ImportModuleError`` and a syntax error
+    ``Runtime.UserCodeSyntaxError``, each with awslambdaric's wording (``_get_handler``).
+    """
     kind = type(exc).__name__
     module_name = os.path.splitext(os.path.basename(action_path))[0]
     message = str(exc)
     if phase == "init":
-        # Lambda's Python runtime names import failures this way.
         if isinstance(exc, SyntaxError):
+            exc = as_python39(exc)
             kind = "Runtime.UserCodeSyntaxError"
-            where = f"({os.path.basename(exc.filename or action_path)}, line {exc.lineno})"
-            message = f"Syntax error in module '{module_name}': {exc.msg} {where}"
+            message = f"Syntax error in module '{module_name}': {exc}"
         elif isinstance(exc, ImportError):
             kind = "Runtime.ImportModuleError"
             message = f"Unable to import module '{module_name}': {exc}"
@@ -327,11 +468,107 @@ def error_message(exc, phase, action_path):
     }
 
 
-def load_module(path, fresh):
+def exit_like_python(exc: BaseException, action_path: str) -> NoReturn:
+    """End the process as an uncaught ``BaseException`` ends Lambda's runtime process.
+
+    awslambdaric catches only ``Exception``; anything else (``SystemExit``,
+    ``KeyboardInterrupt``, ``asyncio.CancelledError`` on 3.8+, ``GeneratorExit``) leaves
+    the runtime and the interpreter handles it: ``SystemExit`` exits with its code (a
+    non-integer code is printed to stderr, status 1); ``KeyboardInterrupt`` prints its
+    traceback and ends the process with SIGINT; the rest print their traceback, status 1.
+    The service then reports ``Runtime.ExitError`` from the exit status (the runner does).
+    """
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        if code is None:
+            status = 0
+        elif isinstance(code, int):
+            status = code & 0xFF
+        else:
+            sys.stderr.write(f"{code}\n")
+            status = 1
+    else:
+        sys.stderr.write(format_traceback(exc, action_path))
+        status = 1
+    flush_std()
+    if isinstance(exc, KeyboardInterrupt):
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(status)
+
+
+# --------------------------------------------------------------------------- marshalling
+
+
+class MarshalError(Exception):
+    """The handler's return value cannot be encoded as Lambda's runtime encodes it."""
+
+
+def marshal_response(value: Any) -> tuple[bytes, str]:
+    """Encode ``value`` as Lambda's Python runtime does; returns ``(bytes, content_type)``.
+
+    awslambdaric's ``LambdaMarshaller`` passes a ``bytes`` return through untouched and
+    otherwise encodes with simplejson (``allow_nan=True``, ASCII escapes on Python 3.9; a
+    ``Decimal`` is written as its own digits, a NaN ``Decimal`` as ``NaN``; namedtuples become
+    objects; ``bytes`` inside a value are decoded as UTF-8). The standard library's encoder
+    does the rest once those cases are rewritten; a ``Decimal`` is stood in for by a unique
+    string and its digits put back in the encoded text.
+    """
+    if isinstance(value, bytes):
+        return value, "application/unknown"
+    raw: dict[str, str] = {}
+    token = f"\x00hsrun-{os.urandom(8).hex()}-"
+    try:
+        plain = _simplejson_like(value, raw, token, set())
+        text = json.dumps(plain, allow_nan=True)
+    except Exception as exc:  # awslambdaric turns any encoding failure into MarshalError
+        raise MarshalError(f"Unable to marshal response: {exc}") from None
+    for key, digits in raw.items():
+        text = text.replace(json.dumps(key), digits, 1)
+    return text.encode("ascii"), "application/json"
+
+
+def _simplejson_like(o: Any, raw: dict[str, str], token: str, path: set[int]) -> Any:
+    if o is None or isinstance(o, (str, bool, int, float)):
+        return o
+    if isinstance(o, bytes):
+        return str(o, "utf-8")
+    if isinstance(o, decimal.Decimal):
+        if o.is_nan():
+            return math.nan
+        key = f"{token}{len(raw)}"
+        raw[key] = str(o)
+        return key
+    asdict = getattr(o, "_asdict", None)
+    if callable(asdict):
+        o = asdict()
+        if not isinstance(o, dict):
+            raise TypeError(f"_asdict() must return a dict, not {type(o).__name__}")
+    if isinstance(o, (list, tuple, dict)):
+        if id(o) in path:
+            raise ValueError("Circular reference detected")
+        path.add(id(o))
+        try:
+            if isinstance(o, dict):
+                return {
+                    (str(k, "utf-8") if isinstance(k, bytes) else k): _simplejson_like(
+                        v, raw, token, path
+                    )
+                    for k, v in o.items()
+                }
+            return [_simplejson_like(item, raw, token, path) for item in o]
+        finally:
+            path.discard(id(o))
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def load_module(path: str, fresh: bool) -> ModuleType:
     name = os.path.splitext(os.path.basename(path))[0]
     if not fresh and name in sys.modules and getattr(sys.modules[name], "__file__", "") == path:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}", path=path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
@@ -342,8 +579,9 @@ def load_module(path, fresh):
     return module
 
 
-def run_job(job, chan, state):
-    """Run one invocation; always answers with exactly one result or error message."""
+def run_job(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
+    """Run one invocation; answers with exactly one result or error message, or ends the
+    process as Lambda's runtime process would end (``exit_like_python``)."""
     path = job["path"]
     env = job.get("env") or {}
     os.environ.clear()
@@ -356,20 +594,28 @@ def run_job(job, chan, state):
             os.chdir(action_dir)
         except OSError:
             pass
-    setup_logging(job.get("request_id", ""))
+    log_filter = setup_logging()
 
     module = state.get("module")
     init_ms = None
     if module is None or state.get("path") != path:
+        # Init: Lambda imports the handler's module before any invocation has arrived, so
+        # records logged at import time carry an empty request id.
+        log_filter.request_id = ""
         t0 = time.perf_counter()
         try:
             module = load_module(path, fresh=True)
-        except BaseException as exc:
+        except Exception as exc:
             flush_std()
             send_final(chan, job, error_message(exc, "init", path) | {"peak_kb": peak_memory_kb()})
             return False
+        except BaseException as exc:
+            exit_like_python(exc, path)
         init_ms = (time.perf_counter() - t0) * 1000
+        if "boot_ms" in state:  # the process's first module: its start counts as on Lambda
+            init_ms += state.pop("boot_ms") + preload_cost_used_by(module)
         state["module"], state["path"] = module, path
+    log_filter.request_id = job.get("request_id", "")
 
     handler = getattr(module, "main", None)
     if not callable(handler):
@@ -382,7 +628,9 @@ def run_job(job, chan, state):
                 "type": "error",
                 "phase": "init",
                 "error_type": "Runtime.HandlerNotFound",
-                "message": f"Handler 'main' missing on module '{name}': define def main(event):",
+                # awslambdaric's exact words; hsrun's hint travels apart from them.
+                "message": f"Handler 'main' missing on module '{name}'",
+                "hint": "HubSpot calls the action's main: define def main(event):",
                 "traceback": "",
                 "http_status": None,
                 "init_ms": init_ms,
@@ -393,46 +641,22 @@ def run_job(job, chan, state):
 
     # The peak so far (interpreter, libraries, the module): what is left if the handler
     # then crashes the process before anything else is measured.
-    chan.send({"type": "start", "init_ms": init_ms, "peak_kb": peak_memory_kb()})
+    chan.send(
+        {
+            "type": "start",
+            "init_ms": init_ms,
+            "peak_kb": peak_memory_kb(),
+            "python": python_version(),
+        }
+    )
     t0 = time.perf_counter()
+    timing = {"init_ms": init_ms}
     try:
         value = handler(job["event"])
-    except SystemExit as exc:
+        body, content_type = marshal_response(value)
+    except MarshalError as exc:
+        timing["duration_ms"] = (time.perf_counter() - t0) * 1000
         flush_std()
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        msg = error_message(exc, "handler", path)
-        msg.update(
-            error_type="Runtime.ExitError", message=f"Runtime exited with error: exit status {code}"
-        )
-        send_final(
-            chan,
-            job,
-            msg
-            | {
-                "duration_ms": (time.perf_counter() - t0) * 1000,
-                "init_ms": init_ms,
-                "peak_kb": peak_memory_kb(),
-            },
-        )
-        return False
-    except BaseException as exc:
-        flush_std()
-        send_final(
-            chan,
-            job,
-            error_message(exc, "handler", path)
-            | {
-                "duration_ms": (time.perf_counter() - t0) * 1000,
-                "init_ms": init_ms,
-                "peak_kb": peak_memory_kb(),
-            },
-        )
-        return True
-    duration_ms = (time.perf_counter() - t0) * 1000
-    flush_std()
-    try:
-        encoded = json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
         send_final(
             chan,
             job,
@@ -440,37 +664,59 @@ def run_job(job, chan, state):
                 "type": "error",
                 "phase": "outputs",
                 "error_type": "Runtime.MarshalError",
-                "message": f"Unable to marshal response: {exc}",
+                "message": str(exc),
                 "traceback": "",
                 "http_status": None,
-                "duration_ms": duration_ms,
-                "init_ms": init_ms,
                 "peak_kb": peak_memory_kb(),
+                **timing,
             },
         )
         return True
-    send_final(
-        chan,
-        job,
-        {
-            "type": "result",
-            "value_json": encoded,
-            "value_type": type(value).__name__,
-            "duration_ms": duration_ms,
-            "init_ms": init_ms,
-            "peak_kb": peak_memory_kb(),
-        },
-    )
+    except Exception as exc:
+        timing["duration_ms"] = (time.perf_counter() - t0) * 1000
+        flush_std()
+        send_final(
+            chan,
+            job,
+            error_message(exc, "handler", path) | {"peak_kb": peak_memory_kb(), **timing},
+        )
+        return True
+    except BaseException as exc:
+        exit_like_python(exc, path)
+    timing["duration_ms"] = (time.perf_counter() - t0) * 1000
+    flush_std()
+    result = {
+        "type": "result",
+        "value_type": type(value).__name__,
+        "content_type": content_type,
+        # What the service measures against its response limit: the encoded payload.
+        "size": len(body),
+        "peak_kb": peak_memory_kb(),
+        **timing,
+    }
+    limit = job.get("max_response_bytes")
+    if limit and len(body) > limit:
+        result["value_json"] = None  # the runner fails the run on size; no need to copy it
+    elif content_type == "application/json":
+        result["value_json"] = body.decode("ascii")
+    else:
+        result["value_json"] = json.dumps(body.decode("utf-8", "backslashreplace"))
+    send_final(chan, job, result)
     return True
 
 
-def send_final(chan, job, msg):
+def python_version() -> str:
+    return ".".join(str(part) for part in sys.version_info[:3])
+
+
+def send_final(chan: Channel, job: Message, msg: Message) -> None:
     """Send a job's one result or error message, saying which library versions ran it."""
     msg["libraries"] = library_versions(job.get("libraries"))
+    msg["python"] = python_version()
     chan.send(msg)
 
 
-def flush_std():
+def flush_std() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -478,8 +724,58 @@ def flush_std():
             pass
 
 
-def worker_loop(chan):
-    state = {}
+def preload_cost_used_by(module: ModuleType) -> float:
+    """The pre-import time of the preloaded libraries ``module`` refers to at top level."""
+    cost = STARTUP.preload_ms
+    used = set()
+    for value in list(vars(module).values()):
+        name = getattr(value, "__name__", "") if isinstance(value, type(os)) else ""
+        name = name or getattr(value, "__module__", None) or ""
+        top = name.split(".", 1)[0] if isinstance(name, str) else ""
+        if top in cost:
+            used.add(top)
+            used.update(d for d in PRELOAD_DEPENDS.get(top, ()) if d in cost)
+    return sum(cost[top] for top in used)
+
+
+#: Preloaded libraries that import another preloaded one first (whose cost they then share).
+PRELOAD_DEPENDS = {"requests": ("urllib3",), "hubspot": ("urllib3",)}
+
+
+def process_age_ms() -> float:
+    """Milliseconds since this process started (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        with open("/proc/uptime", "rb") as fh:
+            uptime = float(fh.read().split()[0])
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        return max(0.0, (uptime - started) * 1000)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class Startup:
+    """This interpreter's start-up before any preload, and each preloaded library's import,
+    in ms. Lambda's "Init Duration" covers the runtime process's start and the import of the
+    handler's module with the libraries it imports; a worker started from pre-imported
+    libraries adds back the cost of those its action uses."""
+
+    interpreter_ms = 0.0
+    preload_ms: dict[str, float] = {}  # noqa: RUF012 - one per process, filled by preload
+    forked = False
+
+
+STARTUP = Startup
+
+
+def worker_loop(chan: Channel) -> NoReturn:
+    age = process_age_ms()
+    if STARTUP.forked:  # the zygote's interpreter start, then the fork until now
+        base = STARTUP.interpreter_ms + age
+    else:  # this process's own start, less the libraries it pre-imported
+        base = max(0.0, age - sum(STARTUP.preload_ms.values()))
+    state = {"boot_ms": base}
     while True:
         job = chan.recv()
         if job is None or job.get("type") == "exit":
@@ -496,7 +792,7 @@ def worker_loop(chan):
 # --------------------------------------------------------------------------- zygote
 
 
-def use_library_folder(folder):
+def use_library_folder(folder: str | None) -> None:
     """Import HubSpot's libraries from ``folder`` (``hsrun libs install``) before anything
     else: first on ``sys.path``, as Lambda puts a function's own packages first, and before
     the preload, so no module of hsrun's environment is loaded in its place."""
@@ -504,10 +800,11 @@ def use_library_folder(folder):
         sys.path.insert(0, folder)
 
 
-_VERSIONS = {}  # (top-level module, distribution) -> version, found once per process
+#: (top-level module, distribution) -> version, found once per process.
+_VERSIONS: dict[tuple[str, str], str | None] = {}
 
 
-def library_versions(libraries):
+def library_versions(libraries: Mapping[str, str] | None) -> dict[str, str]:
     """Versions of the HubSpot libraries this process has loaded, by distribution name.
 
     ``libraries`` maps a top-level module to its distribution (``hubspot`` ->
@@ -515,7 +812,7 @@ def library_versions(libraries):
     loaded package, so it names what actually ran, wherever it was imported from; not every
     library has a ``__version__`` (hubspot-api-client has none).
     """
-    found = {}
+    found: dict[str, str] = {}
     for module_name, dist in (libraries or {}).items():
         module = sys.modules.get(module_name)
         if module is None:
@@ -523,12 +820,13 @@ def library_versions(libraries):
         key = (module_name, dist)
         if key not in _VERSIONS:
             _VERSIONS[key] = _dist_version(module, dist)
-        if _VERSIONS[key]:
-            found[dist] = _VERSIONS[key]
+        version = _VERSIONS[key]
+        if version:
+            found[dist] = version
     return found
 
 
-def _dist_version(module, dist):
+def _dist_version(module: ModuleType, dist: str) -> str | None:
     path = getattr(module, "__file__", None) or ""
     if not path:
         return getattr(module, "__version__", None)
@@ -558,19 +856,24 @@ REPORTED_LIBRARIES = {
 }
 
 
-def preload(modules):
+def preload(modules: Iterable[str]) -> None:
+    cost = STARTUP.preload_ms
     for name in modules:
+        t0 = time.perf_counter()
         try:
             __import__(name)
         except Exception:
             pass
+        cost[name] = cost.get(name, 0.0) + (time.perf_counter() - t0) * 1000
     # hubspot's top-level package is cheap; its API packages are what actions touch.
     if "hubspot" in sys.modules:
+        t0 = time.perf_counter()
         try:
             import hubspot.crm.contacts  # noqa: F401
             from hubspot import HubSpot  # noqa: F401
         except Exception:
             pass
+        cost["hubspot"] = cost.get("hubspot", 0.0) + (time.perf_counter() - t0) * 1000
     # Look the versions up once here: forked workers inherit the answers instead of each
     # listing site-packages again.
     library_versions(REPORTED_LIBRARIES)
@@ -579,10 +882,10 @@ def preload(modules):
 class PacketChannel:
     """JSON messages over a SOCK_SEQPACKET socket: one message per packet."""
 
-    def __init__(self, sock):
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
 
-    def send(self, msg):
+    def send(self, msg: Message) -> None:
         msg["v"] = PROTOCOL_VERSION
         self.sock.send(json.dumps(msg).encode())
 
@@ -596,18 +899,26 @@ class ZygoteClients:
     cancelled, so nobody would supervise it). The owner's workers are left alone, as before.
     """
 
-    def __init__(self, sel, owner, listener):
+    def __init__(
+        self,
+        sel: selectors.BaseSelector,
+        owner: socket.socket,
+        listener: socket.socket | None,
+    ) -> None:
         self.sel, self.owner, self.listener = sel, owner, listener
-        self.conns = {}  # fd -> socket, the owner included
-        self.workers = {}  # pid -> socket of the connection that asked for it
+        # fd -> socket, the owner included; pid -> socket of the connection that asked for it.
+        self.conns: dict[int, socket.socket] = {}
+        self.workers: dict[int, socket.socket] = {}
         self.add(owner)
 
-    def add(self, sock):
+    def add(self, sock: socket.socket) -> None:
         self.conns[sock.fileno()] = sock
         self.sel.register(sock, selectors.EVENT_READ, "client")
         PacketChannel(sock).send({"type": "ready", "pid": os.getpid()})
 
-    def accept(self):
+    def accept(self) -> None:
+        if self.listener is None:
+            return
         try:
             conn, _addr = self.listener.accept()
         except OSError:
@@ -619,14 +930,14 @@ class ZygoteClients:
         except OSError:
             self.drop(conn)
 
-    def send(self, sock, msg):
+    def send(self, sock: socket.socket, msg: Message) -> None:
         try:
             PacketChannel(sock).send(msg)
         except OSError:
             if sock is not self.owner:
                 self.drop(sock)
 
-    def drop(self, sock):
+    def drop(self, sock: socket.socket) -> None:
         """Forget a closed client connection and kill the workers it left behind."""
         if self.conns.pop(sock.fileno(), None) is None:
             return
@@ -640,7 +951,7 @@ class ZygoteClients:
                 del self.workers[pid]
                 kill_worker(pid)
 
-    def owner_gone(self):
+    def owner_gone(self) -> None:
         """The owner closed its end: without a listener that ends the zygote; with one, it
         stops accepting and ends once its last client has gone."""
         if self.listener is None:
@@ -648,21 +959,22 @@ class ZygoteClients:
         self.conns.pop(self.owner.fileno(), None)
         self.sel.unregister(self.owner)
         self.owner.close()
-        self.sel.unregister(self.listener)
-        self.listener.close()
-        self.listener = None
+        if self.listener is not None:
+            self.sel.unregister(self.listener)
+            self.listener.close()
+            self.listener = None
         self.exit_if_idle()
 
-    def exit_if_idle(self):
+    def exit_if_idle(self) -> None:
         if self.listener is None and not self.conns:
             os._exit(0)
 
-    def sockets(self):
+    def sockets(self) -> list[socket.socket]:
         socks = list(self.conns.values())
         return [*socks, self.listener] if self.listener is not None else socks
 
 
-def kill_worker(pid):
+def kill_worker(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
@@ -673,7 +985,7 @@ def kill_worker(pid):
             pass
 
 
-def zygote_loop(owner, listener=None):
+def zygote_loop(owner: socket.socket, listener: socket.socket | None = None) -> NoReturn:
     """Fork a worker per request; report each worker's exit status to the client that asked."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -691,12 +1003,17 @@ def zygote_loop(owner, listener=None):
                 reap(clients)
             elif key.data == "accept":
                 clients.accept()
-            elif key.fileobj.fileno() in clients.conns:
+            elif isinstance(key.fileobj, socket.socket) and key.fileobj.fileno() in clients.conns:
                 serve_request(key.fileobj, clients, sel, (wake_r, wake_w))
         reap(clients)
 
 
-def serve_request(sock, clients, sel, wake_fds):
+def serve_request(
+    sock: socket.socket,
+    clients: ZygoteClients,
+    sel: selectors.BaseSelector,
+    wake_fds: tuple[int, int],
+) -> None:
     try:
         msg, fds, _flags, _addr = socket.recv_fds(sock, 65536, 4)
     except OSError:
@@ -726,7 +1043,7 @@ def serve_request(sock, clients, sel, wake_fds):
     clients.send(sock, {"type": "spawned", "id": request["id"], "pid": pid})
 
 
-def reap(clients):
+def reap(clients: ZygoteClients) -> None:
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -740,10 +1057,10 @@ def reap(clients):
             clients.send(sock, msg)
 
 
-_LIBC = None  # the C library, loaded once by the zygote for every worker
+_LIBC: Any = None  # the C library, loaded once by the zygote for every worker
 
 
-def die_with_parent():
+def die_with_parent() -> None:
     """Ask the kernel to SIGKILL this process when its parent dies.
 
     The parent owns the clock; if the parent is killed, nothing would stop an action that
@@ -763,7 +1080,7 @@ def die_with_parent():
         os._exit(1)
 
 
-def become_worker(fds, zygote_socks):
+def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn:
     control_fd, out_fd, err_fd = fds
     try:
         # The worker must hold no zygote connection: a client sees its connection close
@@ -771,6 +1088,7 @@ def become_worker(fds, zygote_socks):
         for sock in zygote_socks:
             sock.close()
         os.setsid()
+        STARTUP.forked = True
         die_with_parent()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -786,9 +1104,10 @@ def become_worker(fds, zygote_socks):
         os._exit(70)
 
 
-def main(argv):
+def main(argv: list[str]) -> None:
     args = dict(zip(argv[::2], argv[1::2]))  # noqa: B905 - runs on Python 3.9 too
     use_library_folder(args.get("--path"))
+    STARTUP.interpreter_ms = process_age_ms()
     preload([m for m in args.get("--preload", "").split(",") if m])
     sock = socket.socket(fileno=int(args["--control-fd"]))
     if args.get("--mode") == "zygote":

@@ -12,11 +12,14 @@ import selectors
 import signal
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from runtime.contract.record import LogLine
+from runtime.contract.record import LogLine, Stream
 from runtime.errors import RunnerError
 from runtime.invoke._process import Child
+
+#: Why the parent killed an action: the limit it went past.
+KillReason = Literal["timeout", "memory", "processes"]
 
 #: First memory sample after this long; a trivial action never pays for sampling.
 FIRST_SAMPLE_S = 0.004
@@ -31,7 +34,7 @@ class Outcome:
 
     message: dict[str, Any] | None = None  # the child's result or error message
     started: dict[str, Any] | None = None  # the child's "start" message
-    killed_for: str | None = None  # "timeout" | "memory" | "processes"
+    killed_for: KillReason | None = None
     exit_status: int | None = None  # wait status when the child died on its own
     elapsed_s: float = 0.0
     peak_kb: int = 0
@@ -48,9 +51,9 @@ class _LogCollector:
         self.kept = 0
         self.dropped = 0
         self.lines: list[LogLine] = []
-        self._partial: dict[str, tuple[float, bytes]] = {}
+        self._partial: dict[Stream, tuple[float, bytes]] = {}
 
-    def feed(self, stream: str, data: bytes) -> None:
+    def feed(self, stream: Stream, data: bytes) -> None:
         now = time.time()
         if self.kept >= self.max_bytes:
             self.dropped += len(data)
@@ -69,7 +72,7 @@ class _LogCollector:
         else:
             self._partial.pop(stream, None)
 
-    def _add(self, stream: str, t: float, raw: bytes) -> None:
+    def _add(self, stream: Stream, t: float, raw: bytes) -> None:
         # Each line counts as its bytes plus the newline.
         room = self.max_bytes - self.kept
         size = len(raw) + 1
@@ -141,7 +144,7 @@ def run_job(
     sel = selectors.DefaultSelector()
     channel = child.channel
     sel.register(channel.sock, selectors.EVENT_READ, "control")
-    open_streams = {child.out_fd: "stdout", child.err_fd: "stderr"}
+    open_streams: dict[int, Stream] = {child.out_fd: "stdout", child.err_fd: "stderr"}
     for fd in open_streams:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ, "stream")
@@ -247,7 +250,7 @@ def _await_ready(child: Child, limit_s: float = 60.0) -> None:
 
 
 def _read_stream(
-    fd: int, open_streams: dict[int, str], logs: _LogCollector, sel: selectors.BaseSelector
+    fd: int, open_streams: dict[int, Stream], logs: _LogCollector, sel: selectors.BaseSelector
 ) -> None:
     try:
         data = os.read(fd, 1 << 16)
@@ -263,7 +266,7 @@ def _read_stream(
 
 
 def _drain(
-    open_streams: dict[int, str],
+    open_streams: dict[int, Stream],
     logs: _LogCollector,
     sel: selectors.BaseSelector,
     wait_s: float,
@@ -281,7 +284,8 @@ def _drain(
 
 def describe_exit(status: int | None) -> str:
     """Lambda's wording for a runtime that exited on its own."""
-    if status is None:
+    if status is None or status == 0:
+        # A runtime that exits cleanly mid-invocation (sys.exit(0)) gives no reason either.
         return "Runtime exited without providing a reason"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
@@ -290,11 +294,21 @@ def describe_exit(status: int | None) -> str:
     return f"Runtime exited with error: exit status {os.waitstatus_to_exitcode(status)}"
 
 
+# How the Lambda service (written in Go) names a signal: Go's syscall.Signal strings.
 _SIGNAL_TEXT = {
-    signal.SIGSEGV: "segmentation fault",
-    signal.SIGKILL: "killed",
+    signal.SIGHUP: "hangup",
+    signal.SIGINT: "interrupt",
+    signal.SIGQUIT: "quit",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGTRAP: "trace/breakpoint trap",
     signal.SIGABRT: "aborted",
     signal.SIGBUS: "bus error",
-    signal.SIGTERM: "terminated",
     signal.SIGFPE: "floating point exception",
+    signal.SIGKILL: "killed",
+    signal.SIGUSR1: "user defined signal 1",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGUSR2: "user defined signal 2",
+    signal.SIGPIPE: "broken pipe",
+    signal.SIGALRM: "alarm clock",
+    signal.SIGTERM: "terminated",
 }

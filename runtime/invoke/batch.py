@@ -14,7 +14,7 @@ from typing import Any
 from runtime.contract import Event, parse_event
 from runtime.contract.record import RunResult
 from runtime.errors import EventError
-from runtime.invoke.runner import PortalLink, RunJournal, Runner, _Prepared
+from runtime.invoke.runner import PortalLink, PreparedRun, RunJournal, Runner
 
 
 def read_events(path: Path) -> list[Event]:
@@ -65,7 +65,7 @@ def summarize(results: list[RunResult], wall_s: float) -> BatchSummary:
 
 def run_batch(
     runner: Runner,
-    prepared: list[_Prepared],
+    prepared: list[PreparedRun],
     *,
     concurrency: int,
     portal: PortalLink | None = None,

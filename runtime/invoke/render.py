@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from typing import Any
 
@@ -87,7 +88,7 @@ def panel(result: RunResult) -> Any:
     parts.append(Text("\nData outputs", style="bold"))
     alerts_by_output: dict[str, list[str]] = {}
     for alert in result.alerts:
-        alerts_by_output.setdefault(alert.get("output", ""), []).append(alert["message"])
+        alerts_by_output.setdefault(alert.output, []).append(alert.message)
     if result.outputs:
         table = Table.grid(padding=(0, 2))
         for name, value in result.outputs.items():
@@ -118,6 +119,14 @@ def panel(result: RunResult) -> Any:
     runtime = f"Runtime: {_duration(result.runtime_ms)}"
     logs.append(f"{memory}  {runtime}", style="bold")
     parts.append(logs)
+    if result.python and not result.python.startswith("3.9."):
+        parts.append(
+            Text(
+                f"Python {result.python} ran this action; HubSpot runs 3.9, whose syntax-error "
+                "messages can read differently.",
+                style="dim",
+            )
+        )
     if result.libraries:
         versions = ", ".join(
             f"{name} {version}" for name, version in sorted(result.libraries.items())
@@ -133,35 +142,58 @@ def panel(result: RunResult) -> Any:
 
 
 def lambda_lines(result: RunResult) -> str:
-    """AWS Lambda's console output for the run: START, the logs, END, REPORT."""
+    """AWS Lambda's console output for the run: START, the logs, END, REPORT.
+
+    The error lines are what Lambda writes: the runtime's own record for an error it caught
+    (``[ERROR] Type: message``, then ``Traceback (most recent call last):`` and the frames);
+    the service's two lines for a crash (``RequestId: ... Error: ...`` then the error type);
+    the service's stamped line for a timeout. Billed Duration is at least 1 ms, and for a
+    timeout it is the configured time (the execution-environment guide's example: Duration
+    3004.92 ms, Billed Duration 3000 ms).
+    """
     rid = result.request_id or result.run_id
     out = [f"START RequestId: {rid} Version: $LATEST"]
     out += [line.text for line in result.logs]
-    if result.error is not None:
+    error = result.error
+    billed = max(1, math.ceil(result.runtime_ms))
+    if error is not None:
         if result.status == TIMEOUT:
-            out.append(
-                f"{_stamp(result.started_at + result.runtime_ms / 1000)} {rid} "
-                f"{result.error.message}"
-            )
-        elif result.runtime.startswith("NODE"):
+            stamp = _stamp(result.started_at + result.runtime_ms / 1000)
+            out.append(f"{stamp} {rid} {error.message}")
+            billed = max(1, math.ceil(result.timeout_s * 1000))
+        elif error.message.startswith("RequestId: "):
+            out += [error.message, error.type]
+        elif result.runtime.startswith("NODE") and (
+            error.phase in ("init", "handler") or error.type == "Runtime.MarshalError"
+        ):
             # Lambda's Node.js runtime logs a failed invocation as one ERROR line.
-            error = {
-                "errorType": result.error.type,
-                "errorMessage": result.error.message,
-                "stack": result.error.traceback.strip().splitlines(),
+            node_error = {
+                "errorType": error.type,
+                "errorMessage": error.message,
+                "stack": error.traceback.strip().splitlines(),
             }
             out.append(
                 f"{_stamp(result.started_at + result.runtime_ms / 1000)}\t{rid}\tERROR\t"
-                f"Invoke Error \t{json.dumps(error, ensure_ascii=False)}"
+                f"Invoke Error \t{json.dumps(node_error, ensure_ascii=False)}"
             )
+        elif error.phase in ("init", "handler") or error.type == "Runtime.MarshalError":
+            # awslambdaric's log_error: no colon when the message is empty.
+            out.append(
+                f"[ERROR] {error.type}: {error.message}"
+                if error.message
+                else f"[ERROR] {error.type}"
+            )
+            out.append("Traceback (most recent call last):")
+            out += _runtime_stack(error.type, error.traceback)
         else:
-            out.append(f"[ERROR] {result.error.type}: {result.error.message}")
-            tb = result.error.traceback.strip().splitlines()[1:-1]
-            out += tb
+            # A judgement of the returned value by Lambda's service (the response limit) or by
+            # HubSpot (its output rules): the function's log holds no line for it, so hsrun
+            # marks the line as its own.
+            out.append(f"[hsrun] {error.type}: {error.message}")
     out.append(f"END RequestId: {rid}")
     report = (
         f"REPORT RequestId: {rid}\tDuration: {result.runtime_ms:.2f} ms\t"
-        f"Billed Duration: {math.ceil(result.runtime_ms)} ms\t"
+        f"Billed Duration: {billed} ms\t"
         f"Memory Size: {result.memory_limit_mb} MB\t"
         f"Max Memory Used: {math.ceil(result.memory_mb)} MB"
     )
@@ -169,6 +201,40 @@ def lambda_lines(result: RunResult) -> str:
         report += f"\tInit Duration: {result.init_ms:.2f} ms"
     out.append(report)
     return "\n".join(out)
+
+
+#: Errors awslambdaric reports without frames (its FaultExceptions carry no stack).
+_NO_STACK = ("Runtime.ImportModuleError", "Runtime.HandlerNotFound", "Runtime.MarshalError")
+
+
+def _runtime_stack(kind: str, traceback: str) -> list[str]:
+    """The stack lines of the runtime's ``[ERROR]`` record for an error of ``kind``."""
+    if kind in _NO_STACK:
+        return []
+    if kind == "Runtime.UserCodeSyntaxError":
+        # awslambdaric writes '  File "<file>" Line <n>' and the offending line.
+        lines = traceback.rstrip("\n").splitlines()
+        for at, line in enumerate(lines):
+            match = re.match(r'  File "(.*)", line (\d+)', line)
+            if match:
+                code = lines[at + 1][4:] if at + 1 < len(lines) else ""
+                return [f'  File "{match.group(1)}" Line {match.group(2)}', f"    {code}"]
+        return []
+    return _frames(traceback)
+
+
+def _frames(traceback: str) -> list[str]:
+    """The frame lines of a formatted traceback, without its header and final exception
+    lines (Lambda's ``stackTrace`` holds only the frames)."""
+    lines = traceback.rstrip("\n").splitlines()
+    if lines and lines[0].startswith("Traceback "):
+        lines = lines[1:]
+    frames: list[str] = []
+    for line in lines:
+        if not line.startswith("  "):
+            break
+        frames.append(line)
+    return frames
 
 
 def history_table(runs: list[RunResult]) -> Any:

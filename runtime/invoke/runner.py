@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -25,10 +26,17 @@ from runtime.contract import record as r
 from runtime.contract.event import input_fields, parse_event
 from runtime.contract.hosts import HUBSPOT_HOSTS
 from runtime.contract.libraries import PYTHON_LIBRARIES
-from runtime.contract.limits import MAX_LOG_BYTES, MAX_PROCESSES, MEMORY_LIMIT_MB, TIMEOUT_SECONDS
-from runtime.contract.outputs import OUTPUT_FIELDS, looks_like_output_fields
+from runtime.contract.limits import (
+    MAX_LOG_BYTES,
+    MAX_PROCESSES,
+    MAX_RESPONSE_BYTES,
+    MEMORY_LIMIT_MB,
+    TIMEOUT_SECONDS,
+)
+from runtime.contract.outputs import OUTPUT_FIELDS, Alert, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import RunnerError, UsageError
+from runtime.invoke import _lambda_service as service
 from runtime.invoke._node_process import (
     NodePool,
     required_libraries,
@@ -45,7 +53,7 @@ from runtime.invoke._process import (
     spawn_direct,
     take_prespawned,
 )
-from runtime.invoke._session import Outcome, describe_exit, run_job
+from runtime.invoke._session import Outcome, run_job
 from runtime.invoke.node_libs import NodeRuntime
 from runtime.invoke.node_libs import resolve as resolve_node
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
@@ -130,7 +138,11 @@ class RunOptions:
 
 
 @dataclass
-class _Prepared:
+class PreparedRun:
+    """One run made ready by :meth:`Runner.prepare`: the action, its event, the selected
+    secret values (and the masker that hides them), the options and the library folder.
+    :meth:`Runner.execute` runs it; a batch prepares every run before starting any."""
+
     action: ActionManifest
     event: Event
     secrets: dict[str, str]
@@ -232,7 +244,7 @@ class Runner:
         secrets: Mapping[str, str] | SecretSource | None = None,
         record_lookup: RecordLookup | None = None,
         options: RunOptions | None = None,
-    ) -> _Prepared:
+    ) -> PreparedRun:
         """Check every input and build the event; raises before any process starts."""
         opts = with_project_libs(options or self.options)
         spec = action if isinstance(action, ActionManifest) else load_action(action)
@@ -245,7 +257,7 @@ class Runner:
         values = select_secrets(source, list(spec.manifest.secrets))
         built = self._event(spec, event, inputs, object_id, record_lookup, opts)
         libs = _libs_arg(opts) if node is None else node.node_path
-        return _Prepared(spec, built, values, Masker(values), opts, libs, node)
+        return PreparedRun(spec, built, values, Masker(values), opts, libs, node)
 
     def _event(
         self,
@@ -315,7 +327,7 @@ class Runner:
 
     def execute(
         self,
-        prepared: _Prepared,
+        prepared: PreparedRun,
         *,
         portal: PortalLink | None = None,
         journal: RunJournal | None = None,
@@ -352,7 +364,7 @@ class Runner:
             journal.finish(result)
         return result
 
-    def _supervise(self, prepared: _Prepared) -> Outcome:
+    def _supervise(self, prepared: PreparedRun) -> Outcome:
         opts = prepared.options
         path = str(prepared.action.source_path.resolve())
         manifest_path = prepared.action.manifest_path
@@ -364,6 +376,7 @@ class Runner:
             "warm": opts.warm,
             "request_id": prepared.request_id,
             "max_processes": opts.max_processes,
+            "max_response_bytes": MAX_RESPONSE_BYTES,
             "libraries": _REPORTED_LIBRARIES,
             "network": {
                 "allow_all": opts.allow_net,
@@ -376,16 +389,11 @@ class Runner:
         }
         key = (path, prepared.libs)
         if prepared.node is not None:
+            env = {**node_env(prepared.action, prepared.node, opts.memory_mb), **prepared.secrets}
             job = node_job(
                 action=prepared.action,
                 node=prepared.node,
-                base={
-                    **job,
-                    "env": {
-                        **node_env(prepared.action, prepared.node, opts.memory_mb),
-                        **prepared.secrets,
-                    },
-                },
+                base={**job, "env": env},
                 no_callback=opts.node_no_callback,
                 node24_callback=opts.node24_callback,
             )
@@ -505,7 +513,7 @@ def _object_id(value: int | str | None) -> int | None:
 # -- judging -------------------------------------------------------------------------------
 
 
-def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunResult:
+def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.RunResult:
     """Apply HubSpot's rules to what the child did."""
     opts, mask = prepared.options, prepared.masker
     msg = outcome.message or {}
@@ -524,29 +532,40 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
     result.memory_mb = round(outcome.peak_kb / 1024, 1)
     result.libraries = dict(msg.get("libraries") or {})
     # The Node child's own alerts (callback called twice, never called, ...).
-    result.alerts.extend(mask.data(alert) for alert in msg.get("alerts") or [])
+    result.alerts.extend(
+        Alert(str(a.get("code")), mask.text(str(a.get("output") or "")), mask.text(a["message"]))
+        for a in msg.get("alerts") or []
+    )
     duration = msg.get("duration_ms")
     result.runtime_ms = round(duration if duration is not None else outcome.elapsed_s * 1000, 2)
     init_ms = msg.get("init_ms") or (outcome.started or {}).get("init_ms")
     result.init_ms = round(init_ms, 2) if init_ms is not None else None
     over_memory = outcome.peak_kb > opts.memory_mb * 1024
 
+    result.python = str(msg.get("python") or (outcome.started or {}).get("python") or "")
     if outcome.killed_for == "timeout":
         result.runtime_ms = round(outcome.elapsed_s * 1000, 2)
         return _fail(
             result,
             r.TIMEOUT,
-            "Sandbox.Timedout",
-            f"Task timed out after {outcome.elapsed_s:.2f} seconds",
+            service.TIMED_OUT,
+            service.timeout_message(opts.timeout_s),
             phase="runtime",
         )
     if outcome.killed_for == "memory" or (over_memory and msg.get("type") != "result"):
+        # Lambda's words for the kill; hsrun's measurement travels beside them.
+        result.alerts.append(
+            Alert(
+                "MEMORY_LIMIT",
+                "",
+                f"memory used {result.memory_mb:.0f} MB exceeded the {opts.memory_mb} MB limit",
+            )
+        )
         return _fail(
             result,
             r.MEMORY_EXCEEDED,
-            "Runtime.OutOfMemory",
-            f"Runtime exited with error: signal: killed (memory used {result.memory_mb:.0f} MB "
-            f"exceeded the {opts.memory_mb} MB limit)",
+            service.OUT_OF_MEMORY,
+            service.crash_message(result.request_id, signal.SIGKILL),
             phase="runtime",
         )
     if outcome.killed_for == "processes":
@@ -561,8 +580,8 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
         return _fail(
             result,
             r.FAILED,
-            "Runtime.ExitError",
-            describe_exit(outcome.exit_status),
+            service.EXIT_ERROR,
+            service.crash_message(result.request_id, outcome.exit_status),
             phase="runtime",
         )
     if msg["type"] == "error":
@@ -575,16 +594,22 @@ def judge(prepared: _Prepared, outcome: Outcome, result: r.RunResult) -> r.RunRe
             phase=msg.get("phase", "handler"),
             http_status=status,
         )
+        if msg.get("hint"):
+            result.alerts.append(Alert("HINT", "", msg["hint"]))
         if retry:
             result.status = r.RETRY_SCHEDULED
             result.retry_in_s = retry_schedule()
         else:
             result.status = r.FAILED
         return result
+    # Lambda's rule first (the service refuses the payload), then HubSpot's output rules.
+    too_large = service.response_too_large(int(msg.get("size") or 0))
+    if too_large:
+        return _fail(result, r.FAILED, service.RESPONSE_TOO_LARGE, too_large, phase="outputs")
     return _judge_return(prepared, json.loads(msg["value_json"]), msg["value_type"], result)
 
 
-def not_emulated_alerts(calls: list[dict[str, Any]]) -> list[dict[str, str]]:
+def not_emulated_alerts(calls: list[dict[str, Any]]) -> list[Alert]:
     """An ``API_NOT_EMULATED`` alert per distinct call no route of the fake portal answered.
 
     The action saw a 404 where HubSpot may have answered: its SUCCESS may rest on that.
@@ -595,18 +620,18 @@ def not_emulated_alerts(calls: list[dict[str, Any]]) -> list[dict[str, str]]:
         if call.get("notEmulated") and name not in seen:
             seen.append(name)
     return [
-        {
-            "code": "API_NOT_EMULATED",
-            "output": "",
-            "message": f"{name} is not emulated by the fake portal: the action got a 404 "
+        Alert(
+            "API_NOT_EMULATED",
+            "",
+            f"{name} is not emulated by the fake portal: the action got a 404 "
             "where HubSpot's answer may differ",
-        }
+        )
         for name in seen
     ]
 
 
 def _judge_return(
-    prepared: _Prepared, value: Any, value_type: str, result: r.RunResult
+    prepared: PreparedRun, value: Any, value_type: str, result: r.RunResult
 ) -> r.RunResult:
     mask = prepared.masker
     declared = prepared.action.manifest.outputs
@@ -614,12 +639,11 @@ def _judge_return(
         fields: Any = {}
         if not result.alerts:  # the Node child has said why already
             result.alerts.append(
-                {
-                    "code": "NO_RETURN",
-                    "output": "",
-                    "message": f"main returned {_nothing(prepared)}: the action has no "
-                    "data outputs",
-                }
+                Alert(
+                    "NO_RETURN",
+                    "",
+                    f"main returned {_nothing(prepared)}: the action has no data outputs",
+                )
             )
     elif not isinstance(value, dict):
         return _fail(
@@ -636,12 +660,12 @@ def _judge_return(
         hint = f" (found '{typo}': the key is 'outputFields')" if typo else ""
         fields = {}
         result.alerts.append(
-            {
-                "code": "NO_OUTPUT_FIELDS",
-                "output": "",
-                "message": f"main returned a dict without 'outputFields'{hint}: "
+            Alert(
+                "NO_OUTPUT_FIELDS",
+                "",
+                f"main returned a dict without 'outputFields'{hint}: "
                 "the action has no data outputs",
-            }
+            )
         )
     else:
         fields = value[OUTPUT_FIELDS]
@@ -658,24 +682,28 @@ def _judge_return(
     check = check_outputs(fields, declared)
     result.outputs = mask.data(fields)
     result.output_types = {o.name: o.type for o in check.outputs}
-    result.alerts.extend(mask.data(a.to_dict()) for a in check.alerts)
+    result.alerts.extend(
+        Alert(a.code, mask.text(a.output), mask.text(a.message)) for a in check.alerts
+    )
     if check.error_code:
         return _fail(result, r.FAILED, check.error_code, check.error_message or "", phase="outputs")
     result.status = r.SUCCESS
     return result
 
 
-def _nothing(prepared: _Prepared) -> str:
+def _nothing(prepared: PreparedRun) -> str:
     return "None" if prepared.node is None else "undefined"
 
 
-def _like(prepared: _Prepared) -> str:
+def _like(prepared: PreparedRun) -> str:
     if prepared.node is None:
         return 'a dict like {"outputFields": {...}}'
     return "an object like { outputFields: {...} }"
 
 
-def _fail(result: r.RunResult, status: str, kind: str, message: str, *, phase: str) -> r.RunResult:
+def _fail(
+    result: r.RunResult, status: r.Status, kind: str, message: str, *, phase: r.Phase
+) -> r.RunResult:
     result.status = status
     result.error = r.ErrorInfo(type=kind, message=message, phase=phase)
     return result

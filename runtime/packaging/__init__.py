@@ -6,7 +6,7 @@
 - :func:`flow_action_json`: the Workflows v4 ``CUSTOM_CODE`` action for a bundle;
 - :func:`scaffold_action`: a new action with its manifest, event and test.
 
-Deploying (``deploy.py``) builds on the bundle's hash marker.
+Deploying (the :mod:`runtime.packaging.deploy` package) builds on the bundle's hash marker.
 """
 
 from __future__ import annotations

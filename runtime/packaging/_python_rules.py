@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from runtime.contract.libraries import (
     NAMES_ADDED_AFTER_PYTHON39,
@@ -251,7 +252,7 @@ def _type_like(node: ast.expr) -> bool:
 class ImportKind:
     """Where an imported module comes from in HubSpot's runtime."""
 
-    kind: str  # stdlib | hubspot | transitive | helper | not-in-3.9 | unavailable
+    kind: Literal["stdlib", "hubspot", "transitive", "helper", "not-in-3.9", "unavailable"]
     detail: str = ""
 
 

@@ -6,7 +6,6 @@ One JSON object per line in ``.hsrun/secrets-audit.jsonl``. It records names, ne
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from runtime.config import os_user
 from runtime.secrets._files import append_line
 
 AUDIT_FILENAME = "secrets-audit.jsonl"
@@ -33,13 +33,6 @@ class AuditEvent:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no USER/LOGNAME and no passwd entry (some containers)
-        return "unknown"
-
-
 class AuditLog:
     """Appends events to, and reads them back from, one JSON-lines file."""
 
@@ -54,7 +47,7 @@ class AuditLog:
         """
         event = AuditEvent(
             time=datetime.now(UTC).isoformat(timespec="seconds"),
-            user=_os_user(),
+            user=os_user(),
             action=action,
             name=name,
             backend=self.backend,

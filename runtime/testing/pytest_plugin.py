@@ -2,8 +2,10 @@
 
 Fixtures:
 
-- ``hubspot``: a fresh :class:`~runtime.fake_hubspot.FakePortal` with in-process interception
-  on: ``hubspot-api-client`` and ``requests`` calls to api.hubapi.com reach it, no network.
+- ``hubspot_portal`` (also named ``hubspot``, the older name, which shadows the SDK's package
+  ``hubspot`` in a test module that imports it): a fresh
+  :class:`~runtime.fake_hubspot.FakePortal` with in-process interception on:
+  ``hubspot-api-client`` and ``requests`` calls to HubSpot's hosts reach it, no network.
 - ``hubspot_server``: the same portal served on a loopback port (``.url``) for clients in
   other processes or with ``host=``.
 - ``hubspot_client``: ``hubspot_client(token)`` → ``hubspot.Client`` talking to the portal.
@@ -16,23 +18,26 @@ Fixtures:
   one record on a virtual clock against the portal, and returns its
   :class:`~runtime.workflow.Enrollment` (``.path``, ``.outputs``, ``.steps``, ``.alerts``).
 
-Marker ``@pytest.mark.hubspot(tier="enterprise", rate_limits=False, portal_id=...)`` configures
-the portal of one test. Rate limits are on by default, as on HubSpot. Marker
+Marker ``@pytest.mark.hubspot(tier="enterprise", rate_limits=False, portal_id=...,
+search_lag_s=2)`` configures the portal of one test (``search_lag_s``: fresh writes stay out
+of search results that long, as HubSpot's index lags). Rate limits are on by default, as on
+HubSpot. Marker
 ``@pytest.mark.hubspot_faults("429@2")`` makes the portal answer chosen API calls (the 2nd
 here) with a 429 or 5xx, to test retries on purpose.
 
-    def test_archive_contact(hubspot, run_action):
-        contact = hubspot.create("contacts", {"email": "ada@example.com"})
-        app = hubspot.private_app("ci", scopes=["crm.objects.contacts.write"])
+    def test_archive_contact(hubspot_portal, run_action):
+        contact = hubspot_portal.create("contacts", {"email": "ada@example.com"})
+        app = hubspot_portal.private_app("ci", scopes=["crm.objects.contacts.write"])
         result = run_action("actions/archive_contact.py", object_id=contact.id,
                             secrets={"TEST_SECRET": app.token})
         assert result.status == "SUCCESS"
-        assert hubspot.get("contacts", contact.id, archived=True).archived
+        assert hubspot_portal.get("contacts", contact.id, archived=True).archived
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,8 +53,8 @@ if TYPE_CHECKING:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "hubspot(tier=..., rate_limits=True, portal_id=..., packs=0): configure the fake "
-        "HubSpot portal of the `hubspot` fixture",
+        "hubspot(tier=..., rate_limits=True, portal_id=..., packs=0, search_lag_s=0): configure "
+        "the fake HubSpot portal of the `hubspot_portal` fixture",
     )
     config.addinivalue_line(
         "markers",
@@ -59,16 +64,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def hubspot(request: pytest.FixtureRequest) -> Iterator[FakePortal]:
+def hubspot_portal(request: pytest.FixtureRequest) -> Iterator[FakePortal]:
     """A fresh fake portal; HubSpot traffic from urllib3 goes to it while the test runs."""
     from runtime.fake_hubspot import mock_hubspot
 
     marker = request.node.get_closest_marker("hubspot")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     rate_limits = bool(options.pop("rate_limits", True))
+    search_lag_s = float(options.pop("search_lag_s", 0.0))
     faults = request.node.get_closest_marker("hubspot_faults")
     with mock_hubspot(**options) as portal:
         portal.rate_limits.enabled = rate_limits
+        portal.search_lag_s = search_lag_s
         if faults is not None:
             from runtime.fake_hubspot.core.faults import parse_faults
 
@@ -77,16 +84,22 @@ def hubspot(request: pytest.FixtureRequest) -> Iterator[FakePortal]:
 
 
 @pytest.fixture
-def hubspot_server(hubspot: FakePortal) -> Iterator[PortalServer]:
-    """The ``hubspot`` portal served on 127.0.0.1 (a free port): ``hubspot_server.url``."""
+def hubspot(hubspot_portal: FakePortal) -> FakePortal:
+    """The ``hubspot_portal`` fixture under its older name (the same portal)."""
+    return hubspot_portal
+
+
+@pytest.fixture
+def hubspot_server(hubspot_portal: FakePortal) -> Iterator[PortalServer]:
+    """The ``hubspot_portal`` served on 127.0.0.1 (a free port): ``hubspot_server.url``."""
     from runtime.fake_hubspot import serve
 
-    with serve(hubspot) as server:
+    with serve(hubspot_portal) as server:
         yield server
 
 
 @pytest.fixture
-def hubspot_client(hubspot: FakePortal) -> Callable[..., Any]:
+def hubspot_client(hubspot_portal: FakePortal) -> Callable[..., Any]:
     """``hubspot_client(token_or_app)``: an official ``hubspot.Client`` for the portal."""
     import hubspot as hubspot_sdk
 
@@ -99,13 +112,14 @@ def hubspot_client(hubspot: FakePortal) -> Callable[..., Any]:
 
 @pytest.fixture
 def run_action(
-    hubspot: FakePortal, request: pytest.FixtureRequest
+    hubspot_portal: FakePortal, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., RunResult]]:
     """``run_action(action, event=None, *, inputs=, object_id=, secrets=, options=, **opts)``.
 
-    The action runs in a child process; its HubSpot calls reach the ``hubspot`` portal through
+    The action runs in a child process; its HubSpot calls reach the ``hubspot_portal`` through
     a loopback server started on first use. ``RunResult.api_calls`` lists them. Extra keyword
-    arguments are :class:`runtime.invoke.RunOptions` fields (``timeout_s=5``...).
+    arguments are :class:`runtime.invoke.RunOptions` fields (``timeout_s=5``...); given with
+    ``options``, they override its fields.
     """
     from runtime.fake_hubspot import attach_memory
     from runtime.invoke import RunOptions
@@ -126,11 +140,15 @@ def run_action(
         **option_fields: Any,
     ) -> RunResult:
         if not link:
-            link.append(stack.enter_context(attach_memory(hubspot)))
+            link.append(stack.enter_context(attach_memory(hubspot_portal)))
         path = Path(action)
         if not path.is_absolute() and not path.exists() and (root / path).exists():
             path = root / path
-        opts = options or RunOptions(**option_fields)
+        opts = (
+            dataclasses.replace(options, **option_fields)
+            if options is not None
+            else RunOptions(**option_fields)
+        )
         return run(
             path,
             event,
@@ -156,7 +174,7 @@ def _hsrun_runner() -> Iterator[Runner]:
 
 @pytest.fixture
 def run_workflow(
-    hubspot: FakePortal,
+    hubspot_portal: FakePortal,
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     _hsrun_runner: Runner,
@@ -190,19 +208,19 @@ def run_workflow(
         **options: Any,
     ) -> Enrollment:
         if not link:
-            link.append(stack.enter_context(attach_memory(hubspot)))
+            link.append(stack.enter_context(attach_memory(hubspot_portal)))
         if isinstance(flow, dict):
             loaded = load_flow(flow, source="the test's flow", base_dir=root)
         else:
             path = Path(flow)
             if not path.is_absolute() and not path.exists() and (root / path).exists():
                 path = root / path
-            loaded = open_flow(path if path.exists() else flow, portal=hubspot)
+            loaded = open_flow(path if path.exists() else flow, portal=hubspot_portal)
         if inject:
-            hubspot.faults.set(parse_faults(inject))
+            hubspot_portal.faults.set(parse_faults(inject))
         [enrollment] = run(
             loaded,
-            portal=hubspot,
+            portal=hubspot_portal,
             url=link[0].url,
             runner=_hsrun_runner,
             object_ids=[object_id],

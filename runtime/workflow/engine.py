@@ -469,7 +469,7 @@ class Engine:
                 self.clock.now(), action_id, ev.ALERT, message, code=NON_IDEMPOTENT_RETRY
             )
         for found in result.alerts:
-            enrollment.alerts.append({**found, "actionId": action_id})
+            enrollment.alerts.append({**found.to_dict(), "actionId": action_id})
         if result.status == "RETRY_SCHEDULED":
             return self._retry(action_id, attempt, state, event, earlier + writes, details, result)
         if result.status != "SUCCESS":

@@ -53,9 +53,12 @@ class AssociationsBackend:
         self.types: dict[tuple[str, str, str, int], AssociationType] = {}
         self._edges: dict[Key, dict[int, set[Spec]]] = {}
         self._next_label_id = FIRST_USER_TYPE_ID
+        #: Bumped on every change, so a store writes associations only when they changed.
+        self.changes = 0
         self.reset()
 
     def reset(self) -> None:
+        self.changes += 1
         self.types = {(t.from_type, t.to_type, t.category, t.type_id): t for t in BUILTIN}
         self._edges = {}
         self._next_label_id = FIRST_USER_TYPE_ID
@@ -80,6 +83,7 @@ class AssociationsBackend:
         self, from_type: ObjectType, to_type: ObjectType, label: str, inverse_label: str | None
     ) -> list[AssociationType]:
         """A user-defined label (and its inverse when the pair differs or one is given)."""
+        self.changes += 1
         if not label.strip():
             raise ValidationError(
                 "Invalid input JSON: some of required attributes are not set [label]"
@@ -108,9 +112,33 @@ class AssociationsBackend:
             self.types[(item.from_type, item.to_type, item.category, item.type_id)] = item
         return created[:1]
 
+    def define_pair(self, from_type: ObjectType, to_type: ObjectType) -> AssociationType:
+        """An unlabelled association type (and its inverse) between a custom object type and
+        another type, as a schema's ``associatedObjects`` creates; the existing one if any."""
+        for kind in self.types_between(from_type, to_type):
+            if kind.label is None:
+                return kind
+        self.changes += 1
+        forward, backward = self._next_label_id, self._next_label_id + 1
+        self._next_label_id += 2
+        names = (
+            f"{from_type.singular}_to_{to_type.singular}",
+            f"{to_type.singular}_to_{from_type.singular}",
+        )
+        created = AssociationType(
+            from_type.name, to_type.name, forward, USER_DEFINED, None, names[0], backward
+        )
+        inverse = AssociationType(
+            to_type.name, from_type.name, backward, USER_DEFINED, None, names[1], forward
+        )
+        for item in (created, inverse):
+            self.types[(item.from_type, item.to_type, item.category, item.type_id)] = item
+        return created
+
     def update_label(
         self, from_type: ObjectType, to_type: ObjectType, type_id: int, label: str
     ) -> None:
+        self.changes += 1
         found = self.type_of(from_type.name, to_type.name, (USER_DEFINED, type_id))
         if found is None:
             raise ObjectNotFound(
@@ -129,6 +157,7 @@ class AssociationsBackend:
         )
 
     def delete_label(self, from_type: ObjectType, to_type: ObjectType, type_id: int) -> None:
+        self.changes += 1
         found = self.type_of(from_type.name, to_type.name, (USER_DEFINED, type_id))
         if found is None:
             raise ObjectNotFound(
@@ -201,15 +230,24 @@ class AssociationsBackend:
     ) -> Spec:
         """The default (unlabelled) association of the pair."""
         type_id = DEFAULT_TYPE.get((from_type.name, to_type.name))
-        if type_id is None:
-            raise ValidationError(
-                f"There is no default association type from {from_type.name} to {to_type.name}"
+        spec: Spec
+        if type_id is not None:
+            spec = (HUBSPOT_DEFINED, type_id)
+        else:
+            # A custom object's pairs: the unlabelled type its schema defined.
+            found = next(
+                (t for t in self.types_between(from_type, to_type) if t.label is None), None
             )
-        spec = (HUBSPOT_DEFINED, type_id)
+            if found is None:
+                raise ValidationError(
+                    f"There is no default association type from {from_type.name} to {to_type.name}"
+                )
+            spec = found.spec()
         self.add(from_type, from_id, to_type, to_id, [spec])
         return spec
 
     def _link(self, a: str, a_id: int, b: str, b_id: int, spec: Spec) -> None:
+        self.changes += 1
         self._edges.setdefault((a, a_id, b), {}).setdefault(b_id, set()).add(spec)
 
     def remove(
@@ -221,6 +259,7 @@ class AssociationsBackend:
         specs: list[Spec] | None = None,
     ) -> None:
         """Remove the given types (all when ``None``) between two records, both directions."""
+        self.changes += 1
         forward = self._edges.get((from_type.name, from_id, to_type.name), {})
         backward = self._edges.get((to_type.name, to_id, from_type.name), {})
         current = forward.get(to_id, set())
@@ -283,6 +322,7 @@ class AssociationsBackend:
 
     def move(self, object_type: ObjectType, old_id: int, new_id: int) -> None:
         """Re-point every association of ``old_id`` to ``new_id`` (merge)."""
+        self.changes += 1
         for key in [k for k in self._edges if k[0] == object_type.name and k[1] == old_id]:
             for to_id, specs in self._edges.pop(key).items():
                 to_type = resolve_object_type(key[2])
@@ -302,6 +342,7 @@ class AssociationsBackend:
 
     def forget(self, object_type: ObjectType, record_id: int) -> None:
         """Drop every association of a deleted record."""
+        self.changes += 1
         for key in [k for k in self._edges if k[0] == object_type.name and k[1] == record_id]:
             for to_id in self._edges.pop(key):
                 self._edges.get((key[2], to_id, object_type.name), {}).pop(record_id, None)

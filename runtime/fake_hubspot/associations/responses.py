@@ -28,7 +28,7 @@ MAX_PAGE = 500  # contract §4.7: default and maximum page size
 
 
 def _id(value: str, what: str) -> int:
-    if not value.isdigit():
+    if not value.isdigit() or len(value) > 19:
         raise ValidationError(f"Invalid {what}: '{value}' is not a numeric id")
     return int(value)
 

@@ -1,8 +1,9 @@
-"""Routes of the associations v4 API (contract §4.7)."""
+"""Routes of the associations v4 API (contract §4.7) and of the older v3 API."""
 
 from __future__ import annotations
 
 from runtime.fake_hubspot.associations import responses as r
+from runtime.fake_hubspot.associations import v3
 from runtime.fake_hubspot.core.routing import Route
 from runtime.fake_hubspot.core.scopes import associations_rule
 
@@ -12,6 +13,8 @@ DEFAULT = (
     "/{toObjectType}/{toObjectId}"
 )
 PAIR = "/crm/v4/associations/{fromObjectType}/{toObjectType}"
+V3_PAIR = "/crm/v3/associations/{fromObjectType}/{toObjectType}"
+V3_OBJECT = "/crm/v3/objects/{objectType}/{objectId}/associations/{toObjectType}"
 
 
 def routes() -> list[Route]:
@@ -32,4 +35,22 @@ def routes() -> list[Route]:
         Route("POST", f"{PAIR}/labels", r.create_label, on_pair),
         Route("PUT", f"{PAIR}/labels", r.update_label, on_pair),
         Route("DELETE", f"{PAIR}/labels/{{associationTypeId}}", r.delete_label, on_pair),
+        # v3, over the same associations.
+        Route("POST", f"{V3_PAIR}/batch/read", v3.batch_read, on_pair),
+        Route("POST", f"{V3_PAIR}/batch/create", v3.batch_create, on_pair),
+        Route("POST", f"{V3_PAIR}/batch/archive", v3.batch_archive, on_pair),
+        Route("GET", f"{V3_PAIR}/types", v3.list_types, on_pair),
+        Route("GET", V3_OBJECT, v3.list_for_object, on_object),
+        Route(
+            "PUT",
+            f"{V3_OBJECT}/{{toObjectId}}/{{associationType}}",
+            v3.create_for_object,
+            on_object,
+        ),
+        Route(
+            "DELETE",
+            f"{V3_OBJECT}/{{toObjectId}}/{{associationType}}",
+            v3.delete_for_object,
+            on_object,
+        ),
     ]

@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from runtime.errors import PortalError
 from runtime.fake_hubspot.automation import schema
 from runtime.fake_hubspot.core.clock import iso_ms
 from runtime.fake_hubspot.core.errors import Conflict, ObjectNotFound
@@ -291,7 +290,4 @@ def flows_of(portal: FakePortal) -> AutomationBackend:
         PortalError: the portal's ``automation`` area is not this backend (replaced by a
             plugin).
     """
-    backend = portal.backend("automation")
-    if not isinstance(backend, AutomationBackend):
-        raise PortalError("the portal's automation area is not the built-in flows backend")
-    return backend
+    return portal.backend(AutomationBackend)

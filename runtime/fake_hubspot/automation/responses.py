@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from runtime.fake_hubspot.automation.models import AutomationBackend
 from runtime.fake_hubspot.core.clock import iso_ms
@@ -34,7 +34,7 @@ BASE = "/automation/v4/flows"
 
 
 def _backend(ctx: Context) -> AutomationBackend:
-    return cast(AutomationBackend, ctx.portal.backend("automation"))
+    return ctx.portal.backend(AutomationBackend)
 
 
 def list_flows(ctx: Context) -> Response:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from runtime.fake_hubspot.core.errors import (
     HubSpotError,
@@ -34,6 +34,21 @@ if TYPE_CHECKING:
     from runtime.fake_hubspot.portal import FakePortal
 
 logger = logging.getLogger("runtime.fake_hubspot")
+#: The header that carries the portal's control key (``FakePortal.control_key``).
+CONTROL_HEADER = "x-hsrun-control"
+
+
+class Storage(Protocol):
+    """Durable storage a portal writes through, inside each request.
+
+    ``begin`` takes in what other processes wrote (and, for a write, takes the store's write
+    lock); ``end`` writes what the request changed before the answer leaves, so an
+    acknowledged write survives the process being killed the next instant.
+    """
+
+    def begin(self, *, write: bool) -> None: ...
+
+    def end(self, *, write: bool, area: str) -> None: ...
 
 
 def dispatch(portal: FakePortal, request: Request) -> Response:
@@ -44,11 +59,28 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
     limit_headers: dict[str, str] = {}
     log = True
     emulated = True
+    area = ""
+    # Only GET is a pure read; a search or batch read is a POST but changes nothing, and
+    # the store finds nothing to write for it.
+    write = request.method != "GET"
     with portal.lock:
+        storage = portal.storage
+        if storage is not None:
+            try:
+                storage.begin(write=write)
+            except Exception:
+                logger.exception("fake portal cannot read its store")
+                error = InternalError("internal error in the fake portal: its store is unavailable")
+                return json_response(error.status, error.body(correlation_id))
         when = portal.clock()
         try:
             route, params, raw = portal.router.match(request.method, request.path)
+            if route.control and not portal.is_control(request.headers.get(CONTROL_HEADER)):
+                # An action's traffic reaches the same server; without the key the route
+                # does not exist for it (and the attempt shows in the call log).
+                raise NotEmulated(request.method.upper(), request.path, [])
             log = route.log
+            area = route.area
             app = None
             if route.auth:
                 app = portal.apps.authenticate(request.headers.get("authorization"))
@@ -87,4 +119,15 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
                 correlation_id=correlation_id,
                 emulated=emulated,
             )
+        if storage is not None:
+            try:
+                storage.end(write=write, area=area)
+            except Exception:
+                # Never acknowledge a write that did not reach the store.
+                logger.exception("fake portal cannot write its store")
+                error = InternalError(
+                    "internal error in the fake portal: the change was not stored"
+                )
+                response = json_response(error.status, error.body(correlation_id))
+                response.headers["X-HubSpot-Correlation-Id"] = correlation_id
     return response

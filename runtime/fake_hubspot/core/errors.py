@@ -12,7 +12,6 @@ same correlation id goes in the ``X-HubSpot-Correlation-Id`` header (added by th
     ├── ValidationError (400 VALIDATION_ERROR)
     │   └── PropertyValidationError   "Property values were not valid: [...]"
     ├── InvalidAuthentication (401 INVALID_AUTHENTICATION)
-    ├── ExpiredAuthentication (401 EXPIRED_AUTHENTICATION)
     ├── MissingScopes (403 MISSING_SCOPES)
     ├── ObjectNotFound (404 OBJECT_NOT_FOUND)
     ├── ResourceNotFound (404, no category: "resource not found")
@@ -153,13 +152,6 @@ class InvalidAuthentication(HubSpotError):
     def __init__(self, message: str = AUTH_MESSAGE) -> None:
         # Contract §1.3: real 401s carry this header beside the JSON body.
         super().__init__(message, headers={"X-HubSpot-Auth-Failure": "401 Unauthorized"})
-
-
-class ExpiredAuthentication(HubSpotError):
-    """401 ``EXPIRED_AUTHENTICATION`` (contract §1.3, OAuth tokens)."""
-
-    status = 401
-    category = "EXPIRED_AUTHENTICATION"
 
 
 class MissingScopes(HubSpotError):

@@ -119,15 +119,27 @@ class Request:
         if not self.body.strip():
             raise ValidationError("Invalid input JSON: no content to map due to end-of-input")
         try:
-            return json.loads(self.body)
+            data = json.loads(
+                self.body,
+                parse_constant=_no_constant,
+                parse_float=_finite_float,
+                parse_int=_bounded_int,
+            )
         except UnicodeDecodeError:
             raise ValidationError("Invalid input JSON: the body is not UTF-8") from None
+        except RecursionError:
+            # 100,000 nested arrays: Jackson (HubSpot's parser) refuses deep nesting too.
+            raise ValidationError("Invalid input JSON: the document is nested too deeply") from None
         except json.JSONDecodeError as exc:
             # UNCONFIRMED wording; HubSpot's parser errors read "Invalid input JSON on line L,
             # column C: ...".
             raise ValidationError(
                 f"Invalid input JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}"
             ) from None
+        if not _valid_text(data):
+            # "\ud800" decodes to a lone surrogate, which no UTF-8 text can hold.
+            raise ValidationError("Invalid input JSON: a string holds a lone surrogate (\\ud800)")
+        return data
 
     def json_object(self) -> dict[str, Any]:
         """The JSON body, which must be an object."""
@@ -154,9 +166,52 @@ class Response:
         return json.loads(self.body) if self.body else None
 
 
+def _no_constant(name: str) -> Any:
+    # NaN, Infinity and -Infinity are not JSON; Python's parser takes them, HubSpot's does not.
+    raise ValidationError(f"Invalid input JSON: {name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValidationError(f"Invalid input JSON: {text[:40]} is out of range for a number")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    # Python refuses to convert more than 4,300 digits (a ValueError, not a parse error).
+    if len(text) > 400:
+        raise ValidationError(f"Invalid input JSON: {text[:40]}... is out of range for a number")
+    return int(text)
+
+
+def _valid_text(data: Any) -> bool:
+    """No string (key or value) of ``data`` holds a lone surrogate."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
 def json_response(status: int, data: Any, headers: Mapping[str, str] | None = None) -> Response:
-    """A JSON answer with HubSpot's content type."""
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """A JSON answer with HubSpot's content type.
+
+    A lone surrogate stored before input was checked is written as its ``\\ud800`` escape
+    (valid JSON), so one bad record never turns every list and search into a 500.
+    """
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8", "backslashreplace"
+    )
     out = {"Content-Type": JSON_CONTENT_TYPE}
     if headers:
         out.update(headers)

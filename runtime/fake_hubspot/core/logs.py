@@ -7,27 +7,18 @@ Both hold plain dicts so they go to JSON and back unchanged.
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from runtime.config import os_user
 from runtime.contract import period
 from runtime.errors import PortalValueError
 
 #: Calls kept in memory and on disk (oldest dropped first).
 DEFAULT_CALL_LOG_SIZE = 10_000
-
-
-def os_user() -> str:
-    """The OS user running hsrun (containers without a passwd entry still get a name)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER") or f"uid:{os.getuid()}" if hasattr(os, "getuid") else "?"
 
 
 def parse_since(value: str | float | None, now: float | None = None) -> float | None:

@@ -8,6 +8,10 @@ the type id, the singular and HubSpot's upper-case ``CONTACT`` spelling (what a 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+
 from runtime.contract.object_types import (
     COMPANIES,
     CONTACTS,
@@ -26,10 +30,26 @@ __all__ = [
     "OBJECT_TYPES",
     "TICKETS",
     "ObjectType",
+    "custom_types",
     "find_object_type",
     "resolve_object_type",
     "unknown_type",
 ]
+
+#: The custom object types of the portal answering now (set around each request).
+_CUSTOM: ContextVar[Callable[[str], ObjectType | None] | None] = ContextVar(
+    "hsrun_custom_object_types", default=None
+)
+
+
+@contextlib.contextmanager
+def custom_types(lookup: Callable[[str], ObjectType | None]) -> Iterator[None]:
+    """Resolve custom object types (``2-…``, ``p123_cars``) with ``lookup`` in the block."""
+    token = _CUSTOM.set(lookup)
+    try:
+        yield
+    finally:
+        _CUSTOM.reset(token)
 
 
 def unknown_type(name: str) -> ValidationError:
@@ -48,7 +68,7 @@ def resolve_object_type(name: str) -> ObjectType:
     Raises:
         ValidationError: an unknown type (400 "Unable to infer object type from: ...").
     """
-    found = find(name)
+    found = find_object_type(name)
     if found is None:
         raise unknown_type(name)
     return found
@@ -56,4 +76,9 @@ def resolve_object_type(name: str) -> ObjectType:
 
 def find_object_type(name: str) -> ObjectType | None:
     """Like :func:`resolve_object_type` but ``None`` for an unknown name."""
-    return find(name)
+    found = find(name)
+    if found is None:
+        lookup = _CUSTOM.get()
+        if lookup is not None:
+            found = lookup(name)
+    return found

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from runtime.fake_hubspot.core.errors import NotEmulated
+from runtime.fake_hubspot.core.errors import NotEmulated, ResourceNotFound
 from runtime.fake_hubspot.core.http import Request, Response, decode_segment
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 #: Which rate-limit bucket a route draws from (contract §3): the 10-second and daily buckets,
 #: the search bucket (5/s, exempt from the 10-second one), or none (hsrun's own routes).
 STANDARD = "standard"
+#: Digits of the largest id (HubSpot's ids are signed 64-bit numbers).
+MAX_ID_DIGITS = 19
 SEARCH = "search"
 UNLIMITED = "none"
 
@@ -55,6 +57,9 @@ class Route:
         auth: whether a token is needed at all.
         bucket: the rate-limit bucket (``STANDARD``, ``SEARCH`` or ``UNLIMITED``).
         log: whether calls go to the call log (hsrun's own control routes do not).
+        area: the API area that registered it (a store writes that area's changes).
+        control: one of hsrun's own control routes, answered only to a request carrying
+            the portal's control key (never to an action's HubSpot traffic).
     """
 
     method: str
@@ -64,6 +69,8 @@ class Route:
     auth: bool = True
     bucket: str = STANDARD
     log: bool = True
+    area: str = ""
+    control: bool = False
     segments: tuple[str, ...] = field(init=False)
     score: tuple[int, ...] = field(init=False)
     _parts: tuple[tuple[str, bool], ...] = field(init=False, repr=False)
@@ -122,6 +129,9 @@ class Router:
             raw = route.match(parts)
             if raw is not None:
                 decoded = {k: decode_segment(v) for k, v in raw.items()}
+                if any(v.isdigit() and len(v) > MAX_ID_DIGITS for v in decoded.values()):
+                    # HubSpot's ids are 64-bit: a 5,000-digit id names nothing.
+                    raise ResourceNotFound()
                 return route, decoded, raw
         shown = "/" + "/".join(parts)
         raise NotEmulated(method.upper(), shown, self.nearest(method, path))

@@ -45,6 +45,10 @@ CREATE_DEFAULTS: dict[str, dict[str, str]] = {
 }
 
 
+#: Digits of the largest id (HubSpot's ids are signed 64-bit numbers).
+MAX_ID_DIGITS = 19
+
+
 class TypeStore:
     """The records of one object type, with the indexes HubSpot's rules need."""
 
@@ -95,14 +99,23 @@ class ObjectsBackend:
         self.portal = portal
         self.stores: dict[str, TypeStore] = {}
         self.gdpr_blocklist: list[str] = []
+        #: Entity keys (``contacts/12``) changed since a store last wrote them.
+        self.dirty: set[str] = set()
         self.reset()
 
     def reset(self) -> None:
         self.stores = {t.name: TypeStore(t) for t in OBJECT_TYPES}
         self.gdpr_blocklist = []
+        self.dirty = set()
+
+    def _touch(self, record: Record) -> None:
+        self.dirty.add(f"{record.object_type.name}/{record.id}")
 
     def store(self, object_type: ObjectType) -> TypeStore:
-        return self.stores[object_type.name]
+        store = self.stores.get(object_type.name)
+        if store is None:  # a custom object type's first record
+            store = self.stores[object_type.name] = TypeStore(object_type)
+        return store
 
     # -- unique values ------------------------------------------------------------------
 
@@ -192,13 +205,29 @@ class ObjectsBackend:
                 context={"properties": missing},
             )
 
-    def insert(self, object_type: ObjectType, values: dict[str, str | None]) -> Record:
+    def insert(
+        self,
+        object_type: ObjectType,
+        values: dict[str, str | None],
+        *,
+        record_id: int | None = None,
+    ) -> Record:
+        """Store a validated record (``record_id``: a seed's own id, which must be free)."""
         stored = dict(CREATE_DEFAULTS.get(object_type.name, {}))
         stored.update({k: v for k, v in values.items() if v is not None})
         now = self.portal.now_ms()
-        record = Record(object_type, self.portal.allocate_id("objects"), stored, now)
+        if record_id is None:
+            record_id = self.portal.allocate_id("objects")
+        else:
+            if any(record_id in s.records for s in self.stores.values()):
+                raise Conflict(f"A record with id {record_id} already exists")
+            bump = getattr(self.portal.ids, "bump", None)
+            if bump is not None:  # later ids stay above a seeded one
+                bump("objects", record_id)
+        record = Record(object_type, record_id, stored, now)
         self.store(object_type).add(record)
         self._index(record, add=True)
+        self._touch(record)
         return record
 
     def resolve(
@@ -251,8 +280,8 @@ class ObjectsBackend:
         """Like :meth:`resolve` but ``None`` when nothing matches."""
         store = self.store(object_type)
         if id_property in (None, "", "hs_object_id"):
-            if not raw_id.strip().isdigit():
-                return None
+            if not raw_id.strip().isdigit() or len(raw_id.strip()) > MAX_ID_DIGITS:
+                return None  # HubSpot's ids are 64-bit: a 5,000-digit id names nothing
             record_id = int(raw_id)
             if follow_merges and record_id in store.merged:
                 record_id = store.merged[record_id]
@@ -299,6 +328,7 @@ class ObjectsBackend:
         self._index(record, add=False)
         record.set_values(values, self.portal.now_ms())
         self._index(record, add=True)
+        self._touch(record)
         return record
 
     def archive(self, record: Record) -> None:
@@ -308,6 +338,7 @@ class ObjectsBackend:
         self._index(record, add=False)
         now = self.portal.now_ms()
         record.archived, record.archived_at, record.updated_at = True, now, now
+        self._touch(record)
 
     def list_page(
         self, object_type: ObjectType, *, limit: int, after: str | None, archived: bool
@@ -319,8 +350,8 @@ class ObjectsBackend:
         """
         start = 0
         if after:
-            if not after.isdigit():
-                raise ValidationError(f"Invalid 'after' value: {after}")
+            if not after.isdigit() or len(after) > MAX_ID_DIGITS:
+                raise ValidationError(f"Invalid 'after' value: {after[:40]}")
             start = int(after) - 1
         page: list[Record] = []
         for record in self.store(object_type).iter_from(start):
@@ -359,6 +390,13 @@ class ObjectsBackend:
         for old, new in list(store.merged.items()):
             if new == other.id:
                 store.merged[old] = primary.id
+        self._touch(primary)
+        self._touch(other)
+        self.dirty.update(
+            f"{object_type.name}/merged/{old}"
+            for old, new in store.merged.items()
+            if new == primary.id
+        )
         self.portal.associations.move(object_type, other.id, primary.id)
         return primary
 
@@ -374,6 +412,7 @@ class ObjectsBackend:
         if record is None:
             if id_property == "email":
                 self.gdpr_blocklist.append(object_id.lower())
+                self.dirty.add("gdpr-blocklist")
                 return
             self.resolve(object_type, object_id, id_property=id_property)
             return
@@ -383,6 +422,7 @@ class ObjectsBackend:
         """Remove a record and its associations."""
         self._index(record, add=False)
         self.store(record.object_type).remove(record.id)
+        self._touch(record)
         self.portal.associations.forget(record.object_type, record.id)
 
     def get_live(self, object_type: ObjectType, record_id: int) -> Record | None:
@@ -403,6 +443,52 @@ class ObjectsBackend:
             out["gdpr-blocklist"] = {"emails": list(self.gdpr_blocklist)}
         return out
 
+    def entity(self, key: str) -> dict[str, Any] | None:
+        """The state of one entity key (as :meth:`to_state` writes it), ``None`` if gone."""
+        if key == "gdpr-blocklist":
+            return {"emails": list(self.gdpr_blocklist)} if self.gdpr_blocklist else None
+        type_name, _, rest = key.partition("/")
+        store = self.stores.get(type_name)
+        if store is None:
+            return None
+        if rest.startswith("merged/"):
+            into = store.merged.get(int(rest[7:]))
+            return None if into is None else {"into": into}
+        record = store.records.get(int(rest))
+        return None if record is None else record.to_state()
+
+    def apply_entity(self, key: str, raw: dict[str, Any] | None) -> None:
+        """Take in one entity another process wrote (``None``: it was deleted)."""
+        if key == "gdpr-blocklist":
+            self.gdpr_blocklist = list((raw or {}).get("emails", []))
+            return
+        type_name, _, rest = key.partition("/")
+        store = self.stores.get(type_name)
+        if store is None:
+            custom = self.portal.custom_type(type_name)
+            if custom is None:
+                return
+            store = self.store(custom)
+        if rest.startswith("merged/"):
+            old = int(rest[7:])
+            if raw is None:
+                store.merged.pop(old, None)
+            else:
+                store.merged[old] = int(raw["into"])
+            return
+        current = store.records.get(int(rest))
+        if current is not None:
+            self._index(current, add=False)
+            store.remove(current.id)
+        if raw is not None:
+            record = Record.from_state(store.object_type, raw)
+            store.records[record.id] = record
+        for store in self.stores.values():
+            store.ids = sorted(store.records)
+        # Unique-value indexes are built on first use (TypeStore.index_of), not here: opening
+        # a large portal stays fast.
+        self.dirty = set()
+
     def load_state(self, data: dict[str, Any]) -> None:
         self.reset()
         for key, raw in data.items():
@@ -412,11 +498,17 @@ class ObjectsBackend:
             type_name, _, rest = key.partition("/")
             store = self.stores.get(type_name)
             if store is None:
-                continue
+                custom = self.portal.custom_type(type_name)  # schemas load first
+                if custom is None:
+                    continue
+                store = self.store(custom)
             if rest.startswith("merged/"):
                 store.merged[int(rest[7:])] = int(raw["into"])
                 continue
             record = Record.from_state(store.object_type, raw)
-            store.add(record)
-            if not record.archived:
-                self._index(record, add=True)
+            store.records[record.id] = record
+        for store in self.stores.values():
+            store.ids = sorted(store.records)
+        # Unique-value indexes are built on first use (TypeStore.index_of), not here: opening
+        # a large portal stays fast.
+        self.dirty = set()

@@ -177,9 +177,9 @@ def search(
     if limit > MAX_LIMIT or limit < 0:
         raise ValidationError(f"limit must be between 0 and {MAX_LIMIT}, got {limit}")
     after_text = field_str(body, "after") or "0"
-    if not after_text.isdigit():
+    if not after_text.isdigit() or len(after_text) > 19:
         raise ValidationError(
-            f"Invalid input JSON: 'after' must be a numeric offset, got {after_text}"
+            f"Invalid input JSON: 'after' must be a numeric offset, got {after_text[:40]}"
         )
     after = int(after_text)
     if after >= MAX_RESULTS:
@@ -199,6 +199,12 @@ def search(
             ):
                 raise ValidationError(f'Property "{item.property_name}" does not exist')
     matches = [r for r in _candidates(backend, object_type, groups) if _matches(backend, r, groups)]
+    lag_s = backend.portal.search_lag_s
+    if lag_s > 0:
+        # Not yet indexed: a record created or changed within the lag is not found at all
+        # (HubSpot would still find a changed record by its old values: a simplification).
+        cutoff = backend.portal.now_ms() - round(lag_s * 1000)
+        matches = [r for r in matches if r.updated_at <= cutoff]
     if query:
         terms = [t.lower() for t in query.split() if t]
         matches = [r for r in matches if _query_match(r, object_type.query_properties, terms)]
@@ -245,7 +251,11 @@ def _candidates(
             return _live(store.records, store.ids)
         assert indexed.value is not None
         if indexed.property_name == "hs_object_id":
-            record = store.records.get(int(indexed.value)) if indexed.value.isdigit() else None
+            record = (
+                store.records.get(int(indexed.value))
+                if indexed.value.isdigit() and len(indexed.value) <= 19
+                else None
+            )
         else:
             record_id = store.index_of(indexed.property_name).get(indexed.value.lower())
             record = store.records.get(record_id) if record_id is not None else None

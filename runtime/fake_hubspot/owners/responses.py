@@ -45,3 +45,47 @@ def get_owner(ctx: Context) -> Response:
         # UNCONFIRMED wording of the owners 404.
         raise ObjectNotFound(f"Owner {ctx.params['ownerId']} not found")
     return json_response(200, owner.to_api())
+
+
+# -- legacy owners v2 ----------------------------------------------------------------------
+# ``GET /owners/v2/owners[?email=]`` answered a bare JSON array of owners, ``GET
+# /owners/v2/owners/{ownerId}`` one owner, with epoch-millisecond times and integer ids (the
+# legacy owners API reference). HubSpot has retired it in favour of v3; older custom code
+# still calls it, so the fake answers it from the same owners.
+
+
+def _v2(owner: Any, portal_id: int) -> dict[str, Any]:
+    return {
+        "portalId": portal_id,
+        "ownerId": int(owner.id),
+        "type": "PERSON",
+        "firstName": owner.first_name,
+        "lastName": owner.last_name,
+        "email": owner.email,
+        "createdAt": owner.created_at,
+        "updatedAt": owner.updated_at,
+        "remoteList": [],
+        "hasContactsAccess": True,
+        "activeUserId": owner.user_id,
+        "userIdIncludingInactive": owner.user_id,
+        "isActive": not owner.archived,
+    }
+
+
+def list_owners_v2(ctx: Context) -> Response:
+    """``GET /owners/v2/owners`` → a JSON array."""
+    email = (ctx.request.query_str("email") or "").lower()
+    found = [
+        _v2(o, ctx.portal.portal_id)
+        for o in ctx.portal.owners.owners.values()
+        if not o.archived and (not email or o.email.lower() == email)
+    ]
+    return json_response(200, sorted(found, key=lambda o: o["ownerId"]))
+
+
+def get_owner_v2(ctx: Context) -> Response:
+    """``GET /owners/v2/owners/{ownerId}``."""
+    owner = ctx.portal.owners.find(ctx.params["ownerId"], id_property="id", archived=False)
+    if owner is None:
+        raise ObjectNotFound(f"Owner {ctx.params['ownerId']} not found")
+    return json_response(200, _v2(owner, ctx.portal.portal_id))

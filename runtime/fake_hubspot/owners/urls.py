@@ -1,4 +1,5 @@
-"""Routes of the owners v3 API (the Python client calls ``/crm/v3/owners/`` with a slash)."""
+"""Routes of the owners v3 API (the Python client calls ``/crm/v3/owners/`` with a slash) and
+the legacy v2 one."""
 
 from __future__ import annotations
 
@@ -13,4 +14,6 @@ def routes() -> list[Route]:
     return [
         Route("GET", "/crm/v3/owners", r.list_owners, read),
         Route("GET", "/crm/v3/owners/{ownerId}", r.get_owner, read),
+        Route("GET", "/owners/v2/owners", r.list_owners_v2, read),
+        Route("GET", "/owners/v2/owners/{ownerId}", r.get_owner_v2, read),
     ]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.contract.object_types import is_custom_type_id
 from runtime.fake_hubspot.core.clock import iso_ms
 from runtime.fake_hubspot.core.errors import (
     ObjectAlreadyExists,
@@ -21,6 +22,7 @@ from runtime.fake_hubspot.core.errors import (
 )
 from runtime.fake_hubspot.core.object_types import OBJECT_TYPES, ObjectType
 from runtime.fake_hubspot.properties.defaults import DEFAULTS, OPTION_LABELS
+from runtime.fake_hubspot.properties.standard_types import COMMON
 
 TYPES = ("bool", "date", "datetime", "enumeration", "number", "phone_number", "string")
 FIELD_TYPES = (
@@ -106,6 +108,25 @@ def _option(value: str, order: int) -> dict[str, Any]:
     return {"label": label, "value": value, "displayOrder": order, "hidden": False}
 
 
+def _common_defaults(group_name: str) -> dict[str, PropertyDefinition]:
+    """The properties every custom object has (``hs_object_id``, ``hs_createdate``...)."""
+    out: dict[str, PropertyDefinition] = {}
+    for order, (name, label, kind, field_type, flags, options) in enumerate(COMMON):
+        out[name] = PropertyDefinition(
+            name=name,
+            label=label,
+            type=kind,
+            field_type=field_type,
+            group_name=group_name,
+            options=[_option(v, i) for i, v in enumerate(options)],
+            display_order=order,
+            read_only_value="ro" in flags,
+            hidden="hidden" in flags,
+            hubspot_defined=True,
+        )
+    return out
+
+
 def _defaults(object_type: ObjectType) -> dict[str, PropertyDefinition]:
     out: dict[str, PropertyDefinition] = {}
     for order, (name, label, kind, field_type, flags, options) in enumerate(
@@ -150,11 +171,33 @@ class PropertiesBackend:
             for t in OBJECT_TYPES
         }
 
+    def _of(self, object_type: ObjectType) -> dict[str, PropertyDefinition]:
+        """A type's definitions; a custom object type gets HubSpot's common ones first."""
+        props = self._by_type.get(object_type.name)
+        if props is None:
+            props = self._by_type[object_type.name] = _common_defaults(object_type.group_name)
+            self.groups.setdefault(
+                object_type.name,
+                {
+                    object_type.group_name: {
+                        "name": object_type.group_name,
+                        "label": f"{object_type.singular.title()} information",
+                        "displayOrder": 0,
+                        "archived": False,
+                    }
+                },
+            )
+        return props
+
+    def _groups_of(self, object_type: ObjectType) -> dict[str, dict[str, Any]]:
+        self._of(object_type)
+        return self.groups.setdefault(object_type.name, {})
+
     # -- reads --------------------------------------------------------------------------
 
     def find(self, object_type: ObjectType, name: str) -> PropertyDefinition | None:
         """A live definition or ``None``."""
-        prop = self._by_type[object_type.name].get(name)
+        prop = self._of(object_type).get(name)
         return prop if prop is not None and not prop.archived else None
 
     def get(
@@ -165,7 +208,7 @@ class PropertiesBackend:
         Raises:
             ObjectNotFound: no such property (wording UNCONFIRMED).
         """
-        prop = self._by_type[object_type.name].get(name)
+        prop = self._of(object_type).get(name)
         if prop is None or prop.archived != archived:
             raise ObjectNotFound(
                 f"Unable to find property with name '{name}' in object type {object_type.type_id}"
@@ -176,7 +219,7 @@ class PropertiesBackend:
         self, object_type: ObjectType, *, archived: bool = False
     ) -> list[PropertyDefinition]:
         """Definitions of a type, live or archived only."""
-        return [p for p in self._by_type[object_type.name].values() if p.archived == archived]
+        return [p for p in self._of(object_type).values() if p.archived == archived]
 
     def unique_properties(self, object_type: ObjectType) -> list[str]:
         """Names of custom properties with ``hasUniqueValue`` (usable as ``idProperty``)."""
@@ -212,9 +255,9 @@ class PropertiesBackend:
                 f"'{field_type}' is not a valid field type; one of {list(FIELD_TYPES)}"
             )
         group = str(data["groupName"])
-        if group not in self.groups[object_type.name]:
+        if group not in self._groups_of(object_type):
             raise ValidationError(f"Property group '{group}' does not exist")
-        existing = self._by_type[object_type.name].get(name)
+        existing = self._of(object_type).get(name)
         if existing is not None and not existing.archived:
             raise ObjectAlreadyExists(f"Property named '{name}' already exists.")
         options = self._options(kind, data.get("options"))
@@ -234,7 +277,7 @@ class PropertiesBackend:
             created_at=now,
             updated_at=now,
         )
-        self._by_type[object_type.name][name] = prop
+        self._of(object_type)[name] = prop
         return prop
 
     def update(
@@ -251,7 +294,7 @@ class PropertiesBackend:
         if "description" in data:
             prop.description = str(data["description"] or "")
         if "groupName" in data:
-            if str(data["groupName"]) not in self.groups[object_type.name]:
+            if str(data["groupName"]) not in self._groups_of(object_type):
                 raise ValidationError(f"Property group '{data['groupName']}' does not exist")
             prop.group_name = str(data["groupName"])
         if "options" in data:
@@ -278,7 +321,7 @@ class PropertiesBackend:
             raise ValidationError(
                 "Invalid input JSON: some of required attributes are not set [name, label]"
             )
-        if str(name) in self.groups[object_type.name]:
+        if str(name) in self._groups_of(object_type):
             raise ObjectAlreadyExists(f"Property group named '{name}' already exists.")
         group = {
             "name": str(name),
@@ -286,7 +329,7 @@ class PropertiesBackend:
             "displayOrder": int(data.get("displayOrder", -1) or -1),
             "archived": False,
         }
-        self.groups[object_type.name][str(name)] = group
+        self._groups_of(object_type)[str(name)] = group
         return group
 
     @staticmethod
@@ -332,6 +375,9 @@ class PropertiesBackend:
         self.reset()
         for key, raw in sorted(data.items(), key=lambda kv: "/groups/" not in kv[0]):
             type_name, _, rest = key.partition("/")
+            if type_name not in self._by_type and is_custom_type_id(type_name):
+                self._by_type[type_name] = _common_defaults(str(raw.get("groupName", "")))
+                self.groups.setdefault(type_name, {})
             if type_name not in self._by_type:
                 continue
             if rest.startswith("groups/"):

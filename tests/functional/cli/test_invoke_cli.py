@@ -13,20 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import ACTIONS, EVENTS, ROOT, hsrun
 from typer.testing import CliRunner
 
 from runtime.cli import app
 
-ROOT = Path(__file__).resolve().parents[3]
-ACTIONS = ROOT / "actions"
-EVENTS = ROOT / "tests" / "events"
-
 cli = CliRunner()
-
-
-def hsrun(*args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_invoke_shows_hubspots_test_panel() -> None:
@@ -325,8 +317,10 @@ def _python39() -> str | None:
     return None
 
 
-@pytest.mark.skipif(_python39() is None, reason="no working python3.9 on this machine")
 def test_invoke_under_hubspots_python_version() -> None:
+    # Probed here, not at collection: the grammar check in tests/unit runs everywhere.
+    if _python39() is None:
+        pytest.skip("no working python3.9 on this machine")
     code, out, _ = hsrun(
         "invoke",
         str(ACTIONS / "format_phone.py"),

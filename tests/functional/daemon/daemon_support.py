@@ -13,10 +13,6 @@ from pathlib import Path
 from runtime.config import Settings, get_settings
 from runtime.daemon import DaemonStatus, daemon_status, start_daemon, stop_daemon
 
-ROOT = Path(__file__).resolve().parents[3]
-ACTIONS = ROOT / "actions"
-EVENTS = ROOT / "tests" / "events"
-
 
 def gone(pid: int) -> bool:
     """Whether ``pid`` has exited (a zombie counts: its parent may never reap it)."""

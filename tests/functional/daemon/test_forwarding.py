@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemon_support import ACTIONS, EVENTS, Daemons, Hsrun, gone, wait_until
+from daemon_support import Daemons, Hsrun, gone, wait_until
+from helpers import ACTIONS, EVENTS
 
 LEAD_SCORE = (str(ACTIONS / "lead_score.py"), "--event", str(EVENTS / "lead_score.json"))
 #: What differs between any two runs of the same action.

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from typing import Any
 
-from daemon_support import ACTIONS, Daemons, Hsrun, all_gone, gone, wait_until
+from daemon_support import Daemons, Hsrun, all_gone, gone, wait_until
+from helpers import ACTIONS
 
 from runtime._wire import build_id, recv_frame, send_frame
 

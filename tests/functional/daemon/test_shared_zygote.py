@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon_support import ACTIONS, gone, wait_until
+from daemon_support import gone, wait_until
+from helpers import ACTIONS
 
 from runtime.invoke import Runner, RunOptions, _process
 from runtime.invoke._process import SharedZygote, Zygote

@@ -11,9 +11,8 @@ from typing import Any
 
 import hubspot as hubspot_sdk
 import pytest
-from typer.testing import CliRunner
+from helpers import hsrun
 
-from runtime.cli import app as cli_app
 from runtime.fake_hubspot import FakePortal, PrivateApp
 from runtime.fake_hubspot.seed import demo_flow
 
@@ -148,11 +147,6 @@ def test_the_official_clients_generic_request(api: Api, auto: PrivateApp) -> Non
 
 
 # -- hsrun portal flows ------------------------------------------------------------------------
-
-
-def hsrun(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli_app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_portal_flows_commands(tmp_path: Any) -> None:

@@ -6,19 +6,14 @@ import json
 import re
 
 import pytest
+from helpers import hsrun
 from typer.testing import CliRunner
 
-from runtime.cli import app
 from runtime.config import get_settings
 from runtime.fake_hubspot import PortalFile, attach
 
 cli = CliRunner()
 TOKEN = re.compile(r"pat-na1-[0-9a-f-]{36}")
-
-
-def hsrun(*args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_apps_lifecycle_and_audit() -> None:

@@ -83,3 +83,28 @@ def test_serve_saves_when_terminated() -> None:
     assert server.returncode == 0
     portal, _ = store.load()
     assert portal.find("contacts", email="terminated@example.com")
+
+
+def test_every_acknowledged_create_survives_sigkill() -> None:
+    # A 201 means stored: kill -9 right after the last answer loses none of them.
+    store, token, server, url = _serve()
+    count = 25
+    ids = []
+    try:
+        with requests.Session() as session:
+            for i in range(count):
+                created = session.post(
+                    f"{url}/crm/v3/objects/contacts",
+                    timeout=10,
+                    json={"properties": {"email": f"k{i}@example.com"}},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert created.status_code == 201
+                ids.append(created.json()["id"])
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.communicate(timeout=20)
+    assert server.returncode == -signal.SIGKILL
+    portal, _ = store.load()
+    found = {r.id: r.properties["email"] for r in portal.records("contacts")}
+    assert found == {id_: f"k{i}@example.com" for i, id_ in enumerate(ids)}

@@ -50,8 +50,8 @@ def test_a_success_resting_on_an_unemulated_call_is_flagged(
     )
     result = run_action(action, object_id=1, inputs={})
     assert result.status == "SUCCESS", result.error
-    alerts = [a for a in result.alerts if a["code"] == "API_NOT_EMULATED"]
-    assert [a["message"].split(" is ")[0] for a in alerts] == ["GET /reports/v2/nothing-here"]
+    alerts = [a for a in result.alerts if a.code == "API_NOT_EMULATED"]
+    assert [a.message.split(" is ")[0] for a in alerts] == ["GET /reports/v2/nothing-here"]
     from rich.console import Console
 
     from runtime.invoke.render import panel
@@ -59,3 +59,21 @@ def test_a_success_resting_on_an_unemulated_call_is_flagged(
     console = Console(width=200, record=True)
     console.print(panel(result))
     assert "is not emulated by the fake portal" in console.export_text()
+
+
+def test_an_action_cannot_reach_the_control_routes(
+    hubspot: Any, run_action: Any, tmp_path: Any
+) -> None:
+    hubspot.create("contacts", {"email": "kept@example.com"})
+    action = tmp_path / "wipe.py"
+    action.write_text(
+        "import requests\n\n"
+        "def main(event):\n"
+        "    r = requests.post('https://api.hubapi.com/_hsrun/reset')\n"
+        "    return {'outputFields': {'status': r.status_code}}\n",
+        encoding="utf-8",
+    )
+    result = run_action(action, object_id=1, inputs={})
+    assert result.outputs == {"status": 404}
+    assert hubspot.find("contacts", email="kept@example.com")
+    assert any(a["code"] == "API_NOT_EMULATED" for a in result.alerts)

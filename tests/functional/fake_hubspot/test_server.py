@@ -74,12 +74,17 @@ def test_reset_and_health_routes() -> None:
             conn.request("GET", "/_hsrun/health")
             health = json.loads(conn.getresponse().read())
             assert health["portalId"] == portal.portal_id
-            conn.request("POST", "/_hsrun/reset")
+            conn.request("POST", "/_hsrun/reset")  # as an action would: no key
+            refused = conn.getresponse()
+            assert refused.status == 404 and refused.getheader("X-Hsrun-Not-Emulated") == "true"
+            refused.read()
+            assert portal.records("contacts")  # untouched
+            conn.request("POST", "/_hsrun/reset", headers=portal.control_headers())
             assert json.loads(conn.getresponse().read()) == {"status": "reset"}
         finally:
             conn.close()
     assert portal.records("contacts") == [] and portal.apps.apps == {}
-    assert portal.calls() == []  # control routes stay out of the call log
+    assert portal.calls() == []  # control routes stay out of the call log (reset emptied it)
 
 
 def test_stop_closes_idle_keep_alive_connections() -> None:

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from runtime.invoke import Runner, RunOptions
 from runtime.invoke._session import count_group
 
@@ -21,6 +23,7 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_timeout_kills_the_process_and_keeps_its_logs(
     runner: Runner, write_action: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -40,14 +43,16 @@ def test_timeout_kills_the_process_and_keeps_its_logs(
     assert time.monotonic() - started < 4
     assert result.status == "TIMEOUT"
     assert result.error is not None
-    assert result.error.message.startswith("Task timed out after 0.5")
-    assert result.error.message.endswith(" seconds")
+    # Lambda names the configured limit, not the time elapsed (its execution-environment
+    # guide: a 3 s function with a 3004.92 ms REPORT logs "Task timed out after 3.00 seconds").
+    assert result.error.message == "Task timed out after 0.50 seconds"
     assert [line.text for line in result.logs] == ["working on it"]
     assert result.exit_code == 3
     pid = int(pidfile.read_text())
     assert not pid_alive(pid)
 
 
+@pytest.mark.slow
 def test_timeout_catches_an_action_that_swallows_signals(
     runner: Runner, write_action: Callable[..., Path]
 ) -> None:
@@ -83,6 +88,7 @@ def test_peak_memory_is_the_true_peak(runner: Runner, write_action: Callable[...
     assert abs((peak - baseline) - 64) <= 6.4, (baseline, peak)
 
 
+@pytest.mark.slow
 def test_memory_bomb_is_killed_at_the_limit(
     runner: Runner, write_action: Callable[..., Path]
 ) -> None:
@@ -98,10 +104,16 @@ def test_memory_bomb_is_killed_at_the_limit(
     assert result.status == "MEMORY_EXCEEDED"
     assert result.memory_mb > 128
     assert result.error is not None
-    assert "exceeded the 128 MB limit" in result.error.message
+    # Lambda's words, then hsrun's measurement apart from them.
+    assert result.error.type == "Runtime.OutOfMemory"
+    assert result.error.message == (
+        f"RequestId: {result.request_id} Error: Runtime exited with error: signal: killed"
+    )
+    assert any("exceeded the 128 MB limit" in a.message for a in result.alerts)
     assert result.exit_code == 4
 
 
+@pytest.mark.slow
 def test_memory_limit_is_configurable(runner: Runner, write_action: Callable[..., Path]) -> None:
     action = write_action(
         "def main(event):\n    x = bytearray(80 * 1024 * 1024)\n    return {'outputFields': {}}\n"
@@ -110,6 +122,7 @@ def test_memory_limit_is_configurable(runner: Runner, write_action: Callable[...
     assert runner.run(action, options=RunOptions(memory_mb=256)).status == "SUCCESS"
 
 
+@pytest.mark.slow
 def test_fork_bomb_is_stopped_and_leaves_nothing_behind(
     runner: Runner, write_action: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -143,7 +156,10 @@ def test_segfault(runner: Runner, write_action: Callable[..., Path]) -> None:
     assert result.status == "FAILED"
     assert result.error is not None
     assert result.error.type == "Runtime.ExitError"
-    assert result.error.message == "Runtime exited with error: signal: segmentation fault"
+    assert result.error.message == (
+        f"RequestId: {result.request_id} Error: "
+        "Runtime exited with error: signal: segmentation fault"
+    )
 
 
 def test_sys_exit(runner: Runner, write_action: Callable[..., Path]) -> None:
@@ -151,7 +167,9 @@ def test_sys_exit(runner: Runner, write_action: Callable[..., Path]) -> None:
     result = runner.run(action)
     assert result.status == "FAILED"
     assert result.error is not None
-    assert result.error.message == "Runtime exited with error: exit status 3"
+    assert result.error.message == (
+        f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 3"
+    )
     assert result.log_text == "bye"
 
 
@@ -162,11 +180,14 @@ def test_os_exit_keeps_logs_and_memory(runner: Runner, write_action: Callable[..
     result = runner.run(action)
     assert result.status == "FAILED"
     assert result.error is not None
-    assert result.error.message == "Runtime exited with error: exit status 4"
+    assert result.error.message == (
+        f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 4"
+    )
     assert result.log_text == "going"
     assert result.memory_mb > 0
 
 
+@pytest.mark.slow
 def test_100_mb_of_output_is_capped_and_said(
     runner: Runner, write_action: Callable[..., Path]
 ) -> None:
@@ -219,6 +240,7 @@ def test_background_processes_die_with_a_cold_run(
     assert not pid_alive(pid)
 
 
+@pytest.mark.slow
 def test_direct_mode_without_zygote_enforces_the_same_limits(
     write_action: Callable[..., Path],
 ) -> None:
@@ -232,6 +254,7 @@ def test_direct_mode_without_zygote_enforces_the_same_limits(
     assert os.getpid()  # the test process itself is untouched
 
 
+@pytest.mark.slow
 def test_a_large_parent_does_not_inflate_the_actions_memory(
     write_action: Callable[..., Path],
 ) -> None:

@@ -9,19 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import EVENTS, hsrun
 from libs_support import FAKE_VERSION, OWN_REQUESTS, make_fake_libs
 from typer.testing import CliRunner
 
-from runtime.cli import app
 from runtime.config import get_settings
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
 cli = CliRunner()
-
-
-def hsrun(*args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def console(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -135,3 +129,27 @@ def test_a_hand_made_folder_is_described_from_its_packages(tmp_path: Path) -> No
     make_fake_libs(get_settings().libs_path)
     _, out, _ = hsrun("libs", "status", "--json")
     assert json.loads(out)["installed"]["requested"] == []
+
+
+def test_the_launcher_starts_the_actions_process_before_importing_the_cli(
+    tmp_path: Path,
+) -> None:
+    # The action's process (with the library folder's modules) must start while the CLI is
+    # still being imported. To see the order without timing anything, the CLI's import
+    # waits for the action's process to have imported the library folder, then fails.
+    libs, stubs, action = tmp_path / "libs", tmp_path / "stubs", tmp_path / "act.py"
+    libs.mkdir()
+    stubs.mkdir()
+    marker = tmp_path / "preloaded"
+    (libs / "requests.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (stubs / "typer.py").write_text(
+        "import os, time\n"
+        "deadline = time.monotonic() + 30\n"
+        f"while not os.path.exists({str(marker)!r}) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "raise ImportError('the CLI is not needed for this test')\n"
+    )
+    action.write_text("def main(event):\n    pass\n")
+    done = console(tmp_path, "invoke", str(action), HSRUN_LIBS=str(libs), PYTHONPATH=str(stubs))
+    assert "the CLI is not needed for this test" in done.stderr
+    assert marker.exists()  # imported by a process started before the CLI's import ended

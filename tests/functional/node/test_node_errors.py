@@ -84,7 +84,10 @@ def test_process_exit(node_runner: Runner, write_js: Callable[..., Path]) -> Non
     action = write_js("exports.main = async () => { console.log('bye'); process.exit(3); };\n")
     result = node_runner.run(action)
     assert result.status == "FAILED"
-    assert result.error.message == "Runtime exited with error: exit status 3"
+    assert result.error.type == "Runtime.ExitError"
+    assert result.error.message == (
+        f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 3"
+    )
     assert "bye" in result.log_text
 
 
@@ -92,7 +95,7 @@ def test_segfault(node_runner: Runner, write_js: Callable[..., Path]) -> None:
     action = write_js("exports.main = async () => { process.kill(process.pid, 'SIGSEGV'); };\n")
     result = node_runner.run(action)
     assert result.status == "FAILED"
-    assert result.error.message == "Runtime exited with error: signal: segmentation fault"
+    assert result.error.message.endswith("Runtime exited with error: signal: segmentation fault")
 
 
 @pytest.mark.parametrize(
@@ -153,4 +156,4 @@ def test_node20_outputs_returned_instead_of_passed_to_callback_are_ignored(
     result = node_runner.run(action)
     assert result.status == "SUCCESS"
     assert result.outputs == {}
-    assert [a["code"] for a in result.alerts] == ["NO_CALLBACK", "RETURN_IGNORED"]
+    assert [a.code for a in result.alerts] == ["NO_CALLBACK", "RETURN_IGNORED"]

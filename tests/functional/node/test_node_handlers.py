@@ -74,12 +74,12 @@ def test_node24_handler_that_calls_callback_gets_an_alert(
     assert result.status == "FAILED"
     assert result.error.type == "TypeError"
     assert "callback is not a function" in result.error.message
-    assert [a["code"] for a in result.alerts] == ["CALLBACK_NOT_SUPPORTED"]
+    assert [a.code for a in result.alerts] == ["CALLBACK_NOT_SUPPORTED"]
 
     allowed = node_runner.run(action, options=RunOptions(timeout_s=5, node24_callback="allow"))
     assert allowed.status == "SUCCESS"
     assert allowed.outputs == {"n": 1}
-    assert [a["code"] for a in allowed.alerts] == ["CALLBACK_NOT_SUPPORTED"]
+    assert [a.code for a in allowed.alerts] == ["CALLBACK_NOT_SUPPORTED"]
 
 
 def test_node20_waits_for_the_event_loop_after_callback(
@@ -135,7 +135,7 @@ def test_node20_handler_that_never_calls_callback(
     result = node_runner.run(action)
     assert result.status == "SUCCESS", result.error
     assert result.outputs == {}
-    assert [a["code"] for a in result.alerts] == ["NO_CALLBACK"]
+    assert [a.code for a in result.alerts] == ["NO_CALLBACK"]
     assert "done without callback" in result.log_text
 
     strict = node_runner.run(action, options=RunOptions(timeout_s=1, node_no_callback="timeout"))
@@ -159,7 +159,7 @@ def test_node20_callback_called_twice_keeps_the_first(
     result = node_runner.run(action)
     assert result.status == "SUCCESS"
     assert result.outputs == {"n": 1}
-    assert [a["code"] for a in result.alerts] == ["CALLBACK_CALLED_TWICE"]
+    assert [a.code for a in result.alerts] == ["CALLBACK_CALLED_TWICE"]
 
 
 def test_a_promise_that_never_settles_times_out(

@@ -6,20 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, hsrun
 from typer.testing import CliRunner
 
-from runtime.cli import app
 from runtime.packaging import verify_marker
 
-ROOT = Path(__file__).resolve().parents[3]
 OK = 'def main(event):\n    return {"outputFields": {}}\n'
 
 cli = CliRunner()
-
-
-def hsrun(*args: str | Path) -> tuple[int, str, str]:
-    result = cli.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

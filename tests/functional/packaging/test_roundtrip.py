@@ -8,13 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import EVENTS, ROOT
 
 from runtime.contract import load_action
 from runtime.invoke import run_action
 from runtime.packaging import package_action
-
-ROOT = Path(__file__).resolve().parents[3]
-EVENTS = ROOT / "tests" / "events"
 
 
 def package_with_manifest(action: Path, out_dir: Path) -> Path:

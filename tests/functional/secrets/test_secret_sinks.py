@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from helpers import hsrun
 
-from runtime.cli import app
 from runtime.secrets import _crypto
 
 SECRET = "tok-8c1f-KNOWN-SECRET-VALUE"
@@ -83,12 +82,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 Run = tuple[int, str, str]  # exit code, stdout, stderr
-
-
-def hsrun(*args: str) -> Run:
-    """A command in-process (fast), for the commands that start no action."""
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def hsrun_processes(*commands: list[str]) -> list[Run]:

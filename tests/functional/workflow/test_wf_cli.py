@@ -7,19 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from helpers import ROOT, hsrun
 
-from runtime.cli import app
 from runtime.config import get_settings
 from runtime.fake_hubspot import PortalFile
 from runtime.fake_hubspot.automation.models import flows_of
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def hsrun(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "250"})
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

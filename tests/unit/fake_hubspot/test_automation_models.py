@@ -10,7 +10,6 @@ import pytest
 from runtime.fake_hubspot import FakePortal, demo_dataset, seed_portal
 from runtime.fake_hubspot.automation.models import AutomationBackend, flows_of
 from runtime.fake_hubspot.core.errors import Conflict, ObjectNotFound, ValidationError
-from runtime.fake_hubspot.persistence import merge_states
 from runtime.fake_hubspot.seed import demo_flow
 
 
@@ -258,18 +257,6 @@ def test_state_round_trip_and_merge_keep_flows() -> None:
     copy.load_state(json.loads(json.dumps(portal.to_state())))
     assert flows_of(copy).get(flow.id).to_api() == flow.to_api()
     assert copy.to_state() == portal.to_state()
-    # Two processes editing different flows both keep their change (persistence merges by key).
-    base = portal.to_state()
-    ours, theirs = FakePortal(), FakePortal()
-    ours.load_state(base)
-    theirs.load_state(base)
-    theirs.ids = ours.ids
-    updated = flows_of(ours).get(flow.id).to_api()
-    flows_of(ours).update(flow.id, dict(updated, name="Ours"))
-    flows_of(theirs).create(platform_flow(name="Theirs"))
-    merged = FakePortal()
-    merged.load_state(merge_states(base, ours.to_state(), theirs.to_state()))
-    assert sorted(f.name or "" for f in flows_of(merged).flows.values()) == ["Ours", "Theirs"]
 
 
 def test_demo_dataset_seeds_a_flow_with_a_custom_code_action() -> None:

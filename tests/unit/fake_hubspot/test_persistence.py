@@ -1,4 +1,4 @@
-"""State on disk: round trip, three-way merge, atomic writes, the shared id counter."""
+"""State on disk: round trip, atomic writes, the shared id counter, the SQLite store."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from runtime.config import get_settings
 from runtime.errors import PortalError
 from runtime.fake_hubspot import FakePortal, PortalFile
 from runtime.fake_hubspot.core.object_types import COMPANIES, CONTACTS
-from runtime.fake_hubspot.persistence import FileIds, atomic_write, merge_states, read_json
+from runtime.fake_hubspot.persistence import FileIds, atomic_write, read_json
 
 
 def test_state_round_trip_keeps_everything() -> None:
@@ -32,39 +32,6 @@ def test_state_round_trip_keeps_everything() -> None:
     labels = copy.associations.labels(CONTACTS, int(contact.id), COMPANIES, int(company.id))
     assert labels == ["Primary"]
     assert copy.create("contacts", {"email": "b@example.com"}).id not in (contact.id, company.id)
-
-
-def test_three_way_merge_keeps_both_sides() -> None:
-    base = FakePortal()
-    base.create("contacts", {"email": "shared@example.com"})
-    start = base.to_state()
-    ours, theirs = FakePortal(), FakePortal()
-    ours.load_state(start)
-    theirs.load_state(start)
-    ours.create("contacts", {"email": "ours@example.com"})
-    theirs.ids = ours.ids  # one id sequence, as FileIds gives processes
-    theirs.create("contacts", {"email": "theirs@example.com"})
-    theirs.private_app("ci")
-    merged = FakePortal()
-    merged.load_state(merge_states(start, ours.to_state(), theirs.to_state()))
-    emails = sorted(r.properties["email"] for r in merged.records("contacts"))
-    assert emails == ["ours@example.com", "shared@example.com", "theirs@example.com"]
-    assert "ci" in merged.apps.apps
-
-
-def test_merge_applies_our_deletions_only() -> None:
-    start_portal = FakePortal()
-    keep = start_portal.create("contacts", {"email": "keep@example.com"})
-    drop = start_portal.create("contacts", {"email": "drop@example.com"})
-    start = start_portal.to_state()
-    ours = FakePortal()
-    ours.load_state(start)
-    record = ours.objects.find(CONTACTS, drop.id)
-    assert record is not None
-    ours.objects.delete_permanently(record)
-    merged = FakePortal()
-    merged.load_state(merge_states(start, ours.to_state(), start))
-    assert [r.id for r in merged.records("contacts")] == [keep.id]
 
 
 def test_atomic_write_and_bad_files(tmp_path: Path) -> None:
@@ -98,6 +65,9 @@ def test_portal_file_uses_the_settings_portal_id(tmp_path: Path) -> None:
     loaded.create("contacts", {"email": "b@example.com"})
     store.save(loaded, base)
     assert len(store.load()[0].records("contacts")) == 2
-    store.path.write_text(json.dumps({"version": 99}))
+    other = PortalFile(replace(settings, home=tmp_path / "other"))
+    other.json_path.parent.mkdir(parents=True)
+    other.json_path.write_text(json.dumps({"version": 99}))  # a snapshot to import
     with pytest.raises(PortalError, match="version 99"):
-        store.load()
+        other.load()
+    assert not other.path.exists()  # nothing half-imported

@@ -8,6 +8,7 @@ import pytest
 
 from runtime.errors import PortalError
 from runtime.fake_hubspot import Area, FakePortal, demo_dataset, register_area, seed_portal
+from runtime.fake_hubspot.automation.models import flows_of
 from runtime.fake_hubspot.core.http import Response, json_response
 from runtime.fake_hubspot.core.routing import Context, Route
 from runtime.fake_hubspot.core.scopes import fixed
@@ -59,8 +60,7 @@ class Flows:
 
 
 def _list_flows(ctx: Context) -> Response:
-    backend = ctx.portal.backend("automation")
-    assert isinstance(backend, Flows)
+    backend = ctx.portal.backend(Flows)
     return json_response(200, {"results": list(backend.flows.values())})
 
 
@@ -74,8 +74,10 @@ def test_a_registered_area_gets_auth_scopes_logging_and_state() -> None:
     )
     try:
         portal = FakePortal()
-        flows = portal.backend("automation")
-        assert isinstance(flows, Flows)
+        flows = portal.backend(Flows)
+        assert flows is portal.backend("automation")
+        with pytest.raises(PortalError, match="no API area of this portal has a AutomationBackend"):
+            flows_of(portal)  # the built-in flows backend was replaced
         flows.flows["1"] = {"id": "1", "name": "Welcome"}
         denied = portal.private_app("crm", ["crm.objects.contacts.read"])
         allowed = portal.private_app("auto", ["automation"])
@@ -89,3 +91,14 @@ def test_a_registered_area_gets_auth_scopes_logging_and_state() -> None:
         }
     finally:
         _EXTRA.pop("automation", None)
+
+
+def test_backends_are_looked_up_by_their_class() -> None:
+    from runtime.fake_hubspot.crm_objects.models import ObjectsBackend
+    from runtime.fake_hubspot.properties.models import PropertiesBackend
+
+    portal = FakePortal()
+    assert portal.backend(ObjectsBackend) is portal.objects is portal.backend("crm_objects")
+    assert isinstance(portal.properties, PropertiesBackend)
+    with pytest.raises(PortalError, match="no API area named 'nothing'"):
+        portal.backend("nothing")

@@ -52,6 +52,8 @@ def test_masker_replaces_values_in_nested_data() -> None:
 def test_describe_exit_uses_lambdas_words() -> None:
     assert describe_exit(11) == "Runtime exited with error: signal: segmentation fault"
     assert describe_exit(3 << 8) == "Runtime exited with error: exit status 3"
+    assert describe_exit(2) == "Runtime exited with error: signal: interrupt"
+    assert describe_exit(0) == "Runtime exited without providing a reason"
 
 
 @pytest.mark.parametrize(
@@ -103,6 +105,46 @@ def test_lambda_format_has_start_end_report() -> None:
         "REPORT RequestId: rid\tDuration: 153.21 ms\tBilled Duration: 154 ms\t"
         "Memory Size: 128 MB\tMax Memory Used: 41 MB\tInit Duration: 12.50 ms"
     )
+
+
+def test_lambda_format_writes_the_runtimes_error_record() -> None:
+    result = sample()
+    result.error = ErrorInfo(
+        "ValueError",
+        "bad",
+        'Traceback (most recent call last):\n  File "/a/x.py", line 3, in main\n'
+        "    raise ValueError('bad')\nValueError: bad\n",
+    )
+    lines = render.lambda_lines(result).splitlines()
+    at = lines.index("[ERROR] ValueError: bad")
+    assert lines[at + 1 : at + 4] == [
+        "Traceback (most recent call last):",
+        '  File "/a/x.py", line 3, in main',
+        "    raise ValueError('bad')",
+    ]
+    assert lines[at + 4] == "END RequestId: rid"
+
+
+def test_lambda_format_writes_the_services_lines_for_a_crash() -> None:
+    result = sample()
+    message = "RequestId: rid Error: Runtime exited with error: exit status 3"
+    result.error = ErrorInfo("Runtime.ExitError", message, phase="runtime")
+    lines = render.lambda_lines(result).splitlines()
+    assert lines[-4:-2] == [message, "Runtime.ExitError"]
+    assert not any(line.startswith("[ERROR]") for line in lines)
+
+
+def test_lambda_format_bills_at_least_one_ms_and_a_timeout_at_its_limit() -> None:
+    quick = sample()
+    quick.runtime_ms = 0.04
+    assert "\tBilled Duration: 1 ms\t" in render.lambda_lines(quick)
+    slow = sample()
+    slow.status = "TIMEOUT"
+    slow.runtime_ms, slow.timeout_s = 20_012.5, 20.0
+    slow.error = ErrorInfo("Sandbox.Timedout", "Task timed out after 20.00 seconds")
+    lines = render.lambda_lines(slow).splitlines()
+    assert lines[-3].endswith(" rid Task timed out after 20.00 seconds")
+    assert "\tDuration: 20012.50 ms\tBilled Duration: 20000 ms\t" in lines[-1]
 
 
 def test_record_round_trips_through_json() -> None:
