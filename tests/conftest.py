@@ -30,6 +30,13 @@ def _isolated_state(
     monkeypatch.setenv("HSRUN_NODE_LIBS", str(NODE_LIBS))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Tests on Node.js install it from the npm registry when the project has none yet.
+    for item in items:
+        if "node_runtimes" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.network)
+
+
 @pytest.fixture(scope="session")
 def node_runtimes() -> dict[str, Any]:
     """Node.js 24 and 20 with HubSpot's Node libraries, installed from the npm registry into

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from runtime.invoke import Runner, RunOptions
 
 
@@ -162,6 +164,7 @@ def test_node20_callback_called_twice_keeps_the_first(
     assert [a.code for a in result.alerts] == ["CALLBACK_CALLED_TWICE"]
 
 
+@pytest.mark.slow
 def test_a_promise_that_never_settles_times_out(
     node_runner: Runner, write_js: Callable[..., Path]
 ) -> None:

@@ -11,6 +11,7 @@ import pytest
 from runtime.invoke import Runner, RunOptions
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "body",
     [
@@ -28,6 +29,7 @@ def test_an_endless_loop_is_killed_at_the_deadline(
     assert "start" in result.log_text  # logs survive the kill
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "bomb",
     [
@@ -45,6 +47,7 @@ def test_a_memory_bomb_is_killed_past_128_mb(
     assert any("exceeded the 128 MB limit" in a.message for a in result.alerts)
 
 
+@pytest.mark.slow
 def test_a_fork_bomb_is_stopped(node_runner: Runner, write_js: Callable[..., Path]) -> None:
     action = write_js(
         """
@@ -62,6 +65,7 @@ def test_a_fork_bomb_is_stopped(node_runner: Runner, write_js: Callable[..., Pat
     assert result.error.type == "Runtime.ProcessLimitExceeded"
 
 
+@pytest.mark.slow
 def test_100_mb_of_output_is_cut_and_counted(
     node_runner: Runner, write_js: Callable[..., Path]
 ) -> None:
