@@ -97,7 +97,7 @@ def daemon_enabled(environ: Mapping[str, str]) -> bool:
     return environ.get("HSRUN_DAEMON", "").strip().lower() not in OFF_VALUES
 
 
-# -- locating the daemon -------------------------------------------------------------------
+# -- the prespawned action process ---------------------------------------------------------
 
 
 def action_libs(cwd: str, environ: Mapping[str, str]) -> str | None:

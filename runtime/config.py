@@ -42,6 +42,9 @@ class Settings:
     #: ``HSRUN_NODE_LIBS``: a folder holding Node.js sets (``node24x/``...) other than the
     #: state folder's ``libs/`` (empty: that one).
     node_libs_setting: str = ""
+    #: ``HSRUN_ISOLATION``: ``auto`` (the kernel's namespaces where it allows them, else a
+    #: plain process), ``namespaces`` (required: a run fails without them) or ``process``.
+    isolation: str = "auto"
 
     @property
     def journal_path(self) -> Path:
@@ -139,7 +142,20 @@ def get_settings() -> Settings:
         daemon_idle_s=_seconds(os.environ.get("HSRUN_DAEMON_IDLE"), DEFAULT_DAEMON_IDLE_S),
         libs_setting=os.environ.get("HSRUN_LIBS", ""),
         node_libs_setting=os.environ.get("HSRUN_NODE_LIBS", ""),
+        isolation=_isolation(os.environ.get("HSRUN_ISOLATION", "")),
     )
+
+
+ISOLATION_MODES = ("auto", "namespaces", "process")
+
+
+def _isolation(text: str) -> str:
+    value = text.strip().lower() or "auto"
+    if value not in ISOLATION_MODES:
+        from runtime.errors import UsageError
+
+        raise UsageError(f"HSRUN_ISOLATION={text!r}: expected one of {', '.join(ISOLATION_MODES)}")
+    return value
 
 
 def _seconds(text: str | None, default: float) -> float:

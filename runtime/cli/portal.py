@@ -285,7 +285,8 @@ def logs(
     method: Annotated[str | None, typer.Option(help="Only this HTTP method.")] = None,
     status: Annotated[str | None, typer.Option(help="A code (404) or a class (2xx).")] = None,
     since: Annotated[
-        str | None, typer.Option(help="Period (30s, 15m, 1h, 2d) or ISO time.")
+        str | None,
+        typer.Option(help="Period (90s, 15m, 1h, 2d, 1w) or ISO time (UTC without offset)."),
     ] = None,
     limit: Annotated[int, typer.Option(help="Newest N calls (0: all).")] = 50,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -428,7 +429,10 @@ def apps_delete(name: Annotated[str, typer.Argument(help="The app's name.")]) ->
 @handle_errors
 def apps_audit(
     app: Annotated[str | None, typer.Option(help="Only this app.")] = None,
-    since: Annotated[str | None, typer.Option(help="Period (1h, 7d) or ISO time.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Period (90s, 15m, 1h, 2d, 1w) or ISO time (UTC without offset)."),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Token events: created, shown, rotated, scopes changed, deleted (who and when)."""

@@ -68,15 +68,21 @@ def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[Porta
     from runtime.errors import PortalError
     from runtime.fake_hubspot import attach
 
-    with contextlib.ExitStack() as stack:
-        try:
-            portal: PortalLink | None = stack.enter_context(attach(settings))
-        except PortalError as exc:
-            if required:
-                raise
-            print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
-            portal = None
+    stack = contextlib.ExitStack()
+    try:
+        portal: PortalLink | None = stack.enter_context(attach(settings))
+    except PortalError as exc:
+        if required:
+            raise
+        print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
+        portal = None
+    try:
         yield portal
+    finally:
+        try:
+            stack.close()
+        except (PortalError, OSError) as exc:  # a full disk: the run's result still counts
+            print(f"hsrun: the fake portal's state was not saved: {exc}", file=sys.stderr)
 
 
 def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:
@@ -278,7 +284,20 @@ def invoke(
             checks=checks,
         )
     _show(result, as_json=as_json, fmt=fmt)
+    _isolation_notice([result])
     raise typer.Exit(result.exit_code)
+
+
+def _isolation_notice(results: list[RunResult]) -> None:
+    """Once per command, on stderr: the runs did not get the kernel sandbox, and why."""
+    from runtime.invoke.sandbox import fallback_notice
+
+    text = fallback_notice(results)
+    if text:
+        print(text, file=sys.stderr)
+    for result in results:
+        for what in result.unsaved:
+            print(f"hsrun: run {result.run_id} was not fully saved: {what}", file=sys.stderr)
 
 
 def _batch(
@@ -321,6 +340,7 @@ def _batch(
             results.append(result)
             progress.advance(task)
     summary = summarize(results, time.perf_counter() - start)
+    _isolation_notice(results)
     if as_json:
         print(
             json.dumps(
@@ -370,9 +390,14 @@ def history(
         ),
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Only runs this recent: 90s, 15m, 1h, 2d.")
+        str | None,
+        typer.Option(
+            help="Only runs since: 90s, 15m, 1h, 2d, 1w, or an ISO time (UTC without offset)."
+        ),
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many runs.", min=1)] = 20,
+    limit: Annotated[
+        int, typer.Option(help="At most this many runs.", min=1, max=1_000_000_000, clamp=True)
+    ] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List recorded runs, newest first."""

@@ -114,6 +114,7 @@ def builtin_areas() -> list[Area]:
         ),
         Area("automation", _routes("automation"), _backend("automation", "AutomationBackend")),
         Area("pipelines", _routes("pipelines")),
+        Area("engagements", _routes("engagements")),
         Area("oauth", _routes("oauth")),
         Area("account", _routes("account")),
         Area("hsrun", _routes("control")),

@@ -217,8 +217,11 @@ class StoreLink:
             names = None
         else:
             names = {area}
-            if area == OBJECTS and portal.associations.changes != self.assoc_changes:
+            # Records' routes (objects, engagements, schemas) also link records.
+            if portal.associations.changes != self.assoc_changes:
                 names.add(ASSOCIATIONS)
+            if area == "schemas":
+                names.add("properties")  # a schema's properties are definitions of its type
         if names is None or ASSOCIATIONS in names:
             self.assoc_changes = portal.associations.changes
         for name, data in _collections(portal, names).items():

@@ -497,6 +497,11 @@ class Invocation {
 
 function runJob(job, chan, state) {
   const file = job.path;
+  if (state.sandboxed && !state.reported) {
+    // Started by the sandbox's wrapper, which ran node only once inside the namespaces.
+    state.reported = true;
+    chan.send({ type: 'sandbox', isolation: 'namespaces' });
+  }
   for (const key of Object.keys(process.env)) delete process.env[key];
   Object.assign(process.env, job.env || {});
   logState.requestId = job.request_id || '';
@@ -599,6 +604,8 @@ function main(argv) {
     }
   }
   const state = {
+    sandboxed: args['--sandboxed'] === '1',
+    reported: false,
     module: null,
     path: null,
     current: null,

@@ -19,9 +19,13 @@ import subprocess
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runtime.errors import RunnerError
 from runtime.invoke._process import Child, _pipes, _Waiter, child_base_env
+
+if TYPE_CHECKING:
+    from runtime.invoke.sandbox import Sandbox
 
 BOOTSTRAP = Path(__file__).with_name("_child_node.js")
 
@@ -135,6 +139,7 @@ def spawn_node(
     node_path: str | None,
     preload: tuple[str, ...] = (),
     env: Mapping[str, str] | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Child:
     """Start one Node.js bootstrap process in its own session.
 
@@ -144,6 +149,7 @@ def spawn_node(
         node_path: the ``node_modules`` folder holding HubSpot's libraries, or None.
         preload: libraries to load before the first job.
         env: extra environment (the job's own environment replaces it when a run starts).
+        sandbox: the run's sandbox: node is started by its wrapper, inside the namespaces.
     """
     parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     out_r, out_w, err_r, err_w = _pipes()
@@ -160,6 +166,11 @@ def spawn_node(
         "--preload",
         ",".join(preload if node_path else ()),
     ]
+    if sandbox is not None:
+        from runtime.invoke.sandbox import wrap_command
+
+        # The wrapper makes its own session (it leads the process group the parent kills).
+        command = wrap_command([*command, "--sandboxed", "1"], sandbox.spec)
     try:
         proc = subprocess.Popen(
             command,
@@ -168,7 +179,7 @@ def spawn_node(
             stderr=err_w,
             pass_fds=(child_sock.fileno(),),
             env=child_base_env(extra),
-            start_new_session=True,
+            start_new_session=sandbox is None,
             close_fds=True,
         )
     except OSError as exc:

@@ -35,8 +35,12 @@ from runtime.contract.limits import (
 )
 from runtime.contract.outputs import OUTPUT_FIELDS, Alert, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
-from runtime.errors import RunnerError, UsageError
+from runtime.errors import HsrunError, RunnerError, UsageError
 from runtime.invoke import _lambda_service as service
+from runtime.invoke import sandbox
+from runtime.invoke._node_process import (
+    BOOTSTRAP as NODE_BOOTSTRAP,
+)
 from runtime.invoke._node_process import (
     NodePool,
     required_libraries,
@@ -56,6 +60,7 @@ from runtime.invoke._process import (
 from runtime.invoke._session import Outcome, run_job
 from runtime.invoke.node_libs import NodeRuntime
 from runtime.invoke.node_libs import resolve as resolve_node
+from runtime.invoke.sandbox import Sandbox
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
 RecordLookup = Callable[[str, int, list[str]], Mapping[str, str | None]]
@@ -100,7 +105,7 @@ class RunOptions:
     #: Let the action reach any host (default: HubSpot's hosts, loopback and allow_hosts).
     allow_net: bool = False
     allow_hosts: tuple[str, ...] = ()
-    #: Route api.hubapi.com to this URL (the fake portal).
+    #: Route HubSpot's hosts (runtime.contract.hosts) to this URL (the fake portal).
     hubspot_url: str | None = None
     #: Let HubSpot calls reach the real API.
     live: bool = False
@@ -117,6 +122,8 @@ class RunOptions:
     #: Without ``libs``: use the project's installed HubSpot libraries when there are any
     #: (``HSRUN_LIBS`` may turn that off or name another folder). False: hsrun's own.
     project_libs: bool = True
+    #: ``auto``, ``namespaces`` or ``process`` (None: ``HSRUN_ISOLATION``, default auto).
+    isolation: str | None = None
     #: NODE16X/NODE20X handler that never calls ``callback``: "succeed" once the event loop
     #: is empty (HubSpot's samples rely on it), or "timeout" (a third-party report;
     #: UNCONFIRMED which HubSpot does).
@@ -361,14 +368,17 @@ class Runner:
             )
             result.alerts.extend(not_emulated_alerts(result.api_calls))
         if journal is not None:
-            journal.finish(result)
+            try:
+                journal.finish(result)
+            except HsrunError as exc:  # a full disk: the run's result still counts
+                result.unsaved.append(f"journal: {exc}")
         return result
 
     def _supervise(self, prepared: PreparedRun) -> Outcome:
         opts = prepared.options
         path = str(prepared.action.source_path.resolve())
         manifest_path = prepared.action.manifest_path
-        job = {
+        job: dict[str, Any] = {
             "type": "run",
             "path": path,
             "event": prepared.event.to_payload(),
@@ -397,7 +407,22 @@ class Runner:
                 no_callback=opts.node_no_callback,
                 node24_callback=opts.node24_callback,
             )
-        child = self._child_for(key, opts, prepared.node)
+        if prepared.node is not None:
+            child = self._node_child(key, prepared, path)
+        else:
+            child = self._child_for(key, opts)
+        try:
+            if child.sandbox is None and prepared.node is None:
+                child.sandbox = self._sandbox(prepared, path)
+                if child.sandbox is not None:
+                    job["sandbox"] = child.sandbox.spec
+            if child.sandbox is not None:
+                job["env"] = {**job["env"], **child.sandbox.env}
+        except BaseException:
+            child.kill()
+            child.wait_status(1.0)
+            child.close()
+            raise
         try:
             outcome = run_job(
                 child,
@@ -416,14 +441,78 @@ class Runner:
                 child.wait_status(1.0)
                 child.close()
             raise
+        if child.sandbox is None and outcome.isolation is None:
+            outcome.isolation_reason = sandbox.unavailable_reason(
+                opts.isolation or _settings_for_libs().isolation
+            )
         if opts.warm and not child.dead:
             with self._lock:
                 self._warm.setdefault(key, []).append(child)
         return outcome
 
-    def _child_for(
-        self, key: tuple[str, str | None], opts: RunOptions, node: NodeRuntime | None = None
-    ) -> Child:
+    def _sandbox(self, prepared: PreparedRun, path: str) -> Sandbox | None:
+        opts = prepared.options
+        settings = _settings_for_libs()
+        mode = opts.isolation or settings.isolation
+        keep = [os.path.dirname(path)]
+        if prepared.libs:
+            keep.append(prepared.libs)
+        if prepared.node is not None:
+            # The Node bootstrap, and the node binary when it is not in the library set.
+            keep += [str(NODE_BOOTSTRAP.parent), os.path.dirname(prepared.node.node)]
+        manifest = prepared.action.manifest_path
+        return sandbox.prepare(
+            mode=mode,
+            keep=keep,
+            hide=sandbox.default_hide(
+                state=settings.home, config=settings.config_dir, project=settings.project_root
+            ),
+            hubspot_url=opts.hubspot_url,
+            allow_hosts=(*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
+            host_network=opts.allow_net or opts.live,
+            manifest=str(manifest or prepared.action.source_path.with_suffix(".toml")),
+            memory_mb=opts.memory_mb,
+            max_processes=opts.max_processes,
+        )
+
+    def _node_child(self, key: tuple[str, str | None], prepared: PreparedRun, path: str) -> Child:
+        """A Node process for this run: a warm one, else one started inside the run's sandbox
+        (Node cannot enter namespaces itself: the sandbox's wrapper enters them and then
+        runs node), else, without one, a pre-started one from the pool."""
+        opts, node, libs = prepared.options, prepared.node, key[1]
+        assert node is not None
+        if opts.warm:
+            with self._lock:
+                idle = self._warm.get(key, [])
+                while idle:
+                    child = idle.pop()
+                    if not child.dead:
+                        return child
+        preload = required_libraries(Path(path), libs)
+        if _namespaces_usable():
+            box = self._sandbox(prepared, path)
+        elif (opts.isolation or _settings_for_libs().isolation) == sandbox.NAMESPACES:
+            raise RunnerError(
+                "isolation namespaces is required, but this machine refuses them: "
+                + (sandbox.probe().reason or "no user namespaces")
+            )
+        else:
+            box = None
+        if box is not None:
+            child = spawn_node(
+                node.node, memory_mb=opts.memory_mb, node_path=libs, preload=preload, sandbox=box
+            )
+            child.sandbox = box
+            return child
+        if opts.zygote:
+            return self._node_pool.take(
+                node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
+            )
+        return take_prespawned_node(
+            node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
+        ) or spawn_node(node.node, memory_mb=opts.memory_mb, node_path=libs, preload=preload)
+
+    def _child_for(self, key: tuple[str, str | None], opts: RunOptions) -> Child:
         libs = key[1]
         if opts.warm:
             with self._lock:
@@ -432,15 +521,6 @@ class Runner:
                     child = idle.pop()
                     if not child.dead:
                         return child
-        if node is not None:
-            preload = required_libraries(Path(key[0]), libs)
-            if opts.zygote:
-                return self._node_pool.take(
-                    node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
-                )
-            return take_prespawned_node(
-                node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
-            ) or spawn_node(node.node, memory_mb=opts.memory_mb, node_path=libs, preload=preload)
         # A shared zygote (in a daemon's request handler) beats even a direct child: it has
         # already imported HubSpot's libraries.
         if opts.zygote or _shared_zygote(opts.python, libs) is not None:
@@ -451,6 +531,20 @@ class Runner:
                 python, child_base_env(), ZYGOTE_PRELOAD, libs=libs
             )
         return child
+
+
+_NAMESPACES: list[bool] = []
+
+
+def _namespaces_usable() -> bool:
+    """Whether this machine lets a process enter the sandbox's namespaces (probed once).
+
+    A Python child that cannot enter them falls back by itself; a Node child is started by
+    the sandbox's wrapper, which cannot, so the runner asks first.
+    """
+    if not _NAMESPACES:
+        _NAMESPACES.append(sandbox.supported_platform() and sandbox.probe().namespaces)
+    return _NAMESPACES[0]
 
 
 def with_project_libs(opts: RunOptions) -> RunOptions:
@@ -517,7 +611,17 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
     """Apply HubSpot's rules to what the child did."""
     opts, mask = prepared.options, prepared.masker
     msg = outcome.message or {}
+    result.isolation = outcome.isolation or "process"
+    result.isolation_reason = outcome.isolation_reason
+    result.enforcement = outcome.enforcement or {
+        "memory": "sampling",
+        "processes": "process group count",
+        "network": "in-process guard",
+    }
     result.logs = [r.LogLine(line.t, line.stream, mask.text(line.text)) for line in outcome.logs]
+    if outcome.logs_truncated and outcome.logs:  # the last line kept may end mid-secret
+        last = outcome.logs[-1]
+        result.logs[-1] = r.LogLine(last.t, last.stream, mask.cut_text(last.text))
     result.logs_truncated = outcome.logs_truncated
     result.log_bytes_dropped = outcome.log_bytes_dropped
     if outcome.logs_truncated:
@@ -651,7 +755,7 @@ def _judge_return(
             r.FAILED,
             "Runtime.InvalidReturn",
             f"main must return {_like(prepared)}, it returned "
-            f"{value_type} {mask.text(_short(value))}",
+            f"{value_type} {_short(mask.data(value))}",  # masked before it is cut
             phase="outputs",
         )
     elif OUTPUT_FIELDS not in value:
@@ -681,12 +785,14 @@ def _judge_return(
             )
     check = check_outputs(fields, declared)
     result.outputs = mask.data(fields)
-    result.output_types = {o.name: o.type for o in check.outputs}
+    # Output names are the action's strings too: a secret used as a name is masked.
+    result.output_types = mask.data({o.name: o.type for o in check.outputs})
     result.alerts.extend(
         Alert(a.code, mask.text(a.output), mask.text(a.message)) for a in check.alerts
     )
     if check.error_code:
-        return _fail(result, r.FAILED, check.error_code, check.error_message or "", phase="outputs")
+        message = mask.text(check.error_message or "")
+        return _fail(result, r.FAILED, check.error_code, message, phase="outputs")
     result.status = r.SUCCESS
     return result
 

@@ -97,6 +97,11 @@ class Journal:
         if self._conn is not None:
             return self._conn
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Private from the start: SQLite gives the -wal and -shm files the database's mode.
+        try:
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise JournalError(f"cannot create the journal {self.path}: {exc.strerror}") from exc
         try:
             conn = sqlite3.connect(
                 self.path, timeout=10.0, isolation_level=None, check_same_thread=False
@@ -115,7 +120,11 @@ class Journal:
                 f"journal {self.path} cannot be opened ({exc}); it was left as it is: move it "
                 "aside to start a new history"
             ) from exc
-        os.chmod(self.path, 0o600)
+        for suffix in ("", "-wal", "-shm"):  # a journal made by an older hsrun
+            try:
+                os.chmod(f"{self.path}{suffix}", 0o600)
+            except FileNotFoundError:
+                pass
         self._conn = conn
         return conn
 

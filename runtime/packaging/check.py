@@ -240,13 +240,14 @@ def check_paths(paths: Sequence[Path | str], *, ignore: Iterable[str] = ()) -> C
 
 def _manifest_findings(source: Path, exc: ManifestError) -> list[Finding]:
     mpath = manifest_path_for(source)
-    text = mpath.read_text(encoding="utf-8", errors="replace")
+    # A folder, FIFO or device in the manifest's place is never read (it could block).
+    text = mpath.read_text(encoding="utf-8", errors="replace") if mpath.is_file() else ""
     ctx = SourceContext("", str(source), Manifest(), manifest_path=str(mpath), manifest_text=text)
     problems = list(exc.problems)
     found = []
     try:
         inputs = tomllib.loads(text).get("inputs")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         inputs = None
     if isinstance(inputs, dict) and len(inputs) > MAX_INPUTS:
         problems = [p for p in problems if not p.startswith("key 'inputs'")]

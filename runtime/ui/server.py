@@ -42,7 +42,6 @@ def bind(port: int) -> socket.socket:
             f"cannot listen on {HOST}:{port} ({exc.strerror}): pick another --port"
         ) from exc
     sock.listen(128)
-    sock.set_inheritable(True)
     return sock
 
 

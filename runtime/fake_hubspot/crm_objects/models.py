@@ -101,15 +101,22 @@ class ObjectsBackend:
         self.gdpr_blocklist: list[str] = []
         #: Entity keys (``contacts/12``) changed since a store last wrote them.
         self.dirty: set[str] = set()
+        #: Per type, bumped on every change of its records (search's sorted-order cache).
+        self.versions: dict[str, int] = {}
+        self.sort_cache: dict[tuple[str, tuple[tuple[str, bool], ...]], tuple[int, list[Record]]]
+        self.sort_cache = {}
         self.reset()
 
     def reset(self) -> None:
         self.stores = {t.name: TypeStore(t) for t in OBJECT_TYPES}
         self.gdpr_blocklist = []
         self.dirty = set()
+        self.sort_cache = {}
 
     def _touch(self, record: Record) -> None:
-        self.dirty.add(f"{record.object_type.name}/{record.id}")
+        name = record.object_type.name
+        self.dirty.add(f"{name}/{record.id}")
+        self.versions[name] = self.versions.get(name, 0) + 1
 
     def store(self, object_type: ObjectType) -> TypeStore:
         store = self.stores.get(object_type.name)
@@ -476,6 +483,7 @@ class ObjectsBackend:
             else:
                 store.merged[old] = int(raw["into"])
             return
+        self.versions[type_name] = self.versions.get(type_name, 0) + 1
         current = store.records.get(int(rest))
         if current is not None:
             self._index(current, add=False)

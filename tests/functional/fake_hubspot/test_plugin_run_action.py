@@ -76,4 +76,4 @@ def test_an_action_cannot_reach_the_control_routes(
     result = run_action(action, object_id=1, inputs={})
     assert result.outputs == {"status": 404}
     assert hubspot.find("contacts", email="kept@example.com")
-    assert any(a["code"] == "API_NOT_EMULATED" for a in result.alerts)
+    assert any(a.code == "API_NOT_EMULATED" for a in result.alerts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -238,6 +239,26 @@ def test_warm_mode_keeps_module_state_cold_does_not(
     warm = [runner.run(action, options=RunOptions(warm=True)).outputs["count"] for _ in range(3)]
     assert cold == [1, 1, 1]
     assert warm == [1, 2, 3]
+
+
+def test_handler_not_found_keeps_lambdas_words_and_shows_the_hint_apart(
+    runner: Runner, write_action: Callable[..., Path]
+) -> None:
+    from rich.console import Console
+
+    result = runner.run(write_action("x = 1\n"))
+    assert result.error is not None
+    assert result.error.message == "Handler 'main' missing on module 'act'"
+    assert [a.message for a in result.alerts if a.code == "HINT"] == [
+        "HubSpot calls the action's main: define def main(event):"
+    ]
+    console = Console(width=200, record=True)
+    console.print(render.panel(result))
+    shown = console.export_text()
+    assert "define def main(event):" in shown
+    # The panel names the interpreter when it is not HubSpot's 3.9 (hsrun's own is 3.11+).
+    assert result.python == ".".join(map(str, sys.version_info[:3]))
+    assert f"Python {result.python} ran this action; HubSpot runs 3.9" in shown
 
 
 def test_init_duration_covers_the_import_of_the_module_and_only_a_cold_start(

@@ -191,11 +191,15 @@ def test_warm_mode_keeps_module_state(node_runner: Runner, write_js: Callable[..
 def test_each_cold_run_gets_its_own_process_and_warm_runs_share_one(
     node_runner: Runner, write_js: Callable[..., Path]
 ) -> None:
+    # performance.timeOrigin is when the process started: one value per process (a pid is
+    # always the same inside a sandbox's own PID namespace).
     action = write_js(
-        "exports.main = async () => ({ outputFields: { pid: process.pid } });\n",
-        '[outputs]\npid = "number"\n',
+        "exports.main = async () => ({ outputFields: { born: performance.timeOrigin } });\n",
+        '[outputs]\nborn = "number"\n',
     )
-    cold = {node_runner.run(action).outputs["pid"] for _ in range(3)}
-    assert len(cold) == 3
-    warm = RunOptions(timeout_s=5, warm=True)
-    assert len({node_runner.run(action, options=warm).outputs["pid"] for _ in range(3)}) == 1
+    for isolation in ("auto", "process"):  # sandboxed processes, and the pre-started pool
+        cold = RunOptions(timeout_s=5, isolation=isolation)
+        assert len({node_runner.run(action, options=cold).outputs["born"] for _ in range(3)}) == 3
+        warm = RunOptions(timeout_s=5, warm=True, isolation=isolation)
+        born = {node_runner.run(action, options=warm).outputs["born"] for _ in range(3)}
+        assert len(born) == 1

@@ -121,3 +121,29 @@ def test_only_selected_secrets_are_visible_and_values_are_masked(
     keys = result.outputs["keys"].split(",")
     assert "TOKEN" in keys and "OTHER" not in keys
     assert "AWS_LAMBDA_FUNCTION_NAME" in keys and "HSRUN_HOME" not in keys
+
+
+def test_a_node_action_runs_in_the_sandbox_where_the_kernel_allows(
+    node_runner: Runner, write_js: Callable[..., Path]
+) -> None:
+    from runtime.invoke.runner import _namespaces_usable
+
+    if not _namespaces_usable():
+        pytest.skip("this machine refuses user namespaces: Node runs as a plain process")
+    project = Path(__file__).resolve().parents[3]
+    action = write_js(
+        f"""
+        const fs = require('fs');
+        exports.main = async () => ({{
+          outputFields: {{ sees_project: fs.existsSync({str(project / "pyproject.toml")!r}) }},
+        }});
+        """,
+        '[outputs]\nsees_project = "bool"\n',
+    )
+    result = node_runner.run(action)
+    assert result.status == "SUCCESS", result.error
+    assert result.isolation == "namespaces"
+    assert result.outputs == {"sees_project": False}
+    plain = node_runner.run(action, options=RunOptions(timeout_s=5, isolation="process"))
+    assert plain.isolation == "process"
+    assert plain.outputs == {"sees_project": True}

@@ -146,6 +146,7 @@ def test_allow_hosts_lets_a_host_through(
         'allow_hosts = ["hsrun-test.invalid"]\n',
     )
     result = run_action(action)
-    # Past hsrun's guard, the name itself does not resolve.
+    # Past hsrun's guard, the name itself does not resolve (in a sandbox, whose network
+    # namespace has no resolver, the lookup cannot even be tried).
     assert result.status == "SUCCESS", result.error
-    assert result.outputs["why"] == "ENOTFOUND"
+    assert result.outputs["why"] in ("ENOTFOUND", "EAI_AGAIN")

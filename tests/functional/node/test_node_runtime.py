@@ -75,7 +75,8 @@ def test_a_one_shot_invoke_uses_the_process_started_before_the_cli_loaded(
     processes.prespawn_node(str(action), str(tmp_path / "state"), libs)
     started = processes._prespawned
     assert started is not None
-    with Runner(RunOptions(zygote=False)) as runner:
+    # Without a sandbox: a sandboxed process is started by the sandbox's wrapper, per run.
+    with Runner(RunOptions(zygote=False, isolation="process")) as runner:
         result = runner.run(action)
     assert result.status == "SUCCESS", result.error
     assert result.outputs["pid"] == started.pid
