@@ -17,7 +17,7 @@ import re
 import socket
 import subprocess
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -199,28 +199,40 @@ def spawn_node(
     return child
 
 
-PoolKey = tuple[str, str | None, int, tuple[str, ...]]
-
-
 class NodePool:
-    """Pre-started Node processes, ``size`` per (binary, library folder, memory limit,
-    preloaded libraries)."""
+    """Pre-started Node processes, ``size`` per key (what makes two processes
+    interchangeable: binary, library folder, memory limit, preloaded libraries and, in a
+    sandbox, the action and its network). Idle processes are kept for the last
+    ``keys`` keys only: a test session that gives every test its own portal must not
+    collect a process per test."""
 
-    def __init__(self, size: int = 1) -> None:
+    def __init__(self, size: int = 1, keys: int = 2) -> None:
         self.size = size
-        self._idle: dict[PoolKey, list[Child]] = {}
+        self.keys = keys
+        self._idle: dict[Hashable, list[Child]] = {}
         self._lock = threading.Lock()
         self._closed = False
 
     def take(
         self, node: str, *, node_path: str | None, memory_mb: int, preload: tuple[str, ...] = ()
     ) -> Child:
-        """A started process for one run (pre-started when one is waiting); a replacement
-        starts at once."""
-        key = (node, node_path, memory_mb, preload)
+        """A plain (unsandboxed) process for one run."""
+
+        def start() -> Child:
+            return spawn_node(node, memory_mb=memory_mb, node_path=node_path, preload=preload)
+
+        return self.take_with((node, node_path, memory_mb, preload), start)
+
+    def take_with(self, key: Hashable, start: Callable[[], Child]) -> Child:
+        """A started process for one run: a waiting one of ``key`` when there is one, else
+        ``start()``; a replacement starts at once, off the run's path."""
         child: Child | None = None
+        stale: list[Child] = []
         with self._lock:
-            idle = self._idle.setdefault(key, [])
+            idle = self._idle.pop(key, [])
+            self._idle[key] = idle  # the most recent key last
+            while len(self._idle) > self.keys:
+                stale += self._idle.pop(next(iter(self._idle)))
             while idle and child is None:
                 candidate = idle.pop(0)
                 if candidate.wait_status(0) is None:
@@ -228,30 +240,20 @@ class NodePool:
                 else:
                     candidate.close()
         if child is None:
-            child = spawn_node(node, memory_mb=memory_mb, node_path=node_path, preload=preload)
-        # The replacement starts off the run's path: starting a process costs milliseconds.
+            child = start()
         threading.Thread(
-            target=self.fill,
-            args=(node,),
-            kwargs={"node_path": node_path, "memory_mb": memory_mb, "preload": preload},
-            name="hsrun-node-pool",
-            daemon=True,
+            target=self._fill, args=(key, start, stale), name="hsrun-node-pool", daemon=True
         ).start()
         return child
 
-    def fill(
-        self, node: str, *, node_path: str | None, memory_mb: int, preload: tuple[str, ...] = ()
-    ) -> None:
-        """Start processes until ``size`` wait for this key."""
-        key = (node, node_path, memory_mb, preload)
+    def _fill(self, key: Hashable, start: Callable[[], Child], stale: list[Child]) -> None:
+        _stop(stale)
         with self._lock:
-            if self._closed:
+            if self._closed or key not in self._idle:
                 return
-            idle = self._idle.setdefault(key, [])
+            idle = self._idle[key]
             while len(idle) < self.size:
-                idle.append(
-                    spawn_node(node, memory_mb=memory_mb, node_path=node_path, preload=preload)
-                )
+                idle.append(start())
 
     def close(self) -> None:
         """Stop every waiting process (a closed pool starts no more)."""
@@ -259,7 +261,11 @@ class NodePool:
             self._closed = True
             waiting = [child for idle in self._idle.values() for child in idle]
             self._idle.clear()
-        for child in waiting:
-            child.kill()
-            child.wait_status(1.0)
-            child.close()
+        _stop(waiting)
+
+
+def _stop(children: list[Child]) -> None:
+    for child in children:
+        child.kill()
+        child.wait_status(1.0)
+        child.close()

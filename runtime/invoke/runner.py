@@ -489,21 +489,42 @@ class Runner:
                     if not child.dead:
                         return child
         preload = required_libraries(Path(path), libs)
-        if _namespaces_usable():
-            box = self._sandbox(prepared, path)
-        elif (opts.isolation or _settings_for_libs().isolation) == sandbox.NAMESPACES:
+        mode = opts.isolation or _settings_for_libs().isolation
+        if mode != sandbox.PROCESS and _namespaces_usable():
+
+            def start() -> Child:
+                box = self._sandbox(prepared, path)
+                child = spawn_node(
+                    node.node,
+                    memory_mb=opts.memory_mb,
+                    node_path=libs,
+                    preload=preload,
+                    sandbox=box,
+                )
+                child.sandbox = box
+                return child
+
+            if not opts.zygote:
+                return start()
+            # A sandbox belongs to one action and its network: so does a waiting process.
+            key_boxed = (
+                node.node,
+                libs,
+                opts.memory_mb,
+                preload,
+                path,
+                mode,
+                opts.hubspot_url,
+                opts.allow_net,
+                opts.live,
+                (*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
+            )
+            return self._node_pool.take_with(key_boxed, start)
+        if mode == sandbox.NAMESPACES:
             raise RunnerError(
                 "isolation namespaces is required, but this machine refuses them: "
                 + (sandbox.probe().reason or "no user namespaces")
             )
-        else:
-            box = None
-        if box is not None:
-            child = spawn_node(
-                node.node, memory_mb=opts.memory_mb, node_path=libs, preload=preload, sandbox=box
-            )
-            child.sandbox = box
-            return child
         if opts.zygote:
             return self._node_pool.take(
                 node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
