@@ -465,7 +465,10 @@ class Runner:
             mode=mode,
             keep=keep,
             hide=sandbox.default_hide(
-                state=settings.home, config=settings.config_dir, project=settings.project_root
+                state=settings.home,
+                config=settings.config_dir,
+                project=settings.project_root,
+                keep=keep,
             ),
             hubspot_url=opts.hubspot_url,
             allow_hosts=(*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
