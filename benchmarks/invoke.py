@@ -9,10 +9,12 @@ Rows:
      the full CLI (`HSRUN_FAST=0`: typer, rich, the portal and check imported up front).
      Target: <= 1.3x the floor.
   b. library cold-semantics invoke overhead through the zygote (wall time minus the handler's
-     own runtime), against starting a fresh interpreter per invocation. Target: <= 10 ms median.
+     own runtime), against starting a fresh interpreter per invocation; and the same in the
+     kernel sandbox (namespaces, a cgroup) beside it without. Target: <= 10 ms median.
   c. warm invoke overhead. Target: <= 1 ms median.
   d. batch throughput, cold semantics, against python-lambda-local one process per event.
      Target: >= 300 invocations/s.
+  The same four for a Node.js action (benchmarks/node_rows.py; --no-node skips them).
 
 Timings are medians; the machine is shared, so read ratios rather than absolute numbers.
 """
@@ -79,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--batch", type=int, default=600)
+    parser.add_argument("--no-node", action="store_true", help="skip the Node.js rows")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hsrun-bench-"))
@@ -171,12 +174,18 @@ def main() -> None:
         runner.start()
         for _ in range(5):
             runner.run(action, EVENT)
-        # b. cold semantics through the zygote
-        cold = []
+        # b. cold semantics through the zygote, in the kernel sandbox and without it
+        # (interleaved, so both see the same machine load)
+        plain_opts = RunOptions(isolation="process")
+        boxed_opts = RunOptions(isolation="namespaces")
+        cold, boxed, isolation = [], [], "?"
         for _ in range(args.runs * 10):
-            start = time.perf_counter()
-            result = runner.run(action, EVENT)
-            cold.append((time.perf_counter() - start) * 1000 - result.runtime_ms)
+            for opts, samples in ((plain_opts, cold), (boxed_opts, boxed)):
+                start = time.perf_counter()
+                result = runner.run(action, EVENT, options=opts)
+                samples.append((time.perf_counter() - start) * 1000 - result.runtime_ms)
+                if opts is boxed_opts:
+                    isolation = result.isolation
         fresh = wall([python, "-c", "import trivial; trivial.main({})"], args.runs, env, work)
         rows.append(
             (
@@ -184,6 +193,15 @@ def main() -> None:
                 f"{statistics.median(cold):.2f} ms",
                 f"fresh interpreter {fresh * 1000:.0f} ms",
                 f"{statistics.median(cold) / (fresh * 1000):.3f}x",
+                "<= 10 ms",
+            )
+        )
+        rows.append(
+            (
+                f"b. same, kernel sandbox on ({isolation})",
+                f"{statistics.median(boxed):.2f} ms",
+                f"sandbox off {statistics.median(cold):.2f} ms",
+                f"{statistics.median(boxed) / statistics.median(cold):.2f}x",
                 "<= 10 ms",
             )
         )
@@ -216,6 +234,16 @@ def main() -> None:
     rows.append(
         ("d. batch throughput (cold semantics)", f"{rate:.0f} runs/s", alt, ratio, ">= 300 runs/s")
     )
+
+    if not args.no_node:
+        from node_rows import node_rows
+
+        from runtime.errors import UsageError
+
+        try:
+            rows += node_rows(work, EVENT, args.runs, args.batch, wall, hsrun)
+        except UsageError as exc:
+            print(f"Node.js rows skipped: {exc}")
 
     widths = [max(len(r[i]) for r in [*rows, HEADER]) for i in range(5)]
     for row in [HEADER, tuple("-" * w for w in widths), *rows]:

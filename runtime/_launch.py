@@ -74,7 +74,21 @@ def main() -> None:
         code = forward(args)
         if code is not None:
             sys.exit(code)
-    if args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
+    # A Node.js action gets a Node process started now, not a Python child.
+    script = next((arg for arg in args[1:2] if arg.endswith(".js")), None)
+    if args[:1] == ["invoke"] and script and not (_NO_PRESPAWN | {"--memory"}).intersection(args):
+        from runtime.invoke._node_process import prespawn_node
+
+        try:
+            cwd = os.getcwd()
+            prespawn_node(
+                os.path.join(cwd, script),
+                state_home(cwd, os.environ),
+                os.path.expanduser(os.environ.get("HSRUN_NODE_LIBS", "")),
+            )
+        except Exception:
+            pass
+    elif args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
         try:
             libs = action_libs(os.getcwd(), os.environ, action=_action_arg(args))
         except OSError:
@@ -106,7 +120,7 @@ def daemon_enabled(environ: Mapping[str, str]) -> bool:
     return environ.get("HSRUN_DAEMON", "").strip().lower() not in OFF_VALUES
 
 
-# -- locating the daemon -------------------------------------------------------------------
+# -- the prespawned action process ---------------------------------------------------------
 
 
 def action_libs(cwd: str, environ: Mapping[str, str], *, action: str | None = None) -> str | None:

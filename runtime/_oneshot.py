@@ -192,7 +192,19 @@ def _invoke(opts: dict[str, Any]) -> int | None:
             file=sys.stderr,
         )
     _show(result, "json" if opts.get("json") else opts.get("format", "panel"))
+    _notices(result)
     return int(result.exit_code)
+
+
+def _notices(result: Any) -> None:
+    """As the full CLI says after a run: no kernel sandbox (and why), a record not saved."""
+    from runtime.invoke.sandbox import fallback_notice
+
+    text = fallback_notice([result])
+    if text:
+        print(text, file=sys.stderr)
+    for what in result.unsaved:
+        print(f"hsrun: run {result.run_id} was not fully saved: {what}", file=sys.stderr)
 
 
 def _inputs(pairs: list[str], spec: ActionManifest) -> dict[str, str]:

@@ -45,6 +45,12 @@ class Settings:
     #: Whether the state folder is the one of the working folder's project (False: the
     #: action's project is elsewhere).
     home_is_cwd_project: bool = True
+    #: ``HSRUN_NODE_LIBS``: a folder holding Node.js sets (``node24x/``...) other than the
+    #: state folder's ``libs/`` (empty: that one).
+    node_libs_setting: str = ""
+    #: ``HSRUN_ISOLATION``: ``auto`` (the kernel's namespaces where it allows them, else a
+    #: plain process), ``namespaces`` (required: a run fails without them) or ``process``.
+    isolation: str = "auto"
 
     @property
     def journal_path(self) -> Path:
@@ -69,6 +75,13 @@ class Settings:
         runs. ``HSRUN_LIBS=0`` is the explicit opt-out.
         """
         return self.project_root / STATE_DIRNAME / LIBS_DIRNAME / PYTHON_LIBS_NAME
+
+    def node_libs_path(self, runtime: str) -> Path:
+        """Where ``hsrun libs install --runtime NODE24X`` puts Node.js 24 and HubSpot's Node
+        libraries (``HSRUN_NODE_LIBS`` names another parent folder)."""
+        value = self.node_libs_setting.strip()
+        parent = Path(value).expanduser().resolve() if value else self.home / LIBS_DIRNAME
+        return parent / runtime.lower()
 
     def action_libs(self) -> Path | None:
         """The library folder actions import from first, resolved, or None for hsrun's own
@@ -173,7 +186,21 @@ def get_settings(*, action: Path | None = None) -> Settings:
         libs_setting=os.environ.get("HSRUN_LIBS", ""),
         project_found=found,
         home_is_cwd_project=bool(home_env) or root == cwd_root,
+        node_libs_setting=os.environ.get("HSRUN_NODE_LIBS", ""),
+        isolation=_isolation(os.environ.get("HSRUN_ISOLATION", "")),
     )
+
+
+ISOLATION_MODES = ("auto", "namespaces", "process")
+
+
+def _isolation(text: str) -> str:
+    value = text.strip().lower() or "auto"
+    if value not in ISOLATION_MODES:
+        from runtime.errors import UsageError
+
+        raise UsageError(f"HSRUN_ISOLATION={text!r}: expected one of {', '.join(ISOLATION_MODES)}")
+    return value
 
 
 def _seconds(text: str | None, default: float) -> float:

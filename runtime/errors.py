@@ -4,6 +4,7 @@ One root, with the exit code the CLI uses as a class attribute (as click does)::
 
     HsrunError (2)                  bad input: the user can fix it
     ├── UsageError (2)              a flag or argument that makes no sense
+    │   └── InterpreterError (2)    --python names a program that cannot run an action
     ├── ActionNotFoundError (2)     the action file does not exist
     ├── ManifestError (2)           a manifest that does not validate (file, key, expected)
     ├── EventError (2)              a malformed event payload
@@ -49,6 +50,10 @@ class HsrunError(Exception):
 
 class UsageError(HsrunError):
     """A flag or argument that makes no sense."""
+
+
+class InterpreterError(UsageError):
+    """The interpreter asked for (``--python``) did not start hsrun's bootstrap."""
 
 
 class ActionNotFoundError(HsrunError):

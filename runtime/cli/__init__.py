@@ -46,9 +46,9 @@ def _root(
 
 
 def _register_commands() -> None:
-    from runtime.cli import actions, daemon, libs, portal, runs, secrets, ui, workflow
+    from runtime.cli import actions, daemon, doctor, libs, portal, runs, secrets, ui, workflow
 
-    for module in (runs, secrets, portal, actions, daemon, workflow, libs, ui):
+    for module in (runs, secrets, portal, actions, daemon, workflow, libs, ui, doctor):
         module.register(app)
 
 

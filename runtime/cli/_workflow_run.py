@@ -152,6 +152,7 @@ def _run(
                 journal=journal,
                 matching=matching,
                 progress=tick,
+                skipped=lambda oid, why: print(f"not enrolled: {oid} ({why})", file=sys.stderr),
             )
     _report(enrollments, flow, as_json=as_json, timezone=engine_options.timezone)
 
@@ -320,8 +321,27 @@ def show(
     if as_json:
         print(json.dumps(enrollment.to_dict(), indent=2, ensure_ascii=False))
         return
-    console().print(render.timeline(enrollment, None, timezone))
+    console().print(render.timeline(enrollment, _flow_of(enrollment.flow), timezone))
     print(render.summary(enrollment, timezone))
+
+
+def _flow_of(key: str) -> Flow | None:
+    """The enrollment's flow, to name its actions (``None`` when it is gone or unreadable)."""
+    from runtime.errors import HsrunError
+    from runtime.workflow import open_flow
+
+    try:
+        if Path(key).is_file():
+            return open_flow(key)
+        if key.isdigit():
+            from runtime.config import get_settings
+            from runtime.fake_hubspot import PortalFile
+
+            portal, _ = PortalFile(get_settings()).load()
+            return open_flow(key, portal=portal)
+    except HsrunError:
+        return None
+    return None
 
 
 @group.command("list")
@@ -337,8 +357,15 @@ def list_(
     from runtime.journal.enrollments import list_enrollments
     from runtime.workflow import render
 
-    with Journal(get_settings().journal_path) as journal:
-        found = list_enrollments(journal, flow=flow, limit=limit)
+    settings = get_settings()
+    key = flow
+    if flow is not None and Path(flow).is_file():
+        from runtime.config import find_project_root
+        from runtime.workflow import flow_key_of
+
+        key = flow_key_of(Path(flow), find_project_root(Path(flow).resolve().parent))
+    with Journal(settings.journal_path) as journal:
+        found = list_enrollments(journal, flow=key, limit=limit)
     if as_json:
         print(json.dumps([e.to_dict() for e in found], indent=2, ensure_ascii=False))
     elif not found:

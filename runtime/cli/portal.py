@@ -106,6 +106,7 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the portal over HTTP until Ctrl-C (POST /_hsrun/reset empties it)."""
+    import gc
     import threading
 
     from runtime.fake_hubspot import PortalServer
@@ -114,6 +115,8 @@ def serve(
     portal, _ = store.load()
     if not save:
         store.detach(portal)
+    # The loaded portal lives as long as the server: keep the collector from rescanning it.
+    gc.freeze()
     portal.rate_limits.enabled = not relax_limits
     portal.search_lag_s = max(0.0, search_lag)
     server = PortalServer(portal, host=host, port=port)
@@ -207,6 +210,23 @@ def export(
     print(f"Exported {store.path} to {file}")
 
 
+@portal_app.command("import")
+@handle_errors
+def import_snapshot(
+    file: Annotated[Path, typer.Argument(help="A portal.json snapshot (from `portal export`).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Replace the portal with a portal.json snapshot."""
+    from runtime.errors import UsageError
+
+    if not yes and not typer.confirm("Replace the whole portal with the snapshot?"):
+        raise UsageError("nothing imported")
+    store = _store()
+    portal = store.import_json(file)
+    count = sum(len(s.records) for s in portal.objects.stores.values())
+    print(f"Imported {file} into {store.path} ({count} records)")
+
+
 @portal_app.command("reset")
 @handle_errors
 def reset(
@@ -288,7 +308,8 @@ def logs(
     method: Annotated[str | None, typer.Option(help="Only this HTTP method.")] = None,
     status: Annotated[str | None, typer.Option(help="A code (404) or a class (2xx).")] = None,
     since: Annotated[
-        str | None, typer.Option(help="Period (30s, 15m, 1h, 2d) or ISO time.")
+        str | None,
+        typer.Option(help="Period (90s, 15m, 1h, 2d, 1w) or ISO time (UTC without offset)."),
     ] = None,
     limit: Annotated[int, typer.Option(help="Newest N calls (0: all).")] = 50,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -481,7 +502,10 @@ def apps_delete(name: Annotated[str, typer.Argument(help="The app's name.")]) ->
 @handle_errors
 def apps_audit(
     app: Annotated[str | None, typer.Option(help="Only this app.")] = None,
-    since: Annotated[str | None, typer.Option(help="Period (1h, 7d) or ISO time.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Period (90s, 15m, 1h, 2d, 1w) or ISO time (UTC without offset)."),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Token events: created, shown, rotated, scopes changed, deleted (who and when)."""

@@ -76,27 +76,33 @@ def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[Porta
     from runtime.errors import PortalError
     from runtime.fake_hubspot import attach
 
-    with contextlib.ExitStack() as stack:
-        try:
-            attached = stack.enter_context(attach(settings))
-        except PortalError as exc:
-            if required:
-                raise
-            print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
-            yield None
-            return
+    stack = contextlib.ExitStack()
+    try:
+        attached = stack.enter_context(attach(settings))
+    except PortalError as exc:
         if required:
+            raise
+        print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
+        attached = None
+    try:
+        if attached is not None and required:
             attached.portal  # noqa: B018 - loads it now: a damaged file stops the run here
         since = time.time()
         yield attached
-        for hint in attached.scope_hints(since):
-            print(f"Hint: {hint}", file=sys.stderr)
-        # The portal is loaded on demand: only a run that called HubSpot finds it damaged.
-        if attached.load_error is not None:
-            print(
-                f"Warning: {attached.load_error}; the action's HubSpot API calls were refused",
-                file=sys.stderr,
-            )
+        if attached is not None:
+            for hint in attached.scope_hints(since):
+                print(f"Hint: {hint}", file=sys.stderr)
+            # Loaded on demand: only a run that called HubSpot finds the portal damaged.
+            if attached.load_error is not None:
+                print(
+                    f"Warning: {attached.load_error}; the action's HubSpot API calls were refused",
+                    file=sys.stderr,
+                )
+    finally:
+        try:
+            stack.close()
+        except (PortalError, OSError) as exc:  # a full disk: the run's result still counts
+            print(f"hsrun: the fake portal's state was not saved: {exc}", file=sys.stderr)
 
 
 def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]]:
@@ -107,7 +113,8 @@ def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]
     from runtime.secrets import unselected_secret_hint
     from runtime.secrets.hints import Language
 
-    findings = check_action(action)
+    # The run itself shows what HS501 says is not checked, and Node's own syntax error.
+    findings = [f for f in check_action(action, syntax=False) if f.code != "HS501"]
     names = getattr(source, "names", None)
     stored = set(names()) if callable(names) else set()
     language: Language = "python" if action.is_python else "node"
@@ -207,6 +214,22 @@ def invoke(
     live: Annotated[
         bool, typer.Option("--live", help="Send HubSpot API calls to the real HubSpot.")
     ] = False,
+    node_no_callback: Annotated[
+        str,
+        typer.Option(
+            metavar="succeed|timeout",
+            help="NODE20X handler that never calls callback: succeed once the event loop is "
+            "empty (default) or time out (UNCONFIRMED which HubSpot does).",
+        ),
+    ] = "succeed",
+    node24_callback: Annotated[
+        str,
+        typer.Option(
+            metavar="refuse|allow",
+            help="NODE24X handler that takes a callback: pass none, as HubSpot's Node 24 "
+            "(default), or allow one that returns the outputs.",
+        ),
+    ] = "refuse",
     python: Annotated[
         str | None,
         typer.Option(
@@ -240,6 +263,8 @@ def invoke(
         warm=warm,
         allow_net=allow_net,
         live=live,
+        node_no_callback=node_no_callback,
+        node24_callback=node24_callback,
         portal_id=settings.portal_id,
         zygote=events is not None,
         python=_interpreter(python),
@@ -280,7 +305,20 @@ def invoke(
             checks=checks,
         )
     _show(result, as_json=as_json, fmt=fmt)
+    _isolation_notice([result])
     raise typer.Exit(result.exit_code)
+
+
+def _isolation_notice(results: list[RunResult]) -> None:
+    """Once per command, on stderr: the runs did not get the kernel sandbox, and why."""
+    from runtime.invoke.sandbox import fallback_notice
+
+    text = fallback_notice(results)
+    if text:
+        print(text, file=sys.stderr)
+    for result in results:
+        for what in result.unsaved:
+            print(f"hsrun: run {result.run_id} was not fully saved: {what}", file=sys.stderr)
 
 
 def _batch(
@@ -330,6 +368,7 @@ def _batch(
     summary = summarize(
         results, time.perf_counter() - start, not_started=len(prepared) - len(results)
     )
+    _isolation_notice(results)
     if as_json:
         print(
             json.dumps(
@@ -408,9 +447,14 @@ def history(
         ),
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Only runs this recent: 90s, 15m, 1h, 2d.")
+        str | None,
+        typer.Option(
+            help="Only runs since: 90s, 15m, 1h, 2d, 1w, or an ISO time (UTC without offset)."
+        ),
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many runs.", min=1)] = 20,
+    limit: Annotated[
+        int, typer.Option(help="At most this many runs.", min=1, max=1_000_000_000, clamp=True)
+    ] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List recorded runs, newest first."""

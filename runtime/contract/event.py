@@ -122,15 +122,25 @@ def parse_event(data: Any, *, source: str = "event") -> Event:
 def load_event(path: Path) -> Event:
     """Read and validate an event JSON file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise EventError(f"event file not found: {path}") from exc
     except OSError as exc:
         raise EventError(f"cannot read event file {path}: {exc.strerror}") from exc
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise EventError(f"{path}: the file is UTF-16; save it as UTF-8 (HubSpot's events are)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EventError(f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise EventError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from exc
+    except RecursionError:
+        raise EventError(f"{path}: JSON nested too deeply to be an event") from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise EventError(f"{path}: not a usable event: {exc}") from None
     return parse_event(data, source=str(path))

@@ -12,9 +12,14 @@ kept for clients configured with the EU domain.
 
 from __future__ import annotations
 
+#: The host every official client calls by default (HubSpot's North American data centre).
+DEFAULT_HOST = "api.hubapi.com"
+#: Its base URL, what ``--live`` deploys and runs talk to.
+DEFAULT_BASE_URL = f"https://{DEFAULT_HOST}"
+
 #: Hosts of HubSpot's public API, lower case, without a trailing dot.
 HUBSPOT_HOSTS: frozenset[str] = frozenset(
-    {"api.hubapi.com", "api.hubspot.com", "api-eu1.hubapi.com", "api.hubapi.eu"}
+    {DEFAULT_HOST, "api.hubspot.com", "api-eu1.hubapi.com", "api.hubapi.eu"}
 )
 
 

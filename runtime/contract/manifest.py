@@ -19,6 +19,7 @@ The manifest is optional. Unknown keys are errors, so a typo never silently does
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -165,6 +166,10 @@ def load_manifest(path: Path, *, source_suffix: str = ".py") -> Manifest:
         raise ManifestError(str(path), [f"not valid TOML: {exc}"]) from exc
     except UnicodeDecodeError as exc:
         raise ManifestError(str(path), ["not UTF-8 text"]) from exc
+    except RecursionError:
+        raise ManifestError(str(path), ["nested too deeply to be a manifest"]) from None
+    except OSError as exc:
+        raise ManifestError(str(path), [f"cannot be read: {exc.strerror}"]) from exc
     data.setdefault("runtime", DEFAULT_RUNTIME_BY_SUFFIX.get(source_suffix, "PYTHON39"))
     try:
         return Manifest.model_validate(data)
@@ -195,7 +200,21 @@ def load_action(source: Path | str) -> ActionManifest:
         raise ActionNotFoundError(f"action file not found: {path}{hint}")
     if path.suffix not in DEFAULT_RUNTIME_BY_SUFFIX:
         raise ActionNotFoundError(f"{path} is not an action: an action is a .py or .js file{hint}")
+    try:
+        os.fsencode(str(path)).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ActionNotFoundError(
+            f"{str(path)!r}: the file name is not UTF-8; rename it (HubSpot names actions in UTF-8)"
+        ) from None
+    if path.is_symlink() and path.resolve().suffix != path.suffix:
+        raise ActionNotFoundError(
+            f"{path} is a link to {path.resolve()}, which is not a {path.suffix} file"
+        )
     mpath = manifest_path_for(path)
+    if os.path.lexists(mpath) and not mpath.is_file():
+        # A folder, a FIFO or a device (/dev/zero) is never read: reading could block or
+        # never end.
+        raise ManifestError(str(mpath), ["not a regular file: a manifest is a .toml file"])
     if mpath.is_file():
         manifest = load_manifest(mpath, source_suffix=path.suffix)
         return ActionManifest(source_path=path, manifest_path=mpath, manifest=manifest)

@@ -106,6 +106,14 @@ class RunResult:
     #: The library folder the action imported from first (``hsrun libs install``); None:
     #: hsrun's own environment.
     libraries_folder: str | None = None
+    #: How the run was isolated: ``namespaces`` (the kernel's user, PID, mount, network and
+    #: IPC namespaces) or ``process`` (a plain process), and how each limit was enforced.
+    isolation: str = "process"
+    isolation_reason: str = ""
+    enforcement: dict[str, str] = field(default_factory=dict)
+    #: What could not be saved about this run (a full disk while finishing it), e.g.
+    #: ``["journal: database or disk is full"]``; the result itself is still reported.
+    unsaved: list[str] = field(default_factory=list)
     #: The interpreter that ran the action (``3.11.7``); HubSpot's is 3.9.
     python: str = ""
     #: Set when the run was a step of a workflow enrollment (``hsrun workflow run``):
@@ -125,13 +133,15 @@ class RunResult:
         return "\n".join(line.text for line in self.logs)
 
     def to_dict(self) -> dict[str, Any]:
-        """The record as plain data, for JSON. It shares the result's own lists and dicts
-        (``dataclasses.asdict`` deep-copies them all, most of a fast batch run's bookkeeping
-        for two journal writes): serialise it, do not change it."""
+        """The record as JSON-ready data (shared, not copied: callers serialise it at once).
+
+        Built by hand rather than with ``dataclasses.asdict``, whose deep copy of the event,
+        logs and API calls cost milliseconds per journalled run.
+        """
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["error"] = asdict(self.error) if self.error is not None else None
         data["logs"] = [line.to_dict() for line in self.logs]
-        data["alerts"] = [asdict(alert) for alert in self.alerts]
+        data["alerts"] = [alert.to_dict() for alert in self.alerts]
         data["version"] = RECORD_VERSION
         return data
 

@@ -96,6 +96,17 @@ def _host_allowed(host: str | None, allowed: Iterable[str]) -> bool:
     return False
 
 
+def _is_loopback_ip(name: str) -> bool:
+    """A literal IPv4 loopback address (``127.0.0.5``), never a name that starts like one
+    (``127.attacker.test``)."""
+    parts = name.split(".")
+    return (
+        len(parts) == 4
+        and parts[0] == "127"
+        and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts)
+    )
+
+
 def install_network_guard(job: Message) -> None:
     """Refuse outbound connections that HubSpot's sandbox would not make for this action.
 
@@ -113,7 +124,7 @@ def install_network_guard(job: Message) -> None:
 
     def guarded_getaddrinfo(host: str | bytes | None, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else str(host)
-        if _host_allowed(name, allowed) or name.startswith("127."):
+        if _host_allowed(name, allowed) or _is_loopback_ip(name):
             return real_getaddrinfo(host, *args, **kwargs)
         if name.lower().rstrip(".") in hubspot_hosts:
             if live:
@@ -803,18 +814,78 @@ def worker_loop(chan: Channel) -> NoReturn:
         base = STARTUP.interpreter_ms + age
     else:  # this process's own start, less the libraries it pre-imported
         base = max(0.0, age - sum(STARTUP.preload_ms.values()))
-    state = {"boot_ms": base}
+    state: dict[str, Any] = {"boot_ms": base}
     while True:
         job = chan.recv()
         if job is None or job.get("type") == "exit":
             os._exit(0)
         apply_limits(job)
+        if not enter_sandbox(job, chan, state):
+            flush_std()
+            os._exit(0)
         install_network_guard(job)
         install_hubspot_route(job)
         healthy = run_job(job, chan, state)
         if not job.get("warm") or not healthy:
             flush_std()
             os._exit(0)
+
+
+# --------------------------------------------------------------------------- sandbox entry
+
+_SANDBOX_MODULE: Any = None
+
+
+def sandbox_module() -> Any:
+    """``sandbox/_enter.py`` beside this file, loaded by path (it stands alone too)."""
+    global _SANDBOX_MODULE
+    if _SANDBOX_MODULE is None:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox", "_enter.py")
+        spec = importlib.util.spec_from_file_location("_hsrun_sandbox_enter", path)
+        if spec is None or spec.loader is None:
+            raise ImportError("hsrun's sandbox module is missing: " + path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _SANDBOX_MODULE = module
+    return _SANDBOX_MODULE
+
+
+def enter_sandbox(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
+    """Enter the job's sandbox once per process, before any of the action's code runs, and
+    tell the parent which isolation it got. False: the run already failed (reported)."""
+    spec = job.get("sandbox")
+    if not spec or state.get("sandboxed"):
+        return True
+    state["sandboxed"] = True
+    module = sandbox_module()
+    spec = dict(spec, keep=list(spec.get("keep") or ()) + module.python_paths())
+
+    def setup_failed(reason: str) -> None:
+        chan.send(sandbox_error("the sandbox could not be set up: " + reason))
+
+    try:
+        module.enter(spec, close_in_init=(chan.sock.fileno(),), on_setup_error=setup_failed)
+    except Exception as exc:
+        if getattr(exc, "stage", "") == "unshare" and not spec.get("required"):
+            chan.send({"type": "sandbox", "isolation": "process", "reason": str(exc)})
+            return True
+        chan.send(sandbox_error("the kernel refused the sandbox: " + repr(exc)))
+        return False
+    chan.send({"type": "sandbox", "isolation": "namespaces"})
+    return True
+
+
+def sandbox_error(message: str) -> Message:
+    return {
+        "type": "error",
+        "phase": "init",
+        "error_type": "Sandbox.SetupError",
+        "message": message + " (HSRUN_ISOLATION=process runs without it)",
+        "traceback": "",
+        "http_status": None,
+        "peak_kb": 0,
+        "libraries": {},
+    }
 
 
 # --------------------------------------------------------------------------- zygote
@@ -1160,6 +1231,10 @@ def main(argv: list[str]) -> None:
 
         global _LIBC
         _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded once here for every worker's prctl
+        try:
+            sandbox_module().libc()  # compiled and loaded once for every sandboxed worker
+        except Exception:
+            pass
 
         # Objects loaded so far are never collected: forked workers then do not touch (and
         # copy) their pages when the collector runs.

@@ -17,9 +17,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runtime.errors import RunnerError
+from runtime.invoke import _messages
+
+if TYPE_CHECKING:
+    from runtime.invoke.sandbox import Sandbox
 
 BOOTSTRAP = Path(__file__).with_name("_child_python.py")
 #: The action's interpreter runs isolated from the user's Python settings (-I) and without
@@ -27,7 +31,7 @@ BOOTSTRAP = Path(__file__).with_name("_child_python.py")
 #: ``logging.exception``, ``traceback.print_exc``) has no ``^^^`` lines, as on HubSpot's 3.9.
 #: Older interpreters ignore the -X option.
 INTERPRETER_FLAGS = ("-I", "-X", "no_debug_ranges")
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = _messages.PROTOCOL_VERSION
 #: HubSpot's Python libraries, imported once by the zygote so each cold start skips them.
 ZYGOTE_PRELOAD = ("urllib3", "requests", "hubspot")
 
@@ -43,13 +47,20 @@ class Channel:
         self.sock = sock
         self.buf = b""
         self.closed = False
+        #: Why the child's last message was refused (it is not trusted again).
+        self.invalid: str | None = None
 
     def send(self, msg: dict[str, Any]) -> None:
         msg = {**msg, "v": PROTOCOL_VERSION}
         self.sock.sendall(json.dumps(msg).encode() + b"\n")
 
     def feed(self) -> list[dict[str, Any]]:
-        """Read what is available (the socket is readable) and return complete messages."""
+        """Read what is available (the socket is readable) and return complete messages.
+
+        A message the protocol does not allow (the action's code can write to this socket)
+        ends the channel with one ``Runtime.InvalidMessage`` error in its place; the buffer
+        never holds more than one message's worth.
+        """
         try:
             # 64 KiB, not 1 MiB: each recv of a larger buffer costs ~20 µs more (the kernel
             # allocates and copies for the size asked), and a result message is small; a
@@ -63,16 +74,24 @@ class Channel:
             self.closed = True
             return []
         self.buf += chunk
-        messages = []
+        messages: list[dict[str, Any]] = []
         while b"\n" in self.buf:
             line, _, self.buf = self.buf.partition(b"\n")
-            msg = json.loads(line)
-            if msg.get("v") != PROTOCOL_VERSION:
-                raise RunnerError(
-                    f"child spoke protocol version {msg.get('v')}, expected {PROTOCOL_VERSION}"
-                )
-            messages.append(msg)
+            if len(line) > _messages.MAX_MESSAGE_BYTES:
+                return self._invalid(messages, "over 16 MiB")
+            try:
+                messages.append(_messages.parse(line))
+            except _messages.InvalidMessage as exc:
+                return self._invalid(messages, str(exc))
+        if len(self.buf) > _messages.MAX_MESSAGE_BYTES:
+            return self._invalid(messages, "over 16 MiB")
         return messages
+
+    def _invalid(self, messages: list[dict[str, Any]], reason: str) -> list[dict[str, Any]]:
+        self.invalid = reason
+        self.closed = True
+        self.buf = b""
+        return [*messages, _messages.invalid_error(reason)]
 
 
 class Child:
@@ -102,6 +121,8 @@ class Child:
         self.libs: str | None = None
         #: Inherited memory it had not mapped when forked (kB; see ``Outcome.inherited_kb``).
         self.inherited_kb = 0
+        #: Its kernel sandbox (``runtime.invoke.sandbox.Sandbox``), once the runner asked.
+        self.sandbox: Sandbox | None = None
 
     @property
     def pid(self) -> int:
@@ -127,6 +148,8 @@ class Child:
 
     def close(self) -> None:
         self.dead = True
+        if self.sandbox is not None:
+            self.sandbox.close()
         for fd in (self.out_fd, self.err_fd):
             try:
                 os.close(fd)
@@ -158,8 +181,12 @@ class _Waiter:
 
     def release(self, pid: int) -> None:
         proc = self._procs.get(pid)
-        if proc is not None:  # a direct child is still reaped, or it stays a zombie
-            self._wait_direct(proc, 2.0)
+        if proc is not None:
+            # A direct child is still reaped, or it stays a zombie; off the run's path, since
+            # a killed process takes milliseconds to exit.
+            threading.Thread(
+                target=self._wait_direct, args=(proc, 5.0), name="hsrun-reap", daemon=True
+            ).start()
             return
         with self._cond:
             if self._statuses.pop(pid, None) is None:

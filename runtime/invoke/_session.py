@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from runtime.contract.record import LogLine, Stream
-from runtime.errors import RunnerError
+from runtime.errors import InterpreterError
 from runtime.invoke._process import Child
 
 #: Why the parent killed an action: the limit it went past.
@@ -44,6 +44,10 @@ class Outcome:
     logs: list[LogLine] = field(default_factory=list)
     logs_truncated: bool = False
     log_bytes_dropped: int = 0
+    #: "namespaces" or "process" (None: no sandbox was asked for), and how limits were kept.
+    isolation: str | None = None
+    isolation_reason: str = ""
+    enforcement: dict[str, str] = field(default_factory=dict)
 
 
 class _LogCollector:
@@ -146,6 +150,7 @@ def run_job(
     limit_kb = memory_limit_mb * 1024
     sel = selectors.DefaultSelector()
     channel = child.channel
+    box = child.sandbox
     sel.register(channel.sock, selectors.EVENT_READ, "control")
     open_streams: dict[int, Stream] = {child.out_fd: "stdout", child.err_fd: "stderr"}
     for fd in open_streams:
@@ -170,6 +175,8 @@ def run_job(
                             outcome.message = msg
                         elif msg.get("type") == "inherited":  # sent once per process
                             child.inherited_kb = outcome.inherited_kb = int(msg.get("kb") or 0)
+                        elif msg.get("type") == "sandbox" and box is not None:
+                            box.note(msg)
                     if channel.closed:
                         sel.unregister(channel.sock)
                 else:
@@ -178,14 +185,14 @@ def run_job(
             if outcome.message is not None or channel.closed:
                 break
             if now >= next_sample:
-                hwm, _ = read_peak_kb(child.pid)
+                hwm, _ = read_peak_kb(_action_pid(child))
                 outcome.peak_kb = max(outcome.peak_kb, hwm)
-                if hwm + outcome.inherited_kb > limit_kb:
+                if hwm + outcome.inherited_kb > limit_kb or _cgroup_oom(child):
                     outcome.killed_for = "memory"
                     break
                 next_sample = now + SAMPLE_EVERY_S
             if now >= next_scan:
-                if count_group(child.pid) > max_processes:
+                if _processes(child) > max_processes:
                     outcome.killed_for = "processes"
                     break
                 next_scan = now + PROCESS_SCAN_EVERY_S
@@ -197,6 +204,8 @@ def run_job(
             sel.unregister(channel.sock)
 
         finished = outcome.message is not None
+        if channel.invalid is not None:
+            keep_alive = False  # a process that broke the protocol is not used again
         if finished and not outcome.killed_for and not keep_alive:
             # A cold run that answered: the child flushed its output before answering, and
             # Lambda freezes the sandbox once the handler returns. Stop whatever it left
@@ -208,11 +217,19 @@ def run_job(
         elif outcome.killed_for or not finished:
             # Kills end here; a child that died on its own is reaped here.
             if outcome.killed_for:
-                hwm, _ = read_peak_kb(child.pid)
+                hwm, _ = read_peak_kb(_action_pid(child))
                 outcome.peak_kb = max(outcome.peak_kb, hwm)
+            waited = None
+            if not outcome.killed_for:
+                # It died on its own: its status first (a sandbox's worker passes the
+                # action's on once init has ended), then stop what it left behind.
+                waited = child.wait_status(DRAIN_AFTER_KILL_S)
+                if _cgroup_oom(child):
+                    outcome.killed_for = "memory"  # the kernel's cgroup limit killed it
             child.kill()
             _drain(open_streams, logs, sel, DRAIN_AFTER_KILL_S)
-            waited = child.wait_status(2.0)
+            if waited is None:
+                waited = child.wait_status(2.0)
             if waited is not None:
                 status, maxrss_kb = waited
                 outcome.peak_kb = max(outcome.peak_kb, maxrss_kb)
@@ -223,6 +240,11 @@ def run_job(
             _drain(open_streams, logs, sel, 0.0)
         if outcome.message is not None:
             outcome.peak_kb = max(outcome.peak_kb, int(outcome.message.get("peak_kb") or 0))
+        if box is not None:
+            outcome.isolation, outcome.isolation_reason = box.isolation, box.reason
+            outcome.enforcement = box.enforcement
+            if box.isolation == "namespaces":
+                outcome.peak_kb = max(outcome.peak_kb, box.peak_kb())
     finally:
         sel.close()
     logs.finish()
@@ -230,6 +252,29 @@ def run_job(
     outcome.log_bytes_dropped = logs.dropped
     outcome.logs_truncated = logs.dropped > 0
     return outcome
+
+
+def _action_pid(child: Child) -> int:
+    box = child.sandbox
+    return box.action_pid(child.pid) if box is not None else child.pid
+
+
+def _cgroup_oom(child: Child) -> bool:
+    """Whether the run's cgroup (in a sandbox that was entered) saw the kernel's OOM kill."""
+    box = child.sandbox
+    if box is None or box.cgroup is None or box.isolation != "namespaces":
+        return False
+    return box.cgroup.oom_killed()
+
+
+def _processes(child: Child) -> int:
+    """The action's processes: the run's pids cgroup (less the worker and init), else the
+    process group's members."""
+    box = child.sandbox
+    cgroup = box.cgroup if box is not None and box.isolation == "namespaces" else None
+    if cgroup is not None and cgroup.pids is not None:
+        return cgroup.processes() - 2
+    return count_group(child.pid)
 
 
 def _await_ready(child: Child, limit_s: float = 60.0) -> None:
@@ -251,7 +296,10 @@ def _await_ready(child: Child, limit_s: float = 60.0) -> None:
             stderr = ""
         child.close()
         detail = f": {stderr}" if stderr else ""
-        raise RunnerError(f"the action's interpreter did not start{detail}")
+        raise InterpreterError(
+            f"the action's interpreter {child.python} did not start hsrun's bootstrap{detail} "
+            "(--python takes a Python 3.9 or newer)"
+        )
 
 
 def _read_stream(

@@ -108,6 +108,11 @@ class Journal:
         if self._conn is not None:
             return self._conn
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Private from the start: SQLite gives the -wal and -shm files the database's mode.
+        try:
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise JournalError(f"cannot create the journal {self.path}: {exc.strerror}") from exc
         try:
             conn = sqlite3.connect(
                 self.path, timeout=10.0, isolation_level=None, check_same_thread=False
@@ -126,7 +131,11 @@ class Journal:
                 f"journal {self.path} cannot be opened ({exc}); it was left as it is: move it "
                 "aside to start a new history"
             ) from exc
-        os.chmod(self.path, 0o600)
+        for suffix in ("", "-wal", "-shm"):  # a journal made by an older hsrun
+            try:
+                os.chmod(f"{self.path}{suffix}", 0o600)
+            except FileNotFoundError:
+                pass
         self._conn = conn
         return conn
 
@@ -151,13 +160,36 @@ class Journal:
 
         A batch writes two rows per run; one commit per write is most of the parent's
         work on a fast action. Inside this block a killed hsrun loses at most the last
-        window's writes (those runs are missing from the history, never half-written).
+        window's writes (those runs are missing from the history, never half-written): a
+        write is committed with the next one once the window has passed, or by a timer
+        when none follows.
         """
         with self._lock:
             previous, self._group_s = self._group_s, window_s
+        # Writes are also committed when no other write follows within the window (runs that
+        # take long): a timer thread, so a RUNNING row never waits on the next run's write.
+        done = threading.Event()
+
+        def commit_late() -> None:
+            while not done.wait(max(window_s, 0.001)):
+                with self._lock:
+                    conn = self._conn
+                    if conn is not None and conn.in_transaction:
+                        try:
+                            conn.execute("COMMIT")
+                        except sqlite3.DatabaseError:
+                            pass  # the next write or the end of the block reports it
+
+        timer = None
+        if previous is None and window_s > 0:
+            timer = threading.Thread(target=commit_late, name="hsrun-journal", daemon=True)
+            timer.start()
         try:
             yield self
         finally:
+            done.set()
+            if timer is not None:
+                timer.join()
             with self._lock:
                 self._group_s = previous
                 conn = self._conn

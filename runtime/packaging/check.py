@@ -59,11 +59,12 @@ def check_source(
     return run_rules(ctx)
 
 
-def check_action(action: ActionManifest) -> list[Finding]:
+def check_action(action: ActionManifest, *, syntax: bool = True) -> list[Finding]:
     """Check an action file and its manifest against HubSpot's rules.
 
     Args:
         action: The loaded action (``runtime.contract.load_action``).
+        syntax: Also let Node.js check a Node action's syntax (``node --check``, HS504).
 
     Returns:
         The findings, in file order; ``severity == "error"`` ones fail ``hsrun check``.
@@ -84,7 +85,14 @@ def check_action(action: ActionManifest) -> list[Finding]:
         manifest_text=manifest_text,
         helpers=helper_modules(action.source_path),
     )
-    return run_rules(ctx)
+    found = run_rules(ctx)
+    if syntax and action.manifest.runtime.startswith("NODE"):
+        from runtime.packaging._node_syntax import check_syntax
+
+        found = sorted(
+            found + (check_syntax(action.source_path, action.manifest.runtime) or []), key=_order
+        )
+    return found
 
 
 def helper_modules(source_path: Path) -> frozenset[str]:
@@ -254,13 +262,14 @@ def check_paths(paths: Sequence[Path | str], *, ignore: Iterable[str] = ()) -> C
 
 def _manifest_findings(source: Path, exc: ManifestError) -> list[Finding]:
     mpath = manifest_path_for(source)
-    text = mpath.read_text(encoding="utf-8", errors="replace")
+    # A folder, FIFO or device in the manifest's place is never read (it could block).
+    text = mpath.read_text(encoding="utf-8", errors="replace") if mpath.is_file() else ""
     ctx = SourceContext("", str(source), Manifest(), manifest_path=str(mpath), manifest_text=text)
     problems = list(exc.problems)
     found = []
     try:
         inputs = tomllib.loads(text).get("inputs")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         inputs = None
     if isinstance(inputs, dict) and len(inputs) > MAX_INPUTS:
         problems = [p for p in problems if not p.startswith("key 'inputs'")]

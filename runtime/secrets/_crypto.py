@@ -24,6 +24,9 @@ SALT_BYTES = 16
 SCRYPT_N = 2**15
 SCRYPT_R = 8
 SCRYPT_P = 1
+#: What a store file may ask for (at most 128 * n * r = 256 MiB, a few seconds).
+SCRYPT_N_MIN, SCRYPT_N_MAX = 2**10, 2**18
+SCRYPT_R_MAX, SCRYPT_P_MAX = 16, 4
 
 # Versioned so a future format can change what is bound without ambiguity.
 _AAD_PREFIX = b"hsrun-secrets/v1\x00"

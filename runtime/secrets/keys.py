@@ -77,6 +77,19 @@ class KeyHeader:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"'key.scrypt' is malformed ({exc})") from exc
+        # The store file may be committed, so anyone may have written these: bound them
+        # before scrypt allocates 128 * n * r bytes (n=2**24, r=8 is 16 GiB).
+        n_ok = _crypto.SCRYPT_N_MIN <= params.n <= _crypto.SCRYPT_N_MAX
+        if not n_ok or params.n & (params.n - 1):
+            raise ValueError(
+                f"'key.scrypt.n' is {params.n}: expected a power of two from "
+                f"{_crypto.SCRYPT_N_MIN:,} to {_crypto.SCRYPT_N_MAX:,}"
+            )
+        if not 1 <= params.r <= _crypto.SCRYPT_R_MAX or not 1 <= params.p <= _crypto.SCRYPT_P_MAX:
+            raise ValueError(
+                f"'key.scrypt' r={params.r}, p={params.p}: expected r from 1 to "
+                f"{_crypto.SCRYPT_R_MAX} and p from 1 to {_crypto.SCRYPT_P_MAX}"
+            )
         return cls(kind="passphrase", id=kid, scrypt=params)
 
 

@@ -95,7 +95,7 @@ def _parse(path: Path, raw: bytes) -> _Document:
         raise _corrupt(path, "the file is empty (truncated?)")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise _corrupt(path, "not valid JSON (truncated or edited?)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _corrupt(path, f'not an hsrun secret store (no "format": "{FORMAT}")')

@@ -22,7 +22,7 @@ import html
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -136,7 +136,7 @@ class Guard:
         jar: SimpleCookie = SimpleCookie()
         try:
             jar.load(headers.get("cookie", ""))
-        except Exception:  # a malformed Cookie header is simply no cookie
+        except CookieError:  # a malformed Cookie header is simply no cookie
             return False
         morsel = jar.get(cookie_name(port))
         return morsel is not None and self.tokens.access_ok(morsel.value)

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runtime.errors import WorkflowError
-from runtime.workflow.engine import NON_IDEMPOTENT_RETRY, Engine, EngineOptions
+from runtime.workflow.code import NON_IDEMPOTENT_RETRY
+from runtime.workflow.engine import Engine, EngineOptions
 from runtime.workflow.enrollment import Enrollment, Step
 from runtime.workflow.model import Flow, load_flow
 
@@ -39,6 +40,7 @@ __all__ = [
     "Enrollment",
     "Flow",
     "Step",
+    "flow_key_of",
     "load_flow",
     "open_flow",
     "run_workflow",
@@ -60,7 +62,8 @@ def open_flow(spec: str | Path, *, portal: FakePortal | None = None) -> Flow:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise WorkflowError(f"{path}: not a JSON flow ({exc})") from exc
-        return load_flow(data, source=str(path), base_dir=find_project_root(path.parent))
+        root = find_project_root(path.parent)
+        return load_flow(data, source=flow_key_of(path, root), base_dir=root)
     text = str(spec).strip()
     if text.isdigit() and portal is not None:
         from runtime.fake_hubspot.automation.models import flows_of
@@ -72,6 +75,16 @@ def open_flow(spec: str | Path, *, portal: FakePortal | None = None) -> Flow:
             found.to_api(), source=f"flow {text}", base_dir=find_project_root(), flow_id=text
         )
     raise WorkflowError(f"no flow file {spec} (give a .json file or a flow id of the portal)")
+
+
+def flow_key_of(path: Path, root: Path) -> str:
+    """How enrollments name a flow file: relative to its project, so ``./flows/x.json`` and
+    ``flows/x.json`` are one flow (enroll-matching's "enrolled before" relies on it)."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(resolved)
 
 
 def run_workflow(
@@ -89,9 +102,13 @@ def run_workflow(
     matching: bool = False,
     clock: VirtualClock | None = None,
     progress: Callable[[Enrollment], None] | None = None,
+    skipped: Callable[[str, str], None] | None = None,
 ) -> list[Enrollment]:
     """Enroll records (by id, and with ``matching`` every record meeting the triggers) and run
     until every enrollment finished or the clock reached ``until_s`` seconds.
+
+    ``skipped(object_id, why)`` hears of each record that met the triggers but was not
+    enrolled (still enrolled; enrolled before in a flow that does not re-enroll).
 
     Returns:
         The enrollments, in the order they enrolled.
@@ -117,5 +134,8 @@ def run_workflow(
             from runtime.journal.enrollments import list_enrollments
 
             earlier = list_enrollments(journal, flow=engine.flow_key, limit=100_000)
-        enroll_matching(engine, earlier=earlier)
+        report = enroll_matching(engine, earlier=earlier)
+        for object_id, why in report.skipped:
+            if skipped is not None:
+                skipped(object_id, why)
     return engine.run(until=until_s, progress=progress)

@@ -5,6 +5,8 @@ Emulated, as the workflows contract's emulator note suggests (§2.1):
 - ``0-1`` delay for a set amount of time (``delta`` + ``time_unit``);
 - ``0-35`` delay until a date or a date property (``date`` value, ``delta``, ``time_unit``,
   ``time_of_day``); an empty or past date continues at once (UNCONFIRMED) and says so;
+- ``0-29`` delay until an event: hsrun has no events, so it waits out ``expiration_minutes``
+  and its outcome ``hs_event_criteria_met`` is ``"false"``;
 - ``0-5`` set property, with ``INCREMENT``/``APPEND_OBJECT_PROPERTY``/``STATIC_APPEND_VALUE``
   values and the ``association`` variant (every record associated with that type);
 - ``0-14`` create record (+ an association to the enrolled record when ``associations`` is
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 DELAY = "0-1"
 DELAY_UNTIL = "0-35"
+DELAY_UNTIL_EVENT = "0-29"
 SET_PROPERTY = "0-5"
 CREATE_RECORD = "0-14"
 CREATE_TASK = "0-3"
@@ -87,6 +90,8 @@ class Builtins:
                 return self._delay(fields, values)
             if type_id == DELAY_UNTIL:
                 return self._delay_until(fields, values)
+            if type_id == DELAY_UNTIL_EVENT:
+                return self._delay_until_event(fields, values)
             if type_id == SET_PROPERTY:
                 return self._set_property(enrollment, fields, values)
             if type_id == CREATE_RECORD:
@@ -149,6 +154,19 @@ class Builtins:
             return Outcome(ev.SUCCEEDED, "the date has passed: continued at once")
         return Outcome(ev.DELAYED, "delayed until the date", resume_at=seconds)
 
+    def _delay_until_event(self, fields: dict[str, Any], values: ValueContext) -> Outcome:
+        # hsrun has no event stream: the event never happens, so the delay runs to its expiry
+        # and its outcome hs_event_criteria_met is "false" (workflows contract §3.2).
+        minutes = float(fields.get("expiration_minutes") or 0)
+        until = values.now_ms / 1000 + max(0.0, minutes * 60)
+        return Outcome(
+            ev.DELAYED,
+            f"waited for an event for {minutes:g} minutes (hsrun has no events: it never came)",
+            resume_at=until,
+            outputs={"hs_event_criteria_met": "false"},
+            output_types={"hs_event_criteria_met": "string"},
+        )
+
     # -- writes ------------------------------------------------------------------------
 
     def _set_property(
@@ -204,23 +222,26 @@ class Builtins:
     def _associated(
         self, enrollment: Enrollment, association: dict[str, Any]
     ) -> list[tuple[str, str]]:
+        """Records associated with the enrolled one by exactly this association type."""
+        from runtime.contract.object_types import OBJECT_TYPES
+
         from_type = find_object_type(enrollment.object_type_id)
         if from_type is None:
             return []
-        category = str(association.get("associationCategory") or "HUBSPOT_DEFINED")
-        type_id = int(association.get("associationTypeId") or 0)
+        wanted = (
+            str(association.get("associationCategory") or "HUBSPOT_DEFINED"),
+            int(association.get("associationTypeId") or 0),
+        )
         backend = self.portal.associations
+        source = int(enrollment.object_id)
         out: list[tuple[str, str]] = []
-        for kind in backend.types.values():
-            if kind.from_type != from_type.name or kind.spec() != (category, type_id):
-                continue
-            to_type = find_object_type(kind.to_type)
-            if to_type is None:
-                continue
-            for linked in backend.linked_ids(from_type, int(enrollment.object_id), to_type):
-                specs = backend.specs(from_type, int(enrollment.object_id), to_type, linked)
-                if (category, type_id) in specs:
-                    out.append((to_type.type_id, str(linked)))
+        with self.portal.lock:
+            for to_type in OBJECT_TYPES:
+                if not any(t.spec() == wanted for t in backend.types_between(from_type, to_type)):
+                    continue
+                for linked in backend.linked_ids(from_type, source, to_type):
+                    if wanted in backend.specs(from_type, source, to_type, linked):
+                        out.append((to_type.type_id, str(linked)))
         return out
 
     def _create_record(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.errors import WorkflowError
-from runtime.workflow.model import arms, field_data_refs, successors
+from runtime.workflow.model import field_data_refs, successors
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,3 @@ def _dominators(graph: dict[str, list[str]], start: str, nodes: set[str]) -> dic
                 dom[node] = new
                 changed = True
     return {n: d - {n} for n, d in dom.items()}
-
-
-__all__ = ["FlowFinding", "arms", "check_document"]

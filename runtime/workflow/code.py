@@ -1,4 +1,5 @@
-"""Custom code steps: the flow's ``CUSTOM_CODE`` action run by the ordinary runner.
+"""Custom code steps: the flow's ``CUSTOM_CODE`` action run by the ordinary runner, retried
+on the virtual clock, its API calls compared between attempts.
 
 The engine never cares which language the code is in: it hands the runner an action file
 and a built event, and the runner (``runtime.invoke``) does the rest, Python or Node.js.
@@ -20,13 +21,28 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from runtime.contract import build_event
 from runtime.contract.limits import DEFAULT_RUNTIME_BY_SUFFIX
 from runtime.contract.manifest import ActionManifest, load_action
-from runtime.errors import WorkflowError
+from runtime.contract.retry import retry_schedule
+from runtime.errors import HsrunError, WorkflowError
+from runtime.workflow import enrollment as ev
+from runtime.workflow.builtins import Outcome
 from runtime.workflow.model import SOURCE_KEY, Flow
+from runtime.workflow.values import ValueContext, as_text, resolve
+
+if TYPE_CHECKING:
+    from runtime.contract import Event
+    from runtime.contract.record import RunResult
+    from runtime.fake_hubspot.portal import FakePortal
+    from runtime.workflow.engine import Engine
+    from runtime.workflow.enrollment import Enrollment
+
+NON_IDEMPOTENT_RETRY = "NON_IDEMPOTENT_RETRY"
 
 _API_TYPES = {
     "STRING": "string",
@@ -115,3 +131,183 @@ def _manifest_toml(action: dict[str, Any], runtime: str) -> str:
 
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in text)
+
+
+# -- running a step ------------------------------------------------------------------
+
+
+class _StepLink:
+    """The portal as the runner sees it for one step: its calls are those logged since the
+    step began (the virtual clock stands still during a step, so times cannot tell them)."""
+
+    def __init__(self, portal: FakePortal, url: str) -> None:
+        self.portal = portal
+        self._url = url
+        self.mark = portal.call_log.total
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def record_properties(
+        self, object_type: str, object_id: int, names: list[str]
+    ) -> Mapping[str, str | None]:
+        return self.portal.record_properties(object_type, object_id, names)
+
+    def calls_between(self, start: float, end: float) -> list[dict[str, Any]]:
+        with self.portal.lock:
+            return self.portal.call_log.since(self.mark)
+
+
+class _MarkedJournal:
+    """Records a custom code step's run with the enrollment it belongs to.
+
+    Only the finished run is written: the RUNNING record a single invoke writes first (so a
+    killed hsrun reads back as INTERRUPTED) would double the journal's cost per step, and an
+    interrupted workflow run is visible as its enrollment never being saved.
+    """
+
+    def __init__(self, journal: Any, marker: dict[str, str]) -> None:
+        self.journal = journal
+        self.marker = marker
+
+    def start(self, result: RunResult) -> None:
+        pass
+
+    def finish(self, result: RunResult) -> None:
+        result.workflow = dict(self.marker)
+        self.journal.finish(result)
+
+
+def is_write(call: Mapping[str, Any]) -> bool:
+    """A create or association write answered 2xx (what a retry must not repeat)."""
+    method, path = str(call.get("method")), str(call.get("path"))
+    if not 200 <= int(call.get("status", 0)) < 300 or method not in ("POST", "PUT"):
+        return False
+    if "/associations" in path or path.endswith("/batch/create"):
+        return True
+    parts = path.strip("/").split("/")
+    # POST /crm/v3/objects/{type}: a create (searches and batch reads end otherwise).
+    return method == "POST" and len(parts) == 4 and parts[:3] == ["crm", "v3", "objects"]
+
+
+def custom_code_step(
+    engine: Engine,
+    enrollment: Enrollment,
+    action: dict[str, Any],
+    state: dict[str, Any],
+    values: ValueContext,
+) -> Outcome:
+    """Run one attempt of a custom code action for an enrollment.
+
+    The first attempt builds the event from the action's ``inputFields``; a retry sends the
+    same event again. A 429/5xx the code raised schedules the next attempt on the clock;
+    writes an earlier, failed attempt already made and this one repeats raise
+    ``NON_IDEMPOTENT_RETRY``.
+    """
+    action_id = str(action["actionId"])
+    attempt = int(state.get("attempt") or 1)
+    event = state.get("event")
+    if event is None:
+        inputs = {
+            str(item["name"]): as_text(resolve(item.get("value"), values))
+            for item in action.get("inputFields") or []
+        }
+        portal_id = engine.portal.portal_id
+        callback = f"ap-{portal_id}-{int(enrollment.id, 16) % 10**10}-{action_id}-0"
+        event = build_event(
+            portal_id=portal_id,
+            object_type=engine.event_type,
+            object_id=int(enrollment.object_id),
+            inputs=inputs,
+            callback_id=callback,
+        )  # kept as an Event: the runner takes it as it is, and so does every retry
+    try:
+        spec = engine.code_for(action)
+        link = _StepLink(engine.portal, engine.url)
+        marker = {"enrollment": enrollment.id, "flow": engine.flow_key, "actionId": action_id}
+        journal = _MarkedJournal(engine.journal, marker) if engine.journal is not None else None
+        result = engine.runner.run(
+            spec,
+            event,
+            secrets=engine.secrets,
+            portal=link,
+            options=engine.options.run_options,
+            journal=journal,
+        )
+    except HsrunError as exc:
+        return Outcome(ev.FAILED, exc.message)
+    details: dict[str, Any] = {"runId": result.run_id, "attempt": attempt}
+    if result.error is not None:
+        details["error"] = f"{result.error.type}: {result.error.message}"
+    if result.log_text:
+        details["logs"] = result.log_text
+    writes = [f"{c['method']} {c['path']}" for c in result.api_calls if is_write(c)]
+    earlier: list[str] = list(state.get("writes") or [])
+    repeated = sorted({w for w in writes if w in earlier})
+    if repeated:
+        message = (
+            f"attempt {attempt} repeated {', '.join(repeated)}, which an earlier attempt "
+            "had already done before it failed: in HubSpot this retry writes the same "
+            "thing twice (make the action look before it creates)"
+        )
+        enrollment.alerts.append(
+            {"code": NON_IDEMPOTENT_RETRY, "actionId": action_id, "attempt": attempt,
+             "message": message}
+        )  # fmt: skip
+        enrollment.log(engine.clock.now(), action_id, ev.ALERT, message, code=NON_IDEMPOTENT_RETRY)
+    for found in result.alerts:
+        enrollment.alerts.append({**found.to_dict(), "actionId": action_id})
+    if result.status == "RETRY_SCHEDULED":
+        return _retry(engine, action_id, attempt, state, event, earlier + writes, details, result)
+    if result.status != "SUCCESS":
+        reason = details.get("error") or result.status
+        return Outcome(ev.FAILED, f"{result.status}: {reason}", details=details, outputs={})
+    declared = declared_outputs(action)
+    types = {name: result.output_types.get(name, kind) for name, kind in declared.items()}
+    types.update(result.output_types)
+    details["outputs"] = dict(result.outputs)
+    return Outcome(
+        ev.SUCCEEDED,
+        f"outputs {dict(result.outputs)}" if result.outputs else "no outputs",
+        outputs=dict(result.outputs),
+        output_types=types,
+        details=details,
+    )
+
+
+def _retry(
+    engine: Engine,
+    action_id: str,
+    attempt: int,
+    state: dict[str, Any],
+    event: Event,
+    writes: list[str],
+    details: dict[str, Any],
+    result: RunResult,
+) -> Outcome:
+    # HubSpot: retried for up to three days, 1 min after the failure, then growing gaps
+    # up to 8 h (contract/retry.py).
+    first = float(state.get("first_failure") or engine.clock.now())
+    schedule = retry_schedule()
+    status = result.error.http_status if result.error else None
+    if attempt > len(schedule):
+        return Outcome(
+            ev.FAILED,
+            f"HTTP {status}: gave up after {attempt} attempts over three days of retries",
+            details=details,
+            outputs={},
+        )
+    when = first + schedule[attempt - 1]
+    details["resumeAt"] = when
+    details["state"] = {
+        "attempt": attempt + 1,
+        "first_failure": first,
+        "event": event,
+        "writes": writes,
+        "windowed": True,
+    }
+    return Outcome(
+        ev.RETRY_SCHEDULED, f"HTTP {status}: retry {attempt} scheduled", resume_at=when,
+        details=details,
+    )  # fmt: skip

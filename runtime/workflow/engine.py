@@ -33,28 +33,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runtime.contract import build_event
 from runtime.contract.object_types import find as find_object_type
-from runtime.contract.retry import retry_schedule
-from runtime.errors import HsrunError, PortalError, WorkflowError
+from runtime.errors import PortalError, WorkflowError
 from runtime.workflow import enrollment as ev
 from runtime.workflow.branches import ab_branch, list_branch, static_branch
-from runtime.workflow.builtins import DELAY, DELAY_UNTIL, Builtins, Outcome
+from runtime.workflow.builtins import DELAY, DELAY_UNTIL, DELAY_UNTIL_EVENT, Builtins, Outcome
 from runtime.workflow.clock import Calendar, VirtualClock
-from runtime.workflow.code import action_file, declared_outputs
+from runtime.workflow.code import action_file, custom_code_step
 from runtime.workflow.enrollment import Enrollment
 from runtime.workflow.model import Flow, target_of
-from runtime.workflow.values import ValueContext, as_text, resolve
+from runtime.workflow.values import ValueContext
 from runtime.workflow.webhook import webhook_step
 
 if TYPE_CHECKING:
     from runtime.contract import ActionManifest
-    from runtime.contract.record import RunResult
     from runtime.fake_hubspot.portal import FakePortal
     from runtime.invoke import Runner, RunOptions
     from runtime.secrets import SecretSource
 
-NON_IDEMPOTENT_RETRY = "NON_IDEMPOTENT_RETRY"
 #: Actions one enrollment may run before the engine calls it a loop (a GOTO back to an
 #: earlier action with nothing that ends it). HubSpot's own limit is UNCONFIRMED.
 MAX_ACTIONS = 1000
@@ -98,57 +94,6 @@ class EngineOptions:
             )
         if self.concurrency < 1:
             raise WorkflowError("concurrency must be at least 1")
-
-
-class _StepLink:
-    """The portal as the runner sees it for one step: its calls are those logged since the
-    step began (the virtual clock stands still during a step, so times cannot tell them)."""
-
-    def __init__(self, portal: FakePortal, url: str) -> None:
-        self.portal = portal
-        self._url = url
-        self.mark = portal.call_log.total
-
-    @property
-    def url(self) -> str:
-        return self._url
-
-    def record_properties(
-        self, object_type: str, object_id: int, names: list[str]
-    ) -> Mapping[str, str | None]:
-        return self.portal.record_properties(object_type, object_id, names)
-
-    def calls_between(self, start: float, end: float) -> list[dict[str, Any]]:
-        with self.portal.lock:
-            return self.portal.call_log.since(self.mark)
-
-
-class _MarkedJournal:
-    """Records a custom code step's run with the enrollment it belongs to."""
-
-    def __init__(self, journal: Any, marker: dict[str, str]) -> None:
-        self.journal = journal
-        self.marker = marker
-
-    def start(self, result: RunResult) -> None:
-        result.workflow = dict(self.marker)
-        self.journal.start(result)
-
-    def finish(self, result: RunResult) -> None:
-        result.workflow = dict(self.marker)
-        self.journal.finish(result)
-
-
-def is_write(call: Mapping[str, Any]) -> bool:
-    """A create or association write answered 2xx (what a retry must not repeat)."""
-    method, path = str(call.get("method")), str(call.get("path"))
-    if not 200 <= int(call.get("status", 0)) < 300 or method not in ("POST", "PUT"):
-        return False
-    if "/associations" in path or path.endswith("/batch/create"):
-        return True
-    parts = path.strip("/").split("/")
-    # POST /crm/v3/objects/{type}: a create (searches and batch reads end otherwise).
-    return method == "POST" and len(parts) == 4 and parts[:3] == ["crm", "v3", "objects"]
 
 
 class Engine:
@@ -268,18 +213,19 @@ class Engine:
             if stop is not None:
                 self.clock.advance_to(max(stop, self.clock.now()))
         finally:
+            # Also on Ctrl-C or an error: what happened so far is recorded.
             self.portal.clock = previous
             if pool is not None:
-                pool.shutdown()
-        waiting = {eid: (when, aid) for when, _, eid, aid, _ in self._queue}
-        for enrollment in self.enrollments.values():
-            if enrollment.id in waiting and not enrollment.finished:
-                enrollment.status = ev.WAITING
-                enrollment.resume_at, enrollment.current = waiting[enrollment.id]
-        if self.journal is not None:
-            from runtime.journal.enrollments import save_enrollments
+                pool.shutdown(cancel_futures=True)
+            waiting = {eid: (when, aid) for when, _, eid, aid, _ in self._queue}
+            for enrollment in self.enrollments.values():
+                if enrollment.id in waiting and not enrollment.finished:
+                    enrollment.status = ev.WAITING
+                    enrollment.resume_at, enrollment.current = waiting[enrollment.id]
+            if self.journal is not None:
+                from runtime.journal.enrollments import save_enrollments
 
-            save_enrollments(self.journal, list(self.enrollments.values()))
+                save_enrollments(self.journal, list(self.enrollments.values()))
         return list(self.enrollments.values())
 
     def _push(self, when: float, eid: str, action_id: str | None, state: dict[str, Any]) -> None:
@@ -294,6 +240,10 @@ class Engine:
         while action_id is not _END:
             action = self.flow.action(action_id)
             now = self.clock.now()
+            if not self._record_exists(enrollment):
+                # HubSpot: a deleted record leaves the workflow (and does not resume if
+                # restored) ([KB-FAQ]).
+                return self._finish(enrollment, ev.STOPPED, "unenrolled: the record was deleted")
             if self._windowed(action) and not state.get("windowed"):
                 allowed = self.calendar.next_allowed(now)
                 if allowed > now:
@@ -313,10 +263,11 @@ class Engine:
                 enrollment.path.append(action_id)
             enrollment.current = action_id
             outcome = self._execute(enrollment, action, state)
+            retry_state = outcome.details.pop("state", None)  # the engine's, not the record's
             enrollment.log(now, action_id, outcome.event, outcome.message, **outcome.details)
             if outcome.event == ev.RETRY_SCHEDULED:
-                assert outcome.resume_at is not None
-                self._push(outcome.resume_at, eid, action_id, outcome.details.pop("state"))
+                assert outcome.resume_at is not None and retry_state is not None
+                self._push(outcome.resume_at, eid, action_id, retry_state)
                 return enrollment
             if outcome.outputs is not None:
                 enrollment.outputs[action_id] = outcome.outputs
@@ -336,6 +287,13 @@ class Engine:
             action_id = following
         return self._finish(enrollment, ev.COMPLETED, "reached the end of the workflow")
 
+    def _record_exists(self, enrollment: Enrollment) -> bool:
+        kind = find_object_type(self.flow.object_type_id)
+        if kind is None:
+            return True
+        with self.portal.lock:
+            return self.portal.objects.find(kind, enrollment.object_id) is not None
+
     def _finish(self, enrollment: Enrollment, status: str, message: str) -> Enrollment:
         now = self.clock.now()
         enrollment.status = status
@@ -351,7 +309,7 @@ class Engine:
             return False
         if action.get("type") in ("STATIC_BRANCH", "LIST_BRANCH", "AB_TEST_BRANCH"):
             return False
-        return str(action.get("actionTypeId")) not in (DELAY, DELAY_UNTIL)
+        return str(action.get("actionTypeId")) not in (DELAY, DELAY_UNTIL, DELAY_UNTIL_EVENT)
 
     # -- one action ----------------------------------------------------------------------
 
@@ -383,7 +341,7 @@ class Engine:
         kind = action.get("type")
         values = self.values(enrollment)
         if kind == "CUSTOM_CODE":
-            outcome = self._custom_code(enrollment, action, state, values)
+            outcome = custom_code_step(self, enrollment, action, state, values)
         elif kind == "STATIC_BRANCH":
             outcome = static_branch(self, action, values)
         elif kind == "LIST_BRANCH":
@@ -398,7 +356,8 @@ class Engine:
             outcome.details.setdefault("notes", []).extend(values.notes)
         return outcome
 
-    def _code_for(self, action: dict[str, Any]) -> ActionManifest:
+    def code_for(self, action: dict[str, Any]) -> ActionManifest:
+        """The action file that runs a custom code action (made once per action)."""
         key = str(action["actionId"])
         with self._lock:
             found = self._code.get(key)
@@ -407,118 +366,3 @@ class Engine:
             with self._lock:
                 self._code[key] = found
         return found
-
-    def _custom_code(
-        self,
-        enrollment: Enrollment,
-        action: dict[str, Any],
-        state: dict[str, Any],
-        values: ValueContext,
-    ) -> Outcome:
-        action_id = str(action["actionId"])
-        attempt = int(state.get("attempt") or 1)
-        event = state.get("event")
-        if event is None:
-            inputs = {
-                str(item["name"]): as_text(resolve(item.get("value"), values))
-                for item in action.get("inputFields") or []
-            }
-            portal_id = self.portal.portal_id
-            callback = f"ap-{portal_id}-{int(enrollment.id, 16) % 10**10}-{action_id}-0"
-            event = build_event(
-                portal_id=portal_id,
-                object_type=self.event_type,
-                object_id=int(enrollment.object_id),
-                inputs=inputs,
-                callback_id=callback,
-            ).to_payload()
-        try:
-            spec = self._code_for(action)
-            link = _StepLink(self.portal, self.url)
-            marker = {"enrollment": enrollment.id, "flow": self.flow_key, "actionId": action_id}
-            journal = _MarkedJournal(self.journal, marker) if self.journal is not None else None
-            result = self.runner.run(
-                spec,
-                event,
-                secrets=self.secrets,
-                portal=link,
-                options=self.options.run_options,
-                journal=journal,
-            )
-        except HsrunError as exc:
-            return Outcome(ev.FAILED, exc.message)
-        details: dict[str, Any] = {"runId": result.run_id, "attempt": attempt}
-        if result.error is not None:
-            details["error"] = f"{result.error.type}: {result.error.message}"
-        if result.log_text:
-            details["logs"] = result.log_text
-        writes = [f"{c['method']} {c['path']}" for c in result.api_calls if is_write(c)]
-        earlier: list[str] = list(state.get("writes") or [])
-        repeated = sorted({w for w in writes if w in earlier})
-        if repeated:
-            message = (
-                f"attempt {attempt} repeated {', '.join(repeated)}, which an earlier attempt "
-                "had already done before it failed: in HubSpot this retry writes the same "
-                "thing twice (make the action look before it creates)"
-            )
-            enrollment.alerts.append(
-                {"code": NON_IDEMPOTENT_RETRY, "actionId": action_id, "attempt": attempt,
-                 "message": message}
-            )  # fmt: skip
-            enrollment.log(
-                self.clock.now(), action_id, ev.ALERT, message, code=NON_IDEMPOTENT_RETRY
-            )
-        for found in result.alerts:
-            enrollment.alerts.append({**found.to_dict(), "actionId": action_id})
-        if result.status == "RETRY_SCHEDULED":
-            return self._retry(action_id, attempt, state, event, earlier + writes, details, result)
-        if result.status != "SUCCESS":
-            reason = details.get("error") or result.status
-            return Outcome(ev.FAILED, f"{result.status}: {reason}", details=details, outputs={})
-        declared = declared_outputs(action)
-        types = {name: result.output_types.get(name, kind) for name, kind in declared.items()}
-        types.update(result.output_types)
-        details["outputs"] = dict(result.outputs)
-        return Outcome(
-            ev.SUCCEEDED,
-            f"outputs {dict(result.outputs)}" if result.outputs else "no outputs",
-            outputs=dict(result.outputs),
-            output_types=types,
-            details=details,
-        )
-
-    def _retry(
-        self,
-        action_id: str,
-        attempt: int,
-        state: dict[str, Any],
-        event: dict[str, Any],
-        writes: list[str],
-        details: dict[str, Any],
-        result: RunResult,
-    ) -> Outcome:
-        # HubSpot: retried for up to three days, 1 min after the failure, then growing gaps
-        # up to 8 h (contract/retry.py).
-        first = float(state.get("first_failure") or self.clock.now())
-        schedule = retry_schedule()
-        status = result.error.http_status if result.error else None
-        if attempt > len(schedule):
-            return Outcome(
-                ev.FAILED,
-                f"HTTP {status}: gave up after {attempt} attempts over three days of retries",
-                details=details,
-                outputs={},
-            )
-        when = first + schedule[attempt - 1]
-        details["resumeAt"] = when
-        details["state"] = {
-            "attempt": attempt + 1,
-            "first_failure": first,
-            "event": event,
-            "writes": writes,
-            "windowed": True,
-        }
-        return Outcome(
-            ev.RETRY_SCHEDULED, f"HTTP {status}: retry {attempt} scheduled", resume_at=when,
-            details=details,
-        )  # fmt: skip

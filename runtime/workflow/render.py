@@ -31,6 +31,7 @@ _STYLE = {
 _BUILTIN_NAMES = {
     "0-1": "Delay",
     "0-35": "Delay until date",
+    "0-29": "Delay until event",
     "0-5": "Set property",
     "0-14": "Create record",
     "0-3": "Create task",

@@ -37,8 +37,8 @@ def enroll_matching(engine: Engine, *, earlier: list[Enrollment] | None = None) 
 
     Args:
         engine: the engine to enroll into.
-        earlier: this flow's enrollments from before (the journal's), for the re-enrollment
-            and still-enrolled rules.
+        earlier: this flow's enrollments from earlier commands (the journal's), for the
+            re-enrollment rule.
 
     Raises:
         WorkflowError: the flow has no ``LIST_BASED`` criteria.
@@ -56,14 +56,18 @@ def enroll_matching(engine: Engine, *, earlier: list[Enrollment] | None = None) 
     if object_type is None:
         raise WorkflowError(f"the fake portal has no object type {engine.flow.object_type_id}")
     history: dict[str, list[str]] = {}
-    for enrollment in [*(earlier or []), *engine.enrollments.values()]:
+    for enrollment in earlier or []:
+        # An earlier command's enrollment left WAITING cannot resume (its clock is gone): it
+        # counts as enrolled before, not as still enrolled.
+        history.setdefault(enrollment.object_id, []).append("EARLIER")
+    for enrollment in engine.enrollments.values():
         history.setdefault(enrollment.object_id, []).append(enrollment.status)
     report = TriggerReport()
     portal = engine.portal
-    with portal.lock:
-        store = portal.objects.store(object_type)
-        records = [store.records[i] for i in store.ids if not store.records[i].archived]
-    for record in records:
+    for view in portal.records(object_type.name):
+        record = portal.objects.find(object_type, view.id)
+        if record is None:
+            continue  # archived since the listing
         report.checked += 1
         if not evaluate(portal, record, criteria["listFilterBranch"]).matched:
             continue

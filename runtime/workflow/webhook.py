@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runtime.contract.retry import is_retryable_status, retry_schedule
+from runtime.errors import HsrunError
 from runtime.workflow import enrollment as ev
 from runtime.workflow.builtins import Outcome
 from runtime.workflow.values import ValueContext, as_text, resolve
@@ -51,8 +52,9 @@ def send(
     *,
     allow_hosts: tuple[str, ...],
     allow_net: bool,
+    headers: dict[str, str] | None = None,
 ) -> WebhookAnswer:
-    """Send the webhook once."""
+    """Send the webhook once (``query`` and ``headers`` include any auth key)."""
     url = str(action.get("webhookUrl") or "")
     method = str(action.get("method") or "POST").upper()
     parts = urllib.parse.urlsplit(url)
@@ -74,6 +76,8 @@ def send(
     if data is not None:
         request.add_header("Content-Type", "application/json")
     request.add_header("User-Agent", "HubSpot Connect 2.0 (http://dev.hubspot.com/) (hsrun)")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=RESPONSE_TIMEOUT_S) as response:
@@ -108,9 +112,26 @@ def webhook_step(
         str(item.get("name")): as_text(resolve(item.get("value"), values)) or ""
         for item in action.get("queryParams") or []
     }
+    headers: dict[str, str] = {}
+    auth = action.get("authSettings")
+    if isinstance(auth, dict) and auth.get("type") == "AUTH_KEY":
+        # An API key from a secret, in a header or a query parameter ([SPEC-V4] authSettings).
+        try:
+            key = _secret(engine, str(auth.get("secretName") or ""))
+        except HsrunError as exc:
+            return Outcome(ev.FAILED, f"webhook auth key: {exc.message}")
+        target = headers if str(auth.get("location")).upper() == "HEADER" else query
+        target[str(auth.get("name") or "")] = key
+    elif isinstance(auth, dict):
+        values.notes.append(f"webhook auth {auth.get('type')} is not emulated: sent unsigned")
     options = engine.options
     answer = send(
-        action, record, query, allow_hosts=options.allow_hosts, allow_net=options.allow_net
+        action,
+        record,
+        query,
+        allow_hosts=options.allow_hosts,
+        allow_net=options.allow_net,
+        headers=headers,
     )
     details: dict[str, Any] = {"attempt": attempt, "status": answer.status}
     if answer.status is not None and 200 <= answer.status < 300:
@@ -133,3 +154,18 @@ def webhook_step(
         resume_at=when,
         details=details,
     )
+
+
+def _secret(engine: Engine, name: str) -> str:
+    """A secret's value from the run's secrets (a mapping or a secret store).
+
+    Raises:
+        SecretNotFoundError: no such secret.
+    """
+    from collections.abc import Mapping
+
+    from runtime.secrets import DictSecrets, select_secrets
+
+    source = engine.secrets
+    store = DictSecrets(source) if isinstance(source, Mapping) else source
+    return select_secrets(store, [name])[name]

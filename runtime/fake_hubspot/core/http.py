@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from runtime.contract.hosts import DEFAULT_HOST
 from runtime.fake_hubspot.core.errors import ValidationError
 
 #: Contract "Most important facts" 2: every JSON body carries exactly this content type.
@@ -37,7 +38,7 @@ class Request:
     query: dict[str, list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    host: str = "api.hubapi.com"
+    host: str = DEFAULT_HOST
     scheme: str = "https"
 
     @classmethod
@@ -64,7 +65,7 @@ class Request:
             query=query,
             headers=lowered,
             body=raw,
-            host=host or parts.netloc or lowered.get("host", "api.hubapi.com"),
+            host=host or parts.netloc or lowered.get("host", DEFAULT_HOST),
             scheme=parts.scheme or scheme,
         )
 

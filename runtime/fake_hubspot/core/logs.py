@@ -21,6 +21,26 @@ from runtime.errors import PortalValueError
 DEFAULT_CALL_LOG_SIZE = 10_000
 
 
+#: Query parameters that carry credentials (HubSpot's retired ``hapikey``, OAuth's
+#: ``access_token``/``code``/``client_secret``, and the usual names): their values never
+#: reach the call log, ``portal.json`` or a run record.
+_CREDENTIAL_PARAM = re.compile(
+    r"(?i)^(hapikey|api[-_]?key|access[-_]?token|refresh[-_]?token|token|code|"
+    r"client[-_]?secret|secret|password|passwd|auth|authorization|signature)$"
+)
+
+
+def redact_query(query: str) -> str:
+    """``query`` with the values of credential parameters replaced by ``[REDACTED]``."""
+    if not query:
+        return query
+    parts = []
+    for item in query.split("&"):
+        name, sep, _value = item.partition("=")
+        parts.append(f"{name}=[REDACTED]" if sep and _CREDENTIAL_PARAM.match(name) else item)
+    return "&".join(parts)
+
+
 def parse_since(value: str | float | None, now: float | None = None) -> float | None:
     """An absolute epoch time from a number (already one) or a ``--since`` text, read as
     :func:`runtime.contract.period.parse_since` reads it for the run history too.
@@ -83,7 +103,7 @@ class CallLog:
             "app": app,
             "method": method,
             "path": path,
-            "query": query,
+            "query": redact_query(query),
             "status": status,
             "durationMs": round(duration_ms, 3),
             "correlationId": correlation_id,

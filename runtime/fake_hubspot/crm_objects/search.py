@@ -144,6 +144,10 @@ def _parse_filter(raw: dict[str, Any]) -> Filter:
     return Filter(name, operator, value, values, high)
 
 
+#: Sorted orders kept (per type and sort specification).
+SORT_CACHE_SIZE = 8
+
+
 def parse_sorts(body: dict[str, Any]) -> list[tuple[str, bool]]:
     """``sorts`` as ``(property, descending)``: objects, ``"name"`` and ``"-name"`` all work."""
     out: list[tuple[str, bool]] = []
@@ -198,8 +202,12 @@ def search(
                 and props.find(object_type, item.property_name) is None
             ):
                 raise ValidationError(f'Property "{item.property_name}" does not exist')
-    matches = [r for r in _candidates(backend, object_type, groups) if _matches(backend, r, groups)]
     lag_s = backend.portal.search_lag_s
+    if sorts and not groups and not query and lag_s <= 0:
+        # Every live record, sorted: the cached order is the answer (no per-page filtering).
+        matches = _sorted_order(backend, object_type, sorts)
+        return _page(matches, after, limit, properties)
+    matches = [r for r in _candidates(backend, object_type, groups) if _matches(backend, r, groups)]
     if lag_s > 0:
         # Not yet indexed: a record created or changed within the lag is not found at all
         # (HubSpot would still find a changed record by its old values: a simplification).
@@ -208,18 +216,50 @@ def search(
     if query:
         terms = [t.lower() for t in query.split() if t]
         matches = [r for r in matches if _query_match(r, object_type.query_properties, terms)]
-    for name, descending in reversed(sorts):
-        prop = props.find(object_type, name)
-        kind = prop.type if prop is not None else "string"
-        # Records without a value sort last in both directions (UNCONFIRMED).
-        present = [r for r in matches if r.value(name) not in (None, "")]
-        missing = [r for r in matches if r.value(name) in (None, "")]
-        present.sort(key=_sorter(name, kind), reverse=descending)
-        matches = present + missing
+    if sorts:
+        order = _sorted_order(backend, object_type, sorts)
+        wanted = {id(r) for r in matches}
+        matches = [r for r in order if id(r) in wanted] if len(wanted) < len(order) else order
+    return _page(matches, after, limit, properties)
+
+
+def _page(
+    matches: list[Record], after: int, limit: int, properties: list[str] | None
+) -> SearchPage:
     following = min(after + limit, MAX_RESULTS)
     page = matches[after:following]
     next_after = str(following) if following < len(matches) and following < MAX_RESULTS else None
     return SearchPage(len(matches), page, next_after, properties)
+
+
+def _sorted_order(
+    backend: ObjectsBackend, object_type: ObjectType, sorts: list[tuple[str, bool]]
+) -> list[Record]:
+    """Every live record of the type in ``sorts`` order, kept until the type's records change.
+
+    Paging through sorted results asks for the same order again and again: sorting 100,000
+    records once per type version, not once per page, keeps each page fast.
+    """
+    key = (object_type.name, tuple(sorts))
+    version = backend.versions.get(object_type.name, 0)
+    cached = backend.sort_cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    store = backend.store(object_type)
+    order = list(_live(store.records, store.ids))
+    props = backend.portal.properties
+    for name, descending in reversed(sorts):
+        prop = props.find(object_type, name)
+        kind = prop.type if prop is not None else "string"
+        # Records without a value sort last in both directions (UNCONFIRMED).
+        present = [r for r in order if r.value(name) not in (None, "")]
+        missing = [r for r in order if r.value(name) in (None, "")]
+        present.sort(key=_sorter(name, kind), reverse=descending)
+        order = present + missing
+    if len(backend.sort_cache) >= SORT_CACHE_SIZE:
+        backend.sort_cache.pop(next(iter(backend.sort_cache)))
+    backend.sort_cache[key] = (version, order)
+    return order
 
 
 def _sorter(name: str, kind: str) -> Callable[[Record], tuple[int, Any]]:
@@ -248,7 +288,24 @@ def _candidates(
             None,
         )
         if indexed is None:
-            return _live(store.records, store.ids)
+            token = next(
+                (
+                    f
+                    for f in group
+                    if f.operator == "CONTAINS_TOKEN"
+                    and f.value
+                    and "*" not in f.value
+                    and not f.property_name.startswith("associations.")
+                ),
+                None,
+            )
+            if token is None:
+                return _live(store.records, store.ids)
+            assert token.value is not None
+            index = backend.token_index(object_type, token.property_name)
+            for token_hit in index.lookup(token.value):
+                found[token_hit] = store.records[token_hit]
+            continue
         assert indexed.value is not None
         if indexed.property_name == "hs_object_id":
             record = (

@@ -332,6 +332,49 @@ class PropertiesBackend:
         self._groups_of(object_type)[str(name)] = group
         return group
 
+    def groups_of(self, object_type: ObjectType) -> dict[str, dict[str, Any]]:
+        """The property groups of a type, by name."""
+        return self._groups_of(object_type)
+
+    def get_group(self, object_type: ObjectType, name: str) -> dict[str, Any]:
+        """Raises: ObjectNotFound: no such group (wording UNCONFIRMED)."""
+        group = self._groups_of(object_type).get(name)
+        if group is None:
+            raise ObjectNotFound(f"Unable to find property group {name} for {object_type.type_id}")
+        return group
+
+    def update_group(
+        self, object_type: ObjectType, name: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``PATCH``: ``label`` and ``displayOrder`` (the name is the group's key)."""
+        group = self.get_group(object_type, name)
+        if "label" in data:
+            if not data["label"]:
+                raise ValidationError("Invalid input JSON: label must not be empty")
+            group["label"] = str(data["label"])
+        if "displayOrder" in data:
+            try:
+                group["displayOrder"] = int(data["displayOrder"])
+            except (TypeError, ValueError):
+                raise ValidationError("Invalid input JSON: displayOrder must be a number") from None
+        return group
+
+    def delete_group(self, object_type: ObjectType, name: str) -> None:
+        """Archive a group that holds no live property and is not the type's default one.
+
+        Raises:
+            ValidationError: it holds properties or is HubSpot-defined (wording UNCONFIRMED).
+        """
+        self.get_group(object_type, name)
+        if name == object_type.group_name:
+            raise ValidationError(f"Property group {name} is HubSpot-defined and cannot be deleted")
+        used = [p.name for p in self.definitions(object_type) if p.group_name == name]
+        if used:
+            raise ValidationError(
+                f"Property group {name} still holds properties: {', '.join(sorted(used))}"
+            )
+        del self._groups_of(object_type)[name]
+
     @staticmethod
     def _options(kind: str, raw: Any) -> list[dict[str, Any]]:
         if kind == "bool":

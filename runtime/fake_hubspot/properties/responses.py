@@ -96,7 +96,7 @@ def batch_read(ctx: Context) -> Response:
 
 def list_groups(ctx: Context) -> Response:
     """``GET /crm/v3/properties/{objectType}/groups``."""
-    groups = ctx.portal.properties.groups[_type(ctx).name]
+    groups = ctx.portal.properties.groups_of(_type(ctx))
     return json_response(200, {"results": [dict(g) for g in groups.values()]})
 
 
@@ -104,3 +104,24 @@ def create_group(ctx: Context) -> Response:
     """``POST /crm/v3/properties/{objectType}/groups`` → 201."""
     group = ctx.portal.properties.create_group(_type(ctx), ctx.request.json_object())
     return json_response(201, dict(group))
+
+
+def get_group(ctx: Context) -> Response:
+    """``GET /crm/v3/properties/{objectType}/groups/{groupName}``."""
+    return json_response(
+        200, dict(ctx.portal.properties.get_group(_type(ctx), ctx.params["groupName"]))
+    )
+
+
+def update_group(ctx: Context) -> Response:
+    """``PATCH …/groups/{groupName}`` → 200."""
+    group = ctx.portal.properties.update_group(
+        _type(ctx), ctx.params["groupName"], ctx.request.json_object()
+    )
+    return json_response(200, dict(group))
+
+
+def delete_group(ctx: Context) -> Response:
+    """``DELETE …/groups/{groupName}`` → 204."""
+    ctx.portal.properties.delete_group(_type(ctx), ctx.params["groupName"])
+    return no_content()

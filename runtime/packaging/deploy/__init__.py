@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from runtime.contract.hosts import DEFAULT_BASE_URL
 from runtime.contract.manifest import ActionManifest
 from runtime.errors import CheckFailedError, DeployError
 from runtime.packaging.bundle import bundle_action
@@ -73,8 +74,8 @@ __all__ = [
     "token_from_store",
 ]
 
-#: HubSpot's API host (``--live``).
-LIVE_URL = "https://api.hubapi.com"
+#: HubSpot's API (``--live``).
+LIVE_URL = DEFAULT_BASE_URL
 #: Secret holding the private app token for the local fake portal.
 DEFAULT_TOKEN_SECRET = "HUBSPOT_DEPLOY_TOKEN"
 #: Secret holding the private app token for HubSpot itself (``--live``).

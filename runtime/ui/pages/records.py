@@ -16,6 +16,7 @@ from runtime.ui._web import dashboard, render
 if TYPE_CHECKING:
     from runtime.config import Settings
     from runtime.fake_hubspot import FakePortal
+    from runtime.fake_hubspot.core.object_types import ObjectType
 
 #: Records a list page shows.
 PAGE_RECORDS = 200
@@ -48,6 +49,18 @@ def _type_names(portal: FakePortal) -> list[str]:
     return list(portal.objects.stores)
 
 
+def _object_type(portal: FakePortal, name: str) -> ObjectType | None:
+    """A standard or custom object type of the portal by name, or None."""
+    from runtime.fake_hubspot.core.object_types import find_object_type
+
+    return find_object_type(name) or portal.custom_type(name)
+
+
+def _columns(portal: FakePortal, name: str) -> tuple[str, ...]:
+    kind = _object_type(portal, name)
+    return COLUMNS.get(name) or (kind.default_properties[:4] if kind else ())
+
+
 def _counts(settings: Settings) -> list[tuple[str, int]]:
     portal = _load(settings)
     return [(name, len(portal.records(name))) for name in _type_names(portal)]
@@ -71,9 +84,9 @@ def _list(settings: Settings, object_type: str, text: str) -> dict[str, Any]:
             for r in records
             if wanted == r.id or any(wanted in str(v).lower() for v in r.properties.values())
         ]
-    columns = COLUMNS.get(object_type, ())
+    columns = _columns(portal, object_type)
     return {
-        "types": _type_names(portal),
+        "types": [n for n in _type_names(portal) if n == object_type or portal.records(n)],
         "total": len(records),
         "columns": columns,
         "rows": [
@@ -104,9 +117,9 @@ async def records_page(request: Request) -> Response:
 def _history(portal: FakePortal, object_type: str, record_id: str) -> dict[str, Any]:
     """Each changed property's values, newest first, as ``GET …?propertiesWithHistory=``
     answers them (a property never changed since creation has no history to show)."""
-    from runtime.fake_hubspot.core.object_types import resolve_object_type
-
-    kind = resolve_object_type(object_type)
+    kind = _object_type(portal, object_type)
+    if kind is None:
+        return {}
     objects = portal.objects
     found = objects.find(kind, record_id) or objects.find(kind, record_id, archived=True)
     if found is None:

@@ -117,8 +117,13 @@ def _check_interrupted(code: int, out: str, err: str, markers: Path) -> None:
     assert all(run.error and "Ctrl-C" in run.error.message for run in runs)
 
 
+#: The markers are files the action writes where the test can see them: a plain process
+#: (the kernel sandbox gives the action a private /tmp and its own pid numbers).
+PLAIN = {"HSRUN_ISOLATION": "process"}
+
+
 def test_ctrl_c_stops_a_batch_without_the_daemon(tmp_path: Path) -> None:
-    env = {**os.environ, "HSRUN_DAEMON": "0"}
+    env = {**os.environ, "HSRUN_DAEMON": "0", **PLAIN}
     _check_interrupted(*_interrupt_batch(tmp_path, env))
 
 
@@ -130,7 +135,7 @@ def test_ctrl_c_stops_a_batch_run_by_the_daemon(tmp_path: Path) -> None:
     status = start_daemon(settings)
     try:
         before = status.served
-        env = {k: v for k, v in os.environ.items() if k != "HSRUN_DAEMON"}
+        env = {**{k: v for k, v in os.environ.items() if k != "HSRUN_DAEMON"}, **PLAIN}
         result = _interrupt_batch(tmp_path, env)
         running = daemon_status(settings)
         assert running is not None and running.served == before + 1  # the daemon ran it

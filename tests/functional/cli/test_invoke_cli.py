@@ -203,7 +203,9 @@ def test_a_killed_hsrun_leaves_an_interrupted_run_and_no_orphan(tmp_path: Path) 
         f"    open({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
         "    while True:\n        time.sleep(0.01)\n"
     )
-    env = {**os.environ, "HSRUN_HOME": os.environ["HSRUN_HOME"]}
+    # A plain process, so that its pid file can be written and its pid watched from here
+    # (tests/functional/invoke/test_sandbox.py covers the kernel sandbox).
+    env = {**os.environ, "HSRUN_HOME": os.environ["HSRUN_HOME"], "HSRUN_ISOLATION": "process"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "runtime", "invoke", str(action)],
         cwd=ROOT,

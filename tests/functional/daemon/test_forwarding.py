@@ -133,7 +133,10 @@ def test_actions_are_forked_from_the_daemons_zygote(shared: Hsrun, tmp_path: Pat
     )
     status = shared.status()
     assert status is not None
-    record = json.loads(shared.run("invoke", str(action), "--json").stdout)
+    # A plain process: in namespaces the action's parent is the sandbox's init.
+    record = json.loads(
+        shared.run("invoke", str(action), "--json", HSRUN_ISOLATION="process").stdout
+    )
     assert record["outputs"]["parent"] == status.zygote_pid
     # A process forked from the daemon would start with the daemon's whole resident set in
     # its peak; one forked from the zygote (HubSpot's libraries only) stays below it.
@@ -194,7 +197,8 @@ def test_ctrl_c_cancels_the_command_and_its_action(shared: Hsrun, tmp_path: Path
     client = subprocess.Popen(
         shared.argv("invoke", str(action)),
         cwd=shared.cwd,
-        env=shared.environ(),
+        # A plain process, so that its pid file and pid can be watched from here.
+        env=shared.environ(HSRUN_ISOLATION="process"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

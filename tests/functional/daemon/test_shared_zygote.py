@@ -42,7 +42,8 @@ def test_runners_fork_their_actions_from_it(in_use: SharedZygote, tmp_path: Path
     action.write_text(
         "import os\ndef main(event):\n    return {'outputFields': {'parent': os.getppid()}}\n"
     )
-    with Runner(RunOptions(zygote=False)) as runner:
+    # A plain process: in the kernel sandbox the action's parent is the sandbox's init.
+    with Runner(RunOptions(zygote=False, isolation="process")) as runner:
         result = runner.run(action)
     assert result.status == "SUCCESS", result.error
     assert result.outputs["parent"] == in_use.pid  # not a process of this runner's own

@@ -58,3 +58,22 @@ def test_a_hapikey_alone_is_hubspots_401(api: Api, app: Any) -> None:
     body = response.json()
     assert body["category"] == "INVALID_AUTHENTICATION"
     assert body["message"].startswith("Authentication credentials not found.")
+
+
+def test_property_groups_read_update_delete(api: Api, app: Any) -> None:
+    token = api.portal.private_app(
+        "schema", scopes=["crm.schemas.contacts.read", "crm.schemas.contacts.write"]
+    )
+    base = "/crm/v3/properties/contacts/groups"
+    created = api.call("POST", base, token, json={"name": "scoring", "label": "Scoring"})
+    assert created.status_code == 201
+    patched = api.call("PATCH", f"{base}/scoring", token, json={"label": "Lead scoring"})
+    assert patched.status_code == 200 and patched.json()["label"] == "Lead scoring"
+    assert api.call("GET", f"{base}/scoring", token).json()["label"] == "Lead scoring"
+    api.portal.create_property("contacts", "score", groupName="scoring")
+    busy = api.call("DELETE", f"{base}/scoring", token)
+    assert busy.status_code == 400 and busy.json()["category"] == "VALIDATION_ERROR"
+    assert api.call("DELETE", f"{base}/contactinformation", token).status_code == 400
+    api.portal.properties.archive(api.portal._type("contacts"), "score")
+    assert api.call("DELETE", f"{base}/scoring", token).status_code == 204
+    assert api.call("GET", f"{base}/scoring", token).status_code == 404

@@ -13,6 +13,9 @@ from runtime.invoke import Runner, RunOptions
 from runtime.invoke._session import count_group
 
 FAST = RunOptions(timeout_s=1.0)
+#: Tests that watch the action's processes from here (pid files, process groups) run it as
+#: a plain process; tests/functional/invoke/test_sandbox.py covers the same in namespaces.
+PLAIN = "process"
 
 
 def pid_alive(pid: int) -> bool:
@@ -39,7 +42,7 @@ def test_timeout_kills_the_process_and_keeps_its_logs(
         """
     )
     started = time.monotonic()
-    result = runner.run(action, options=RunOptions(timeout_s=0.5))
+    result = runner.run(action, options=RunOptions(timeout_s=0.5, isolation=PLAIN))
     assert time.monotonic() - started < 4
     assert result.status == "TIMEOUT"
     assert result.error is not None
@@ -139,7 +142,7 @@ def test_fork_bomb_is_stopped_and_leaves_nothing_behind(
                     time.sleep(0.01)
         """
     )
-    result = runner.run(action, options=RunOptions(timeout_s=5))
+    result = runner.run(action, options=RunOptions(timeout_s=5, isolation=PLAIN))
     assert result.status == "FAILED"
     assert result.error is not None
     assert result.error.type == "Runtime.ProcessLimitExceeded"
@@ -232,7 +235,7 @@ def test_background_processes_die_with_a_cold_run(
             return {{"outputFields": {{}}}}
         """
     )
-    assert runner.run(action).status == "SUCCESS"
+    assert runner.run(action, options=RunOptions(isolation=PLAIN)).status == "SUCCESS"
     pid = int(pidfile.read_text())
     deadline = time.monotonic() + 3
     while pid_alive(pid) and time.monotonic() < deadline:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +16,7 @@ from helpers import ACTIONS, EVENTS
 
 from runtime.contract import load_event
 from runtime.contract.hosts import HUBSPOT_HOSTS
-from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError, UsageError
+from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError
 from runtime.invoke import Runner, RunOptions, render
 
 
@@ -240,6 +241,26 @@ def test_warm_mode_keeps_module_state_cold_does_not(
     assert warm == [1, 2, 3]
 
 
+def test_handler_not_found_keeps_lambdas_words_and_shows_the_hint_apart(
+    runner: Runner, write_action: Callable[..., Path]
+) -> None:
+    from rich.console import Console
+
+    result = runner.run(write_action("x = 1\n"))
+    assert result.error is not None
+    assert result.error.message == "Handler 'main' missing on module 'act'"
+    assert [a.message for a in result.alerts if a.code == "HINT"] == [
+        "HubSpot calls the action's main: define def main(event):"
+    ]
+    console = Console(width=200, record=True)
+    console.print(render.panel(result))
+    shown = console.export_text()
+    assert "define def main(event):" in shown
+    # The panel names the interpreter when it is not HubSpot's 3.9 (hsrun's own is 3.11+).
+    assert result.python == ".".join(map(str, sys.version_info[:3]))
+    assert f"Python {result.python} ran this action; HubSpot runs 3.9" in shown
+
+
 def test_init_duration_covers_the_import_of_the_module_and_only_a_cold_start(
     runner: Runner, write_action: Callable[..., Path]
 ) -> None:
@@ -297,13 +318,6 @@ def test_hubspot_calls_without_a_portal_say_how_to_attach_one(
     result = runner.run(action)
     assert result.error is not None
     assert "no HubSpot portal is attached" in result.error.message
-
-
-def test_node_actions_are_refused_clearly(tmp_path: Path, runner: Runner) -> None:
-    action = tmp_path / "hello.js"
-    action.write_text("exports.main = async (event, callback) => callback({outputFields: {}});\n")
-    with pytest.raises(UsageError, match="NODE24X is not supported yet"):
-        runner.run(action)
 
 
 class _Recorder(BaseHTTPRequestHandler):

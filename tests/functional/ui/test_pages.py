@@ -5,11 +5,15 @@ Every page visited is saved as a screenshot under ``build/screenshots/``.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
-from ui_support import Dashboard, hsrun, screenshot
+from ui_support import ROOT, Dashboard, hsrun, screenshot
 
 from runtime.config import get_settings
 from runtime.fake_hubspot import FakePortal, PortalFile
@@ -330,3 +334,39 @@ def test_the_browser_opens_a_private_file_that_moves_on_to_the_dashboard(
     page.goto(opener.as_uri())
     page.wait_for_url(f"{dashboard.base}/runs", timeout=WAIT_MS)
     assert page.locator("h1").inner_text().startswith("Runs")
+
+
+def test_a_run_in_flight_shows_running_then_its_result(
+    dashboard: Dashboard, page: Any, tmp_path: Path
+) -> None:
+    action = tmp_path / "slow.py"
+    release = tmp_path / "release"
+    action.write_text(
+        "import os, time\n\n"
+        "def main(event):\n"
+        f"    while not os.path.exists({str(release)!r}):\n"
+        "        time.sleep(0.05)\n"
+        "    print('done waiting')\n"
+        "    return {'outputFields': {'waited': True}}\n",
+        encoding="utf-8",
+    )
+    invoke = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "invoke", str(action), "--timeout", "120"],
+        cwd=ROOT,
+        env={**os.environ, "HSRUN_DAEMON": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        sign_in(page, dashboard)
+        running = page.locator("#runs-rows tr[data-run]", has_text="RUNNING")
+        running.wait_for(timeout=WAIT_MS)  # appears live, while it runs
+        running.locator("a").first.click()
+        page.wait_for_url("**/runs/*", timeout=WAIT_MS)
+        assert page.locator("#status").inner_text() == "RUNNING"
+        release.touch()
+        page.wait_for_selector("#status:has-text('SUCCESS')", timeout=WAIT_MS)  # reloaded
+        assert "done waiting" in page.locator("#logs").inner_text()
+    finally:
+        release.touch()
+        assert invoke.wait(timeout=120) == 0

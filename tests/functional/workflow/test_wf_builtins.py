@@ -5,9 +5,15 @@ No custom code here, so no process starts: these flows run in milliseconds.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from wf_support import builtin, flow, set_prop, static, to
+
+from runtime.errors import WorkflowError
+from runtime.fake_hubspot import attach_memory
+from runtime.workflow import Engine, load_flow
 
 
 def test_set_property_value_types(hubspot: Any, run_workflow: Any) -> None:
@@ -309,3 +315,41 @@ def test_a_goto_loop_is_stopped(hubspot: Any, run_workflow: Any) -> None:
     e = run_workflow(doc, object_id=c.id)
     assert e.status == "STOPPED" and len(e.path) == 1000
     assert "a loop?" in e.steps[-1].message
+
+
+def test_a_record_deleted_during_a_delay_leaves_the_workflow(hubspot: Any, tmp_path: Path) -> None:
+    c = hubspot.create("contacts", {"email": "a@example.com"})
+    doc = flow(
+        builtin("1", "0-1", {"delta": "1", "time_unit": "DAYS"}, "2"),
+        set_prop("2", "firstname", static("too late")),
+    )
+    with attach_memory(hubspot) as served:
+        engine = Engine(
+            load_flow(doc, source="t"), portal=hubspot, url=served.url,
+            runner=None, code_cache=tmp_path,  # type: ignore[arg-type]  # no custom code
+        )  # fmt: skip
+        enrollment = engine.enroll(c.id)
+        engine.run(until=3600)
+        assert enrollment.status == "WAITING" and enrollment.current == "2"
+        hubspot.archive("contacts", c.id)
+        engine.run()
+    assert enrollment.status == "STOPPED" and enrollment.path == ["1"]
+    assert enrollment.steps[-1].message == "unenrolled: the record was deleted"
+    with pytest.raises(WorkflowError, match="no live contact"):
+        engine.enroll(c.id)
+
+
+def test_delay_until_event_waits_out_its_expiry(hubspot: Any, run_workflow: Any) -> None:
+    c = hubspot.create("contacts", {"email": "a@example.com"})
+    doc = flow(
+        builtin("1", "0-29", {"event_filter_branches": [], "expiration_minutes": "120"}, "2"),
+        {"type": "STATIC_BRANCH", "actionId": "2",
+         "inputValue": {"type": "FIELD_DATA", "actionId": "1", "dataKey": "hs_event_criteria_met"},
+         "staticBranches": [{"branchValue": "true", "connection": to("3")}],
+         "defaultBranchName": "No event", "defaultBranch": to("4")},
+        set_prop("3", "firstname", static("event")),
+        set_prop("4", "firstname", static("no event")),
+    )  # fmt: skip
+    e = run_workflow(doc, object_id=c.id)
+    assert e.path == ["1", "2", "4"]
+    assert e.steps[2].at - e.steps[1].at == 7200

@@ -44,7 +44,10 @@ def test_run_show_list_and_history(project: Path) -> None:
 
     code, out, _ = hsrun("workflow", "show", enrollment["id"][:6])
     assert code == 0
-    for text in ("OBJECT", "ACTION", "EVENT", "TIME", "BRANCH_TAKEN", "default branch 'Cold'"):
+    for text in (
+        "OBJECT", "ACTION", "EVENT", "TIME", "BRANCH_TAKEN", "default branch 'Cold'",
+        "1. Custom code (actions/lead_score.py)", "6. Delay", "9. Set property (message)",
+    ):  # fmt: skip
         assert text in out
     code, out, _ = hsrun("workflow", "show", enrollment["id"], "--step", "1")
     assert code == 0, out
@@ -52,6 +55,9 @@ def test_run_show_list_and_history(project: Path) -> None:
     assert "cold" in out
     code, out, _ = hsrun("workflow", "list")
     assert enrollment["id"] in out and "Lead routing" in out
+    assert enrollment["flow"] == "flows/lead_routing.json"
+    code, out, _ = hsrun("workflow", "list", "--flow", "./flows/../flows/lead_routing.json")
+    assert enrollment["id"] in out
     code, out, _ = hsrun("history", "--json")
     marked = [r for r in json.loads(out) if r.get("workflow")]
     assert {r["workflow"]["actionId"] for r in marked} == {"1", "7", "8"}
@@ -81,8 +87,46 @@ def test_enroll_matching_and_unknown_records(project: Path) -> None:
     # The demo's customer (Ada) does not meet the trigger; the leads with an email do.
     assert _contact("alan.turing@acme.example") in enrolled
     assert _contact("ada.lovelace@acme.example") not in enrolled
+    # Enrolled before, and the flow does not re-enroll: nobody enrolls a second time.
+    code, out, err = hsrun("workflow", "enroll-matching", "flows/lead_routing.json", "--json")
+    assert code == 0 and json.loads(out) == []
+    alan = _contact("alan.turing@acme.example")
+    assert f"not enrolled: {alan} (enrolled before and the flow does not re-enroll)" in err
     code, _, err = hsrun("workflow", "run", "flows/lead_routing.json", "--object-id", "999999")
     assert code == 2 and "no live contact with id 999999" in err
+
+
+def test_an_injected_fault_is_retried_and_recorded(project: Path) -> None:
+    contact = _contact("alan.turing@acme.example")
+    # Action 1 reads the contact through the API before scoring; the 1st call gets a 503.
+    source = (project / "actions" / "lead_score.py").read_text()
+    (project / "actions" / "lead_score.py").write_text(
+        "import os\nimport requests\n"
+        + source.replace(
+            "def main(event):\n",
+            "def main(event):\n    requests.get('https://api.hubapi.com/crm/v3/objects/contacts/'"
+            " + str(event['object']['objectId']),"
+            " headers={'Authorization': 'Bearer ' + (os.getenv('T') or '')}).raise_for_status()\n",
+        )
+    )
+    code, out, err = hsrun(
+        "portal", "apps", "create", "reader", "--scopes", "crm.objects.contacts.read",
+        "--save-secret", "T",
+    )  # fmt: skip
+    assert code == 0, err
+    manifest = project / "actions" / "lead_score.toml"
+    manifest.write_text('secrets = ["T"]\n' + manifest.read_text())
+    code, out, err = hsrun(
+        "workflow", "run", "flows/lead_routing.json", "--object-id", contact,
+        "--inject", "503@1", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    [enrollment] = json.loads(out)
+    assert [s["event"] for s in enrollment["steps"] if s["action_id"] == "1"] == [
+        "RETRY_SCHEDULED", "SUCCEEDED",
+    ]  # fmt: skip
+    code, out, _ = hsrun("workflow", "show", enrollment["id"])
+    assert code == 0 and "RETRY_SCHEDULED" in out and "HTTP 503" in out
 
 
 def test_a_bad_fault_spec_is_refused(project: Path) -> None:

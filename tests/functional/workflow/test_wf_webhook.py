@@ -26,7 +26,9 @@ def endpoint() -> Iterator[tuple[_Endpoint, str]]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"null")
-            state.received.append({"path": self.path, "body": body})
+            state.received.append(
+                {"path": self.path, "body": body, "key": self.headers.get("X-Api-Key")}
+            )
             status = state.answers.pop(0) if state.answers else 200
             self.send_response(status)
             self.send_header("Content-Length", "0")
@@ -86,3 +88,17 @@ def test_webhook_to_a_host_not_allowed_is_refused(hubspot: Any, run_workflow: An
     e = run_workflow(_hook("https://hooks.example.com/x"), object_id=c.id)
     assert e.events("1") == ["FAILED"]
     assert "network policy" in e.steps[1].message and "--allow-host" in e.steps[1].message
+
+
+def test_webhook_auth_key_from_a_secret(hubspot: Any, run_workflow: Any, endpoint: Any) -> None:
+    state, url = endpoint
+    c = hubspot.create("contacts", {"email": "ada@example.com"})
+    doc = _hook(url)
+    doc["actions"][0]["authSettings"] = {
+        "type": "AUTH_KEY", "location": "HEADER", "name": "X-Api-Key", "secretName": "HOOK_KEY",
+    }  # fmt: skip
+    e = run_workflow(doc, object_id=c.id, secrets={"HOOK_KEY": "s3cret"})
+    assert e.events("1") == ["SUCCEEDED"] and state.received[0]["key"] == "s3cret"
+    assert "s3cret" not in json.dumps(e.to_dict())
+    missing = run_workflow(doc, object_id=c.id)
+    assert missing.events("1") == ["FAILED"] and "HOOK_KEY" in missing.steps[1].message

@@ -150,3 +150,44 @@ def test_total_counts_everything_but_paging_stops_at_10000() -> None:
         portal.objects.insert(CONTACTS, {"firstname": "x"})
     last = search(portal, {"limit": 100, "after": "9950"})
     assert last["total"] == 10_050 and len(last["results"]) == 50 and "paging" not in last
+
+
+def test_a_sorted_order_follows_every_change(portal: FakePortal) -> None:
+    # Sorted orders are reused between pages; a write must never leave a stale one behind.
+    body = {"sorts": [{"propertyName": "visits", "direction": "DESCENDING"}], "limit": 2}
+    first = search(portal, body)
+    assert names(first) == ["Alan", "Linus"]
+    assert names(search(portal, dict(body, after=first["paging"]["next"]["after"]))) == [
+        "Ada",
+        "Grace",
+    ]
+    (grace,) = portal.find("contacts", email="grace@hubspot.com")
+    portal.update("contacts", grace.id, {"visits": "99"})
+    assert names(search(portal, body)) == ["Grace", "Alan"]
+    portal.archive("contacts", grace.id)
+    assert names(search(portal, body)) == ["Alan", "Linus"]
+    filtered = dict(
+        body,
+        filterGroups=[
+            {"filters": [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "lead"}]}
+        ],
+    )
+    assert names(search(portal, filtered)) == ["Alan"]
+
+
+def test_contains_token_follows_every_change(portal: FakePortal) -> None:
+    # The token index is built on first use and kept current as records change.
+    def token(value: str) -> list[str]:
+        return sorted(names(search(portal, one("lastname", "CONTAINS_TOKEN", value=value))))
+
+    assert token("hopper") == ["Grace"]
+    (grace,) = portal.find("contacts", email="grace@hubspot.com")
+    portal.update("contacts", grace.id, {"lastname": "Murray Hopper"})
+    assert token("murray") == ["Grace"] and token("hopper") == ["Grace"]
+    portal.update("contacts", grace.id, {"lastname": "Murray"})
+    assert token("hopper") == []
+    portal.create("contacts", {"email": "h2@example.com", "firstname": "Hal", "lastname": "Hopper"})
+    assert token("hopper") == ["Hal"]
+    portal.archive("contacts", grace.id)
+    assert token("murray") == []
+    assert token("*pper") == ["Hal"]  # wildcards still scan

@@ -45,3 +45,13 @@ def test_a_zero_window_commits_every_write(tmp_path: Path) -> None:
     with Journal(path) as journal, journal.grouped(window_s=0):
         journal.start(_run("b1"))
         assert _committed(path) == 1
+
+
+def test_a_lone_write_is_committed_within_the_window(tmp_path: Path) -> None:
+    path = tmp_path / "journal.db"
+    with Journal(path) as journal, journal.grouped(window_s=0.01):
+        journal.start(_run("c1"))  # a long run starts; nothing else is written meanwhile
+        deadline = time.monotonic() + 10
+        while _committed(path) == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _committed(path) == 1  # visible to `hsrun history`, and INTERRUPTED if killed
