@@ -355,10 +355,18 @@ def rss_file_kb() -> int:
     return total
 
 
-#: The zygote's resident file-backed memory (interpreter, libraries) once its imports are
-#: done. A forked worker inherits those pages but has them mapped only as it touches them,
-#: so its own VmHWM misses them; a fresh process (Lambda's, or a direct child) counts them.
+#: The resident file-backed memory (interpreter, libraries) of the full process a run's
+#: process descends from, once its imports are done: the zygote's, or a direct child's own.
+#: A forked process (a zygote's worker, the sandbox's action process) inherits those pages
+#: but has them mapped only as it touches them, so its own VmHWM misses them; a fresh
+#: process (Lambda's) counts them.
 ZYGOTE_FILE_KB = 0
+
+
+def send_inherited(chan: Channel) -> None:
+    """Tell the parent what this process inherited but has not mapped (kB): it adds that to
+    the process's peak, for one whole-process figure however the run was started."""
+    chan.send({"type": "inherited", "kb": max(0, ZYGOTE_FILE_KB - rss_file_kb())})
 
 
 HTTP_CLIENT_MODULES = ("hubspot", "requests", "urllib3")
@@ -872,6 +880,7 @@ def enter_sandbox(job: Message, chan: Channel, state: dict[str, Any]) -> bool:
         chan.send(sandbox_error("the kernel refused the sandbox: " + repr(exc)))
         return False
     chan.send({"type": "sandbox", "isolation": "namespaces"})
+    send_inherited(chan)  # the action's process was forked (twice) to enter the namespaces
     return True
 
 
@@ -1213,13 +1222,14 @@ def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn
         # What the fork left unmapped of the zygote's file pages: the parent adds it to
         # this worker's VmHWM, so a run reports the whole-process figure a fresh process
         # (Lambda's "Max Memory Used") would, however it was started.
-        chan.send({"type": "inherited", "kb": max(0, ZYGOTE_FILE_KB - rss_file_kb())})
+        send_inherited(chan)
         worker_loop(chan)
     finally:
         os._exit(70)
 
 
 def main(argv: list[str]) -> None:
+    global ZYGOTE_FILE_KB
     args = dict(zip(argv[::2], argv[1::2]))  # noqa: B905 - runs on Python 3.9 too
     use_library_folder(args.get("--path"))
     STARTUP.interpreter_ms = process_age_ms()
@@ -1239,12 +1249,12 @@ def main(argv: list[str]) -> None:
         # Objects loaded so far are never collected: forked workers then do not touch (and
         # copy) their pages when the collector runs.
         gc.freeze()
-        global ZYGOTE_FILE_KB
         ZYGOTE_FILE_KB = rss_file_kb()
         listen_fd = args.get("--listen-fd")
         listener = socket.socket(fileno=int(listen_fd)) if listen_fd else None
         zygote_loop(sock, listener)
     else:
+        ZYGOTE_FILE_KB = rss_file_kb()  # a sandbox forks the action's process from this one
         die_with_parent()
         reopen_std_streams()
         chan = Channel(sock)

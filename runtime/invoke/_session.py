@@ -39,7 +39,7 @@ class Outcome:
     elapsed_s: float = 0.0
     peak_kb: int = 0
     #: Memory a forked worker inherited from its zygote but had not mapped yet (file pages
-    #: of the interpreter and libraries): added to ``peak_kb`` for the whole-process figure.
+    #: of the interpreter and libraries): included in the final ``peak_kb``.
     inherited_kb: int = 0
     logs: list[LogLine] = field(default_factory=list)
     logs_truncated: bool = False
@@ -240,6 +240,9 @@ def run_job(
             _drain(open_streams, logs, sel, 0.0)
         if outcome.message is not None:
             outcome.peak_kb = max(outcome.peak_kb, int(outcome.message.get("peak_kb") or 0))
+        # The whole process's figure: what it inherited unmapped is added back here, once
+        # (a cgroup's peak below already counts the run's own processes whole).
+        outcome.peak_kb += outcome.inherited_kb
         if box is not None:
             outcome.isolation, outcome.isolation_reason = box.isolation, box.reason
             outcome.enforcement = box.enforcement

@@ -692,8 +692,8 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
             )
         )
     # Lambda's "Max Memory Used": the whole process's peak resident set, including what it
-    # inherited (a forked worker's unmapped share of the zygote's pages is added back).
-    peak_kb = outcome.peak_kb + outcome.inherited_kb
+    # inherited (run_job added a forked process's unmapped share of its parent's pages back).
+    peak_kb = outcome.peak_kb
     result.memory_mb = round(peak_kb / 1024, 1)
     result.libraries = dict(msg.get("libraries") or {})
     # The Node child's own alerts (callback called twice, never called, ...).
