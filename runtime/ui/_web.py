@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,8 @@ class Dashboard:
     settings: Settings
     tokens: Tokens
     templates: Jinja2Templates
+    #: Set when the server begins to stop: live streams end so it need not cut them off.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
 
 def dashboard(request: Request) -> Dashboard:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -45,9 +46,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     raise exc
 
 
-def create_app(settings: Settings, *, tokens: Tokens | None = None) -> ASGIApp:
+def create_app(
+    settings: Settings, *, tokens: Tokens | None = None, stopping: threading.Event | None = None
+) -> ASGIApp:
     """The dashboard over the project ``settings`` name, guarded by ``tokens`` (new ones by
-    default): an ASGI application to serve with any ASGI server on 127.0.0.1."""
+    default): an ASGI application to serve with any ASGI server on 127.0.0.1. Setting
+    ``stopping`` ends its live streams (before a graceful shutdown)."""
     from pathlib import Path
 
     tokens = tokens or Tokens()
@@ -64,5 +68,10 @@ def create_app(settings: Settings, *, tokens: Tokens | None = None) -> ASGIApp:
         ],
         exception_handlers={HTTPException: _http_error},
     )
-    app.state.dashboard = Dashboard(settings=settings, tokens=tokens, templates=_templates())
+    app.state.dashboard = Dashboard(
+        settings=settings,
+        tokens=tokens,
+        templates=_templates(),
+        stopping=stopping or threading.Event(),
+    )
     return Guard(app, tokens)

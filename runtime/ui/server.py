@@ -5,9 +5,13 @@ from __future__ import annotations
 import html
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+
+import uvicorn
 
 from runtime.config import Settings, ensure_home
 from runtime.errors import UsageError
@@ -45,6 +49,19 @@ def bind(port: int) -> socket.socket:
     return sock
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the app when Ctrl-C (or SIGTERM) starts the shutdown, so the
+    live streams end by themselves instead of being cancelled."""
+
+    def __init__(self, config: uvicorn.Config, stopping: threading.Event) -> None:
+        super().__init__(config)
+        self.stopping = stopping
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stopping.set()
+        super().handle_exit(sig, frame)
+
+
 def serve(
     settings: Settings,
     *,
@@ -56,14 +73,13 @@ def serve(
     Raises:
         UsageError: the port cannot be used.
     """
-    import uvicorn
-
     tokens = Tokens()
+    stopping = threading.Event()
     sock = bind(port)
     bound = int(sock.getsockname()[1])
     address = Address(port=bound, url=f"http://{HOST}:{bound}/?token={tokens.access}")
     config = uvicorn.Config(
-        create_app(settings, tokens=tokens),
+        create_app(settings, tokens=tokens, stopping=stopping),
         log_level="warning",
         access_log=False,
         lifespan="off",
@@ -71,7 +87,7 @@ def serve(
         timeout_graceful_shutdown=1,
         server_header=False,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config, stopping)
     if on_ready is not None:
         on_ready(address)
     try:

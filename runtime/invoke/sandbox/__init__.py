@@ -15,9 +15,11 @@ The runner asks :func:`prepare` for a sandbox per action process; the child ente
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +58,10 @@ class Sandbox:
         return self.cgroup.peak_kb() if self.cgroup is not None else 0
 
     def note(self, message: dict[str, Any]) -> None:
-        """Take the child's ``sandbox`` message."""
+        """Take the child's ``sandbox`` message: the first only (it comes before the action's
+        code runs; the action could write another one to the control socket)."""
+        if self.isolation is not None:
+            return
         self.isolation = str(message.get("isolation") or PROCESS)
         self.reason = str(message.get("reason") or "")
 
@@ -229,10 +234,21 @@ def probe(python: str | None = None) -> Support:
     return Support(bool(answer.get("ok")), str(answer.get("reason") or ""), label)
 
 
-def default_hide(*, state: Path, config: Path, project: Path) -> list[str]:
+def default_hide(
+    *, state: Path, config: Path, project: Path, keep: Sequence[str] = ()
+) -> list[str]:
     """What a run never sees even inside a kept folder: the state folder (secret store,
-    journal, portal), the key folder, the user's home and a project's plain-text secrets."""
-    paths = [state, config, Path.home(), project / "secrets.env"]
+    journal, portal), the key folder, the user's home and a project's plain-text secrets.
+
+    The user's home is hidden as a whole only where it is not itself a kept folder: an
+    action kept directly in the home folder (``~/x.py``, or a test whose ``HOME`` is its
+    temporary folder) stays visible; the state and key folders inside it are still hidden.
+    """
+    kept = {os.path.realpath(k) for k in keep}
+    home = Path.home()
+    paths = [state, config, project / "secrets.env"]
+    if os.path.realpath(home) not in kept:
+        paths.append(home)
     return [str(p) for p in paths] + [str(p.resolve()) for p in paths if p.exists()]
 
 

@@ -105,7 +105,8 @@ async def runs_stream(request: Request) -> Response:
     """Server-sent events: ``runs`` whenever a run starts or finishes anywhere."""
     from runtime.journal import Journal
 
-    settings = dashboard(request).settings
+    board = dashboard(request)
+    settings = board.settings
 
     async def events() -> AsyncIterator[str]:
         # One connection for the stream's life: in WAL mode a reader holds no lock between
@@ -113,7 +114,7 @@ async def runs_stream(request: Request) -> Response:
         with Journal(settings.journal_path) as journal:
             last = await run_in_threadpool(_fingerprint, journal)
             yield "retry: 1000\n\n"
-            while not await request.is_disconnected():
+            while not board.stopping.is_set() and not await request.is_disconnected():
                 await asyncio.sleep(POLL_S)
                 now = await run_in_threadpool(_fingerprint, journal)
                 if now != last:

@@ -6,10 +6,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,14 +40,9 @@ def dashboard() -> Iterator[Dashboard]:
     try:
         yield board
     finally:
-        process.send_signal(signal.SIGINT)  # Ctrl-C
-        try:
-            out, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            raise AssertionError("hsrun ui did not stop on Ctrl-C") from None
+        out, err = board.stop()
         assert "Stopped." in out
+        assert "Traceback" not in err, err
 
 
 def _chromium_missing() -> str | None:
@@ -62,7 +55,8 @@ def _chromium_missing() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def _browser_context_factory() -> Iterator[Any]:
+def _browser() -> Iterator[Any]:
+    """One chromium for the session (Playwright starts it on a fresh temporary profile)."""
     missing = _chromium_missing()
     if missing:
         if os.environ.get("CI") == "true":
@@ -71,34 +65,23 @@ def _browser_context_factory() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        folders: list[str] = []
-
-        def new_context() -> Any:
-            # A fresh profile per test: no cookies, no cache, nothing from another test.
-            folder = tempfile.mkdtemp(prefix="hsrun-ui-chromium-")
-            folders.append(folder)
-            return playwright.chromium.launch_persistent_context(
-                folder,
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_FLAGS,
-                viewport={"width": 1280, "height": 860},
-            )
-
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
         try:
-            yield new_context
+            yield browser
         finally:
-            for folder in folders:
-                shutil.rmtree(folder, ignore_errors=True)
+            browser.close()
 
 
 @pytest.fixture
-def page(_browser_context_factory: Any) -> Iterator[Any]:
-    """A Playwright page in a fresh chromium profile."""
-    context = _browser_context_factory()
+def page(_browser: Any) -> Iterator[Any]:
+    """A Playwright page in its own browser context: no cookies, storage or cache shared
+    with another test."""
+    context = _browser.new_context(viewport={"width": 1280, "height": 860})
     try:
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         context.set_default_timeout(60_000)  # a shared, busy machine is slow, not broken
-        yield context.pages[0] if context.pages else context.new_page()
+        yield context.new_page()
     finally:
         context.close()

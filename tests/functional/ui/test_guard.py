@@ -112,3 +112,12 @@ def test_a_taken_port_is_a_clear_error(dashboard: Dashboard) -> None:
     )
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+
+
+def test_ctrl_c_ends_open_live_streams_cleanly(dashboard: Dashboard) -> None:
+    session = dashboard.session()
+    with session.get(f"{dashboard.base}/runs/stream", stream=True, timeout=60) as stream:
+        assert next(stream.iter_content(chunk_size=None)).startswith(b"retry:")
+        out, err = dashboard.stop()  # a browser tab is still listening
+    assert out.rstrip().endswith("Stopped.")
+    assert "Traceback" not in err and "ERROR" not in err, err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -52,6 +53,19 @@ class Dashboard:
     url: str
     token: str
     process: subprocess.Popen[str]
+    output: tuple[str, str] | None = None
+
+    def stop(self) -> tuple[str, str]:
+        """Ctrl-C, as a user stops it; its stdout and stderr (once stopped, the same)."""
+        if self.output is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.output = self.process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.communicate()
+                raise AssertionError("hsrun ui did not stop on Ctrl-C") from None
+        return self.output
 
     def session(self) -> requests.Session:
         """An HTTP session that has opened the token URL (so it holds the cookie)."""
