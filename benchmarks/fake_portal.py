@@ -243,12 +243,15 @@ def sorted_rows(portal: FakePortal) -> list[tuple[str, str, str]]:
             }
         ]
     }
-    contains = _timed(
-        lambda: portal.request(
-            "POST", "/crm/v3/objects/contacts/search", token=app.token, json=token
-        ),
-        5,
-    )
+    portal.objects.token_indexes.clear()
+
+    def by_token() -> None:
+        portal.request("POST", "/crm/v3/objects/contacts/search", token=app.token, json=token)
+
+    start = time.perf_counter()
+    by_token()
+    token_first = time.perf_counter() - start
+    token_warm = _timed(by_token, 20)
     return [
         (
             f"sorted search page of 100, {count:,} contacts: first vs repeated",
@@ -261,8 +264,8 @@ def sorted_rows(portal: FakePortal) -> list[tuple[str, str, str]]:
             "<= 2 s",
         ),
         (
-            f"CONTAINS_TOKEN search, {count:,} contacts (no token index)",
-            f"{contains * 1e3:,.0f} ms",
+            f"CONTAINS_TOKEN search, {count:,} contacts: first (builds the index) vs after",
+            f"{token_first * 1e3:,.0f} ms vs {token_warm * 1e3:,.2f} ms",
             "<= 20 ms",
         ),
     ]

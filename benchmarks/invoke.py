@@ -12,6 +12,7 @@ Rows:
   c. warm invoke overhead. Target: <= 1 ms median.
   d. batch throughput, cold semantics, against python-lambda-local one process per event.
      Target: >= 300 invocations/s.
+  The same four for a Node.js action (benchmarks/node_rows.py; --no-node skips them).
 
 Timings are medians; the machine is shared, so read ratios rather than absolute numbers.
 """
@@ -78,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--batch", type=int, default=600)
+    parser.add_argument("--no-node", action="store_true", help="skip the Node.js rows")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hsrun-bench-"))
@@ -215,6 +217,16 @@ def main() -> None:
     rows.append(
         ("d. batch throughput (cold semantics)", f"{rate:.0f} runs/s", alt, ratio, ">= 300 runs/s")
     )
+
+    if not args.no_node:
+        from node_rows import node_rows
+
+        from runtime.errors import UsageError
+
+        try:
+            rows += node_rows(work, EVENT, args.runs, args.batch, wall, hsrun)
+        except UsageError as exc:
+            print(f"Node.js rows skipped: {exc}")
 
     widths = [max(len(r[i]) for r in [*rows, HEADER]) for i in range(5)]
     for row in [HEADER, tuple("-" * w for w in widths), *rows]:

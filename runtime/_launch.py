@@ -57,7 +57,21 @@ def main() -> None:
         code = forward(args)
         if code is not None:
             sys.exit(code)
-    if args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
+    # A Node.js action gets a Node process started now, not a Python child.
+    script = next((arg for arg in args[1:2] if arg.endswith(".js")), None)
+    if args[:1] == ["invoke"] and script and not (_NO_PRESPAWN | {"--memory"}).intersection(args):
+        from runtime.invoke._node_process import prespawn_node
+
+        try:
+            cwd = os.getcwd()
+            prespawn_node(
+                os.path.join(cwd, script),
+                state_home(cwd, os.environ),
+                os.path.expanduser(os.environ.get("HSRUN_NODE_LIBS", "")),
+            )
+        except Exception:
+            pass
+    elif args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
         try:
             libs = action_libs(os.getcwd(), os.environ)
         except OSError:

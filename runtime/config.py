@@ -39,6 +39,9 @@ class Settings:
     daemon_idle_s: float = DEFAULT_DAEMON_IDLE_S
     #: ``HSRUN_LIBS``: empty (the installed set, if any), an off value, or a folder.
     libs_setting: str = ""
+    #: ``HSRUN_NODE_LIBS``: a folder holding Node.js sets (``node24x/``...) other than the
+    #: state folder's ``libs/`` (empty: that one).
+    node_libs_setting: str = ""
     #: ``HSRUN_ISOLATION``: ``auto`` (the kernel's namespaces where it allows them, else a
     #: plain process), ``namespaces`` (required: a run fails without them) or ``process``.
     isolation: str = "auto"
@@ -60,6 +63,13 @@ class Settings:
     def libs_path(self) -> Path:
         """Where ``hsrun libs install`` puts HubSpot's Python libraries."""
         return self.home / LIBS_DIRNAME / PYTHON_LIBS_NAME
+
+    def node_libs_path(self, runtime: str) -> Path:
+        """Where ``hsrun libs install --runtime NODE24X`` puts Node.js 24 and HubSpot's Node
+        libraries (``HSRUN_NODE_LIBS`` names another parent folder)."""
+        value = self.node_libs_setting.strip()
+        parent = Path(value).expanduser().resolve() if value else self.home / LIBS_DIRNAME
+        return parent / runtime.lower()
 
     def action_libs(self) -> Path | None:
         """The library folder actions import from first, resolved, or None for hsrun's own
@@ -131,6 +141,7 @@ def get_settings() -> Settings:
         aws_secrets_prefix=os.environ.get("HSRUN_AWS_SECRETS_PREFIX", "hsrun/"),
         daemon_idle_s=_seconds(os.environ.get("HSRUN_DAEMON_IDLE"), DEFAULT_DAEMON_IDLE_S),
         libs_setting=os.environ.get("HSRUN_LIBS", ""),
+        node_libs_setting=os.environ.get("HSRUN_NODE_LIBS", ""),
         isolation=_isolation(os.environ.get("HSRUN_ISOLATION", "")),
     )
 

@@ -118,13 +118,16 @@ def init(
     root: Annotated[
         Path | None, typer.Option(help="Project folder (default: the current project).")
     ] = None,
+    js: Annotated[
+        bool, typer.Option("--js", help="A Node.js 24 action (NODE24X) instead of Python.")
+    ] = False,
 ) -> None:
     """Create a new action: source, manifest, a recorded event and a passing test."""
     from runtime.config import find_project_root
     from runtime.packaging import scaffold_action
 
     project = root if root is not None else find_project_root()
-    written = scaffold_action(name, project, object_type=object_type)
+    written = scaffold_action(name, project, object_type=object_type, js=js)
     print(f"Created action {name}:")
     for path in written:
         print(f"  {path}")

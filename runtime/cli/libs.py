@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -46,9 +47,22 @@ def install(
             "to invoke --python. Default: hsrun's.",
         ),
     ] = None,
+    runtime: Annotated[
+        str,
+        typer.Option(
+            metavar="RUNTIME",
+            help="PYTHON39 (default), or NODE24X / NODE20X / NODE16X: that Node.js from the "
+            "npm registry plus HubSpot's Node libraries (@hubspot/api-client, axios, ...).",
+        ),
+    ] = "PYTHON39",
 ) -> None:
-    """Install HubSpot's Python libraries at HubSpot's versions (needs the package index)."""
+    """Install HubSpot's libraries at HubSpot's versions (needs the package index)."""
     from runtime.config import get_settings
+
+    runtime = runtime.upper()
+    if runtime.startswith("NODE"):
+        _install_node(get_settings(), runtime, all_libraries)
+        return
     from runtime.invoke.libraries import install as install_set
     from runtime.invoke.libraries import requirements
 
@@ -62,6 +76,21 @@ def install(
         + ", ".join(f"{name} {version}" for name, version in found.hubspot_versions().items())
     )
     print("Actions now import them first (hsrun invoke, batch runs, the pytest fixtures).")
+
+
+def _install_node(settings: Settings, runtime: str, all_libraries: bool) -> None:
+    from runtime.invoke import node_libs
+
+    wanted = node_libs.requirements(runtime, all_libraries=all_libraries)
+    print(f"Installing {', '.join(wanted)} into {settings.node_libs_path(runtime)} ...", flush=True)
+    started = time.monotonic()
+    found = node_libs.install(settings, runtime=runtime, all_libraries=all_libraries)
+    packages = node_libs.installed_packages(Path(found.node_path or ".").parent)
+    print(
+        f"Installed Node.js {found.version} in {time.monotonic() - started:.1f} s with "
+        + ", ".join(f"{name} {version}" for name, version in packages.items())
+    )
+    print(f"{runtime} actions now run with them (hsrun invoke, batch runs, the pytest fixtures).")
 
 
 def status(
@@ -82,12 +111,46 @@ def status(
                     "installed": found.to_dict() if found else None,
                     "in_use": str(in_use) if in_use else None,
                     "environment": env,
+                    "node": _node_sets(settings),
                 },
                 indent=2,
             )
         )
         return
     print(_describe(settings, found, in_use, env))
+    for line in _describe_node(settings):
+        print(line)
+
+
+def _node_sets(settings: Settings) -> dict[str, Any]:
+    from runtime.invoke import node_libs
+
+    sets: dict[str, Any] = {}
+    for runtime in ("NODE24X", "NODE20X", "NODE16X"):
+        found = node_libs.current(settings, runtime)
+        if found is not None:
+            folder = Path(found.node_path or ".").parent
+            sets[runtime] = {
+                "node": found.node,
+                "node_version": found.version,
+                "folder": str(folder),
+                "packages": node_libs.installed_packages(folder),
+            }
+    return sets
+
+
+def _describe_node(settings: Settings) -> list[str]:
+    from runtime.invoke import node_libs
+
+    lines = []
+    for runtime in ("NODE24X", "NODE20X", "NODE16X"):
+        found = node_libs.current(settings, runtime)
+        if found is None:
+            continue
+        packages = node_libs.installed_packages(Path(found.node_path or ".").parent)
+        versions = ", ".join(f"{name} {version}" for name, version in packages.items())
+        lines.append(f"{runtime}: Node.js {found.version} with {versions or 'no libraries'}")
+    return lines
 
 
 def _describe(

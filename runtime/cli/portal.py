@@ -112,6 +112,7 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the portal over HTTP until Ctrl-C (POST /_hsrun/reset empties it)."""
+    import gc
     import threading
 
     from runtime.fake_hubspot import PortalServer
@@ -120,6 +121,8 @@ def serve(
     portal, _ = store.load()
     if not save:
         store.detach(portal)
+    # The loaded portal lives as long as the server: keep the collector from rescanning it.
+    gc.freeze()
     portal.rate_limits.enabled = not relax_limits
     portal.search_lag_s = max(0.0, search_lag)
     server = PortalServer(portal, host=host, port=port)
@@ -211,6 +214,23 @@ def export(
     store = _store()
     store.export_json(file)
     print(f"Exported {store.path} to {file}")
+
+
+@portal_app.command("import")
+@handle_errors
+def import_snapshot(
+    file: Annotated[Path, typer.Argument(help="A portal.json snapshot (from `portal export`).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Replace the portal with a portal.json snapshot."""
+    from runtime.errors import UsageError
+
+    if not yes and not typer.confirm("Replace the whole portal with the snapshot?"):
+        raise UsageError("nothing imported")
+    store = _store()
+    portal = store.import_json(file)
+    count = sum(len(s.records) for s in portal.objects.stores.values())
+    print(f"Imported {file} into {store.path} ({count} records)")
 
 
 @portal_app.command("reset")

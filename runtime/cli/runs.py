@@ -93,7 +93,8 @@ def _checks(action: ActionManifest, source: SecretSource) -> list[dict[str, Any]
     from runtime.secrets import unselected_secret_hint
     from runtime.secrets.hints import Language
 
-    findings = check_action(action)
+    # The run itself shows what HS501 says is not checked, and Node's own syntax error.
+    findings = [f for f in check_action(action, syntax=False) if f.code != "HS501"]
     names = getattr(source, "names", None)
     stored = set(names()) if callable(names) else set()
     language: Language = "python" if action.is_python else "node"
@@ -193,6 +194,22 @@ def invoke(
     live: Annotated[
         bool, typer.Option("--live", help="Send HubSpot API calls to the real HubSpot.")
     ] = False,
+    node_no_callback: Annotated[
+        str,
+        typer.Option(
+            metavar="succeed|timeout",
+            help="NODE20X handler that never calls callback: succeed once the event loop is "
+            "empty (default) or time out (UNCONFIRMED which HubSpot does).",
+        ),
+    ] = "succeed",
+    node24_callback: Annotated[
+        str,
+        typer.Option(
+            metavar="refuse|allow",
+            help="NODE24X handler that takes a callback: pass none, as HubSpot's Node 24 "
+            "(default), or allow one that returns the outputs.",
+        ),
+    ] = "refuse",
     python: Annotated[
         str | None,
         typer.Option(
@@ -221,6 +238,8 @@ def invoke(
         warm=warm,
         allow_net=allow_net,
         live=live,
+        node_no_callback=node_no_callback,
+        node24_callback=node24_callback,
         portal_id=settings.portal_id,
         zygote=events is not None,
         python=_interpreter(python),

@@ -188,21 +188,38 @@ NAMES_ADDED_AFTER_PYTHON39: dict[str, dict[str, str]] = {
 }
 
 #: HubSpot's Node.js library list (Node 16/20; custom code actions guide, "Supported
-#: libraries", Node.js). Packages are loaded with ``require()``.
+#: libraries", Node.js). Packages are loaded with ``require()``. The npm requirement is the
+#: doc's caret range itself: npm resolves it to the newest release HubSpot's range allows.
+#: HubSpot does not publish Node 24's versions (UNCONFIRMED): the same list is used for it.
 NODE_LIBRARIES: tuple[Library, ...] = (
-    Library("@hubspot/api-client", "^10", ("@hubspot/api-client",)),
-    Library("async", "^3.2.0", ("async",)),
-    Library("aws-sdk", "^2.744.0", ("aws-sdk",)),
-    Library("axios", "^1.2.0", ("axios",)),
-    Library("lodash", "^4.17.20", ("lodash",)),
-    Library("mongoose", "^6.8.0", ("mongoose",)),
-    Library("mysql", "^2.18.1", ("mysql",)),
-    Library("redis", "^4.5.1", ("redis",)),
-    Library("request", "^2.88.2", ("request",)),
-    Library("bluebird", "^3.7.2", ("bluebird",)),
-    Library("random-number-csprng", "^1.0.2", ("random-number-csprng",)),
-    Library("googleapis", "^67.0.0", ("googleapis",)),
+    Library(
+        "@hubspot/api-client",
+        "^10",
+        ("@hubspot/api-client",),
+        "@hubspot/api-client@^10",
+        core=True,
+    ),
+    Library("async", "^3.2.0", ("async",), "async@^3.2.0", core=True),
+    Library("aws-sdk", "^2.744.0", ("aws-sdk",), "aws-sdk@^2.744.0"),
+    Library("axios", "^1.2.0", ("axios",), "axios@^1.2.0", core=True),
+    Library("lodash", "^4.17.20", ("lodash",), "lodash@^4.17.20", core=True),
+    Library("mongoose", "^6.8.0", ("mongoose",), "mongoose@^6.8.0"),
+    Library("mysql", "^2.18.1", ("mysql",), "mysql@^2.18.1"),
+    Library("redis", "^4.5.1", ("redis",), "redis@^4.5.1"),
+    Library("request", "^2.88.2", ("request",), "request@^2.88.2", core=True),
+    Library("bluebird", "^3.7.2", ("bluebird",), "bluebird@^3.7.2", core=True),
+    Library(
+        "random-number-csprng",
+        "^1.0.2",
+        ("random-number-csprng",),
+        "random-number-csprng@^1.0.2",
+        core=True,
+    ),
+    Library("googleapis", "^67.0.0", ("googleapis",), "googleapis@^67.0.0"),
 )
+
+#: Node.js major version per HubSpot Node runtime.
+NODE_MAJOR: dict[str, int] = {"NODE16X": 16, "NODE20X": 20, "NODE24X": 24}
 
 #: Node.js built-in modules (``require('module').builtinModules`` of Node 20, public ones).
 NODE_BUILTIN_MODULES: frozenset[str] = _names(

@@ -124,6 +124,9 @@ class FakePortal:
         #: index lags writes by a few seconds (its search guide); off by default so tests are
         #: deterministic, on to make read-after-write bugs show.
         self.search_lag_s = 0.0
+        #: The private app whose request is being answered (``propertiesWithHistory``'s
+        #: ``sourceId``); ``None`` for Python helpers.
+        self.writer: str | None = None
 
     # -- plumbing -----------------------------------------------------------------------
 

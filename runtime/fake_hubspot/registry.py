@@ -113,6 +113,9 @@ def builtin_areas() -> list[Area]:
             "associations", _routes("associations"), _backend("associations", "AssociationsBackend")
         ),
         Area("automation", _routes("automation"), _backend("automation", "AutomationBackend")),
+        Area("lists", _routes("lists"), _backend("lists", "ListsBackend")),
+        Area("hubdb", _routes("hubdb"), _backend("hubdb", "HubDbBackend")),
+        Area("marketing", _routes("marketing"), _backend("marketing", "MarketingEmailsBackend")),
         Area("pipelines", _routes("pipelines")),
         Area("engagements", _routes("engagements")),
         Area("oauth", _routes("oauth")),

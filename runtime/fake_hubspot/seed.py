@@ -51,7 +51,18 @@ def _dict(data: dict[str, Any], key: str) -> dict[str, Any]:
 
 #: Top-level keys of a seed document.
 SEED_KEYS = frozenset(
-    {"portal", "apps", "owners", "schemas", "properties", "records", "associations", "flows"}
+    {
+        "portal",
+        "apps",
+        "owners",
+        "schemas",
+        "properties",
+        "records",
+        "associations",
+        "flows",
+        "hubdb",
+        "marketingEmails",
+    }
 )
 
 
@@ -89,6 +100,8 @@ def _seed(
         "apps": 0,
         "owners": 0,
         "schemas": 0,
+        "hubdb tables": 0,
+        "marketing emails": 0,
         "properties": 0,
         "records": 0,
         "associations": 0,
@@ -183,12 +196,48 @@ def _seed(
                     )
                 _guard(where, portal.associations.add, a_type, a_id, b_type, b_id, spec)
             counts["associations"] += 1
+        for i, table in enumerate(_list(data, "hubdb")):
+            where = f"hubdb[{i}]"
+            if not isinstance(table, dict):
+                raise PortalError(f"seed {where}: must be an object")
+            _known_keys(table, where, {"name", "label", "columns", "rows"})
+            _guard(where, _seed_table, portal, table)
+            counts["hubdb tables"] += 1
+        for i, email in enumerate(_list(data, "marketingEmails")):
+            where = f"marketingEmails[{i}]"
+            if not isinstance(email, dict):
+                raise PortalError(f"seed {where}: must be an object")
+            _known_keys(email, where, {"name", "subject", "state", "type", "from"})
+            _guard(where, _seed_email, portal, email)
+            counts["marketing emails"] += 1
         for i, flow in enumerate(_list(data, "flows")):
             if not isinstance(flow, dict):
                 raise PortalError(f"seed flows[{i}]: must be an object")
             _guard(f"flows[{i}]", flows_of(portal).create, flow)
             counts["flows"] += 1
     return counts
+
+
+def _seed_email(portal: FakePortal, data: dict[str, Any]) -> None:
+    from runtime.fake_hubspot.marketing.models import MarketingEmailsBackend
+
+    portal.backend(MarketingEmailsBackend).add(data)
+
+
+def _seed_table(portal: FakePortal, data: dict[str, Any]) -> None:
+    """A HubDB table with its rows, published (what an action reads)."""
+    from runtime.fake_hubspot.hubdb.models import HubDbBackend
+
+    hubdb = portal.backend(HubDbBackend)
+    table = hubdb.create_table({k: v for k, v in data.items() if k != "rows"})
+    rows = data.get("rows") or []
+    if not isinstance(rows, list):
+        raise PortalError("rows must be an array")
+    for row in rows:
+        if not isinstance(row, dict):
+            raise PortalError("each row must be an object")
+        hubdb.create_row(table, row)
+    hubdb.publish(table)
 
 
 def _create_schema(portal: FakePortal, body: dict[str, Any], type_id: str | None) -> Any:

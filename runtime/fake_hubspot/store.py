@@ -357,9 +357,9 @@ class PortalFile:
         """Load everything into ``portal``; the ``seq`` it reflects.
 
         The cyclic garbage collector is paused while 100,000 records are built (it would scan
-        the growing heap again and again), and what was loaded is then frozen out of its
-        reach (``gc.freeze``), so a long-running ``portal serve`` does not rescan it on every
-        collection: both keep opening and request latency flat as the portal grows.
+        the growing heap again and again). A long-running ``portal serve`` then freezes the
+        loaded heap out of its reach (``gc.freeze``) so requests do not rescan it; a process
+        that loads portals again and again (the dashboard) leaves them collectable.
         """
         enabled = gc.isenabled()
         gc.disable()
@@ -368,7 +368,6 @@ class PortalFile:
         finally:
             if enabled:
                 gc.enable()
-            gc.freeze()
 
     def _read_all(self, conn: sqlite3.Connection, portal: FakePortal) -> int:
         row = conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
@@ -504,6 +503,25 @@ class PortalFile:
         finally:
             self.close(portal)
         atomic_write(destination, data)
+
+    def import_json(self, source: Path) -> FakePortal:
+        """Replace the portal with a ``portal.json`` snapshot (what :meth:`export_json` wrote).
+
+        Raises:
+            PortalError: the file is missing, damaged or of another version.
+        """
+        state = read_json(source)
+        if state is None:
+            raise PortalError(f"snapshot not found: {source}")
+        portal = self.new_portal()
+        load_into(portal, state, source)
+        conn = self.connect()
+        try:
+            self._replace_all(conn, portal)
+        finally:
+            conn.close()
+        self._release(portal)
+        return portal
 
     @staticmethod
     def _release(portal: FakePortal) -> None:

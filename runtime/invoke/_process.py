@@ -172,8 +172,12 @@ class _Waiter:
 
     def release(self, pid: int) -> None:
         proc = self._procs.get(pid)
-        if proc is not None:  # a direct child is still reaped, or it stays a zombie
-            self._wait_direct(proc, 2.0)
+        if proc is not None:
+            # A direct child is still reaped, or it stays a zombie; off the run's path, since
+            # a killed process takes milliseconds to exit.
+            threading.Thread(
+                target=self._wait_direct, args=(proc, 5.0), name="hsrun-reap", daemon=True
+            ).start()
             return
         with self._cond:
             if self._statuses.pop(pid, None) is None:

@@ -132,6 +132,8 @@ def panel(result: RunResult) -> Any:
             f"{name} {version}" for name, version in sorted(result.libraries.items())
         )
         origin = "HubSpot's set" if result.libraries_folder else "hsrun's environment"
+        if not result.libraries_folder and result.runtime.startswith("NODE"):
+            origin = "node on PATH, without HubSpot's libraries"
         parts.append(Text(f"Libraries ({origin}): {versions}", style="dim"))
     title = f"{result.action} · run {result.run_id}"
     if result.warm:
@@ -161,6 +163,19 @@ def lambda_lines(result: RunResult) -> str:
             billed = max(1, math.ceil(result.timeout_s * 1000))
         elif error.message.startswith("RequestId: "):
             out += [error.message, error.type]
+        elif result.runtime.startswith("NODE") and (
+            error.phase in ("init", "handler") or error.type == "Runtime.MarshalError"
+        ):
+            # Lambda's Node.js runtime logs a failed invocation as one ERROR line.
+            node_error = {
+                "errorType": error.type,
+                "errorMessage": error.message,
+                "stack": error.traceback.strip().splitlines(),
+            }
+            out.append(
+                f"{_stamp(result.started_at + result.runtime_ms / 1000)}\t{rid}\tERROR\t"
+                f"Invoke Error \t{json.dumps(node_error, ensure_ascii=False)}"
+            )
         elif error.phase in ("init", "handler") or error.type == "Runtime.MarshalError":
             # awslambdaric's log_error: no colon when the message is empty.
             out.append(

@@ -38,6 +38,16 @@ from runtime.contract.retry import is_retryable_status, retry_schedule
 from runtime.errors import HsrunError, RunnerError, UsageError
 from runtime.invoke import _lambda_service as service
 from runtime.invoke import sandbox
+from runtime.invoke._node_process import (
+    BOOTSTRAP as NODE_BOOTSTRAP,
+)
+from runtime.invoke._node_process import (
+    NodePool,
+    required_libraries,
+    spawn_node,
+    take_prespawned_node,
+)
+from runtime.invoke._node_run import node_env, node_job
 from runtime.invoke._process import (
     ZYGOTE_PRELOAD,
     Child,
@@ -48,6 +58,8 @@ from runtime.invoke._process import (
     take_prespawned,
 )
 from runtime.invoke._session import Outcome, run_job
+from runtime.invoke.node_libs import NodeRuntime
+from runtime.invoke.node_libs import resolve as resolve_node
 from runtime.invoke.sandbox import Sandbox
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
@@ -112,12 +124,24 @@ class RunOptions:
     project_libs: bool = True
     #: ``auto``, ``namespaces`` or ``process`` (None: ``HSRUN_ISOLATION``, default auto).
     isolation: str | None = None
+    #: NODE16X/NODE20X handler that never calls ``callback``: "succeed" once the event loop
+    #: is empty (HubSpot's samples rely on it), or "timeout" (a third-party report;
+    #: UNCONFIRMED which HubSpot does).
+    node_no_callback: str = "succeed"
+    #: NODE24X handler that still takes a ``callback``: "refuse" passes none, as HubSpot's
+    #: Node 24 does (calling it throws TypeError); "allow" passes one that returns outputs.
+    #: Either way the run carries an alert.
+    node24_callback: str = "refuse"
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
             raise UsageError(f"timeout must be positive, got {self.timeout_s}")
         if self.memory_mb < 16:
             raise UsageError(f"memory limit must be at least 16 MB, got {self.memory_mb}")
+        if self.node_no_callback not in ("succeed", "timeout"):
+            raise UsageError(f"node_no_callback is succeed or timeout, not {self.node_no_callback}")
+        if self.node24_callback not in ("refuse", "allow"):
+            raise UsageError(f"node24_callback is refuse or allow, not {self.node24_callback}")
 
 
 @dataclass
@@ -133,6 +157,8 @@ class PreparedRun:
     options: RunOptions
     #: The library folder as the child gets it (resolved once, here).
     libs: str | None = None
+    #: The Node.js a Node action runs with (None for Python).
+    node: NodeRuntime | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -166,6 +192,7 @@ class Runner:
         # each used by one run at a time.
         self._warm: dict[tuple[str, str | None], list[Child]] = {}
         self._lock = threading.Lock()
+        self._node_pool = NodePool()
 
     def __enter__(self) -> Runner:
         return self
@@ -181,6 +208,7 @@ class Runner:
                 child.wait_status(1.0)
                 child.close()
         self._warm.clear()
+        self._node_pool.close()
         for zygote in self._zygotes.values():
             zygote.close()
         self._zygotes.clear()
@@ -227,11 +255,7 @@ class Runner:
         """Check every input and build the event; raises before any process starts."""
         opts = with_project_libs(options or self.options)
         spec = action if isinstance(action, ActionManifest) else load_action(action)
-        if not spec.is_python:
-            raise UsageError(
-                f"{spec.source_path}: runtime {spec.manifest.runtime} is not supported yet; "
-                "hsrun runs PYTHON39 actions"
-            )
+        node = None if spec.is_python else resolve_node(get_settings(), spec.manifest.runtime)
         # A plain mapping (the common case) is checked first: isinstance() against a
         # runtime-checkable Protocol is slow, and this runs for every invocation.
         source = (
@@ -239,7 +263,8 @@ class Runner:
         )
         values = select_secrets(source, list(spec.manifest.secrets))
         built = self._event(spec, event, inputs, object_id, record_lookup, opts)
-        return PreparedRun(spec, built, values, Masker(values), opts, _libs_arg(opts))
+        libs = _libs_arg(opts) if node is None else node.node_path
+        return PreparedRun(spec, built, values, Masker(values), opts, libs, node)
 
     def _event(
         self,
@@ -373,9 +398,21 @@ class Runner:
             },
         }
         key = (path, prepared.libs)
-        child = self._child_for(key, opts)
+        if prepared.node is not None:
+            env = {**node_env(prepared.action, prepared.node, opts.memory_mb), **prepared.secrets}
+            job = node_job(
+                action=prepared.action,
+                node=prepared.node,
+                base={**job, "env": env},
+                no_callback=opts.node_no_callback,
+                node24_callback=opts.node24_callback,
+            )
+        if prepared.node is not None:
+            child = self._node_child(key, prepared, path)
+        else:
+            child = self._child_for(key, opts)
         try:
-            if child.sandbox is None:
+            if child.sandbox is None and prepared.node is None:
                 child.sandbox = self._sandbox(prepared, path)
                 if child.sandbox is not None:
                     job["sandbox"] = child.sandbox.spec
@@ -420,6 +457,9 @@ class Runner:
         keep = [os.path.dirname(path)]
         if prepared.libs:
             keep.append(prepared.libs)
+        if prepared.node is not None:
+            # The Node bootstrap, and the node binary when it is not in the library set.
+            keep += [str(NODE_BOOTSTRAP.parent), os.path.dirname(prepared.node.node)]
         manifest = prepared.action.manifest_path
         return sandbox.prepare(
             mode=mode,
@@ -437,6 +477,64 @@ class Runner:
             memory_mb=opts.memory_mb,
             max_processes=opts.max_processes,
         )
+
+    def _node_child(self, key: tuple[str, str | None], prepared: PreparedRun, path: str) -> Child:
+        """A Node process for this run: a warm one, else one started inside the run's sandbox
+        (Node cannot enter namespaces itself: the sandbox's wrapper enters them and then
+        runs node), else, without one, a pre-started one from the pool."""
+        opts, node, libs = prepared.options, prepared.node, key[1]
+        assert node is not None
+        if opts.warm:
+            with self._lock:
+                idle = self._warm.get(key, [])
+                while idle:
+                    child = idle.pop()
+                    if not child.dead:
+                        return child
+        preload = required_libraries(Path(path), libs)
+        mode = opts.isolation or _settings_for_libs().isolation
+        if mode != sandbox.PROCESS and _namespaces_usable():
+
+            def start() -> Child:
+                box = self._sandbox(prepared, path)
+                child = spawn_node(
+                    node.node,
+                    memory_mb=opts.memory_mb,
+                    node_path=libs,
+                    preload=preload,
+                    sandbox=box,
+                )
+                child.sandbox = box
+                return child
+
+            if not opts.zygote:
+                return start()
+            # A sandbox belongs to one action and its network: so does a waiting process.
+            key_boxed = (
+                node.node,
+                libs,
+                opts.memory_mb,
+                preload,
+                path,
+                mode,
+                opts.hubspot_url,
+                opts.allow_net,
+                opts.live,
+                (*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
+            )
+            return self._node_pool.take_with(key_boxed, start)
+        if mode == sandbox.NAMESPACES:
+            raise RunnerError(
+                "isolation namespaces is required, but this machine refuses them: "
+                + (sandbox.probe().reason or "no user namespaces")
+            )
+        if opts.zygote:
+            return self._node_pool.take(
+                node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
+            )
+        return take_prespawned_node(
+            node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
+        ) or spawn_node(node.node, memory_mb=opts.memory_mb, node_path=libs, preload=preload)
 
     def _child_for(self, key: tuple[str, str | None], opts: RunOptions) -> Child:
         libs = key[1]
@@ -457,6 +555,20 @@ class Runner:
                 python, child_base_env(), ZYGOTE_PRELOAD, libs=libs
             )
         return child
+
+
+_NAMESPACES: list[bool] = []
+
+
+def _namespaces_usable() -> bool:
+    """Whether this machine lets a process enter the sandbox's namespaces (probed once).
+
+    A Python child that cannot enter them falls back by itself; a Node child is started by
+    the sandbox's wrapper, which cannot, so the runner asks first.
+    """
+    if not _NAMESPACES:
+        _NAMESPACES.append(sandbox.supported_platform() and sandbox.probe().namespaces)
+    return _NAMESPACES[0]
 
 
 def with_project_libs(opts: RunOptions) -> RunOptions:
@@ -547,6 +659,11 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
         )
     result.memory_mb = round(outcome.peak_kb / 1024, 1)
     result.libraries = dict(msg.get("libraries") or {})
+    # The Node child's own alerts (callback called twice, never called, ...).
+    result.alerts.extend(
+        Alert(str(a.get("code")), mask.text(str(a.get("output") or "")), mask.text(a["message"]))
+        for a in msg.get("alerts") or []
+    )
     duration = msg.get("duration_ms")
     result.runtime_ms = round(duration if duration is not None else outcome.elapsed_s * 1000, 2)
     init_ms = msg.get("init_ms") or (outcome.started or {}).get("init_ms")
@@ -648,15 +765,20 @@ def _judge_return(
     declared = prepared.action.manifest.outputs
     if value is None:
         fields: Any = {}
-        result.alerts.append(
-            Alert("NO_RETURN", "", "main returned None: the action has no data outputs")
-        )
+        if not result.alerts:  # the Node child has said why already
+            result.alerts.append(
+                Alert(
+                    "NO_RETURN",
+                    "",
+                    f"main returned {_nothing(prepared)}: the action has no data outputs",
+                )
+            )
     elif not isinstance(value, dict):
         return _fail(
             result,
             r.FAILED,
             "Runtime.InvalidReturn",
-            f'main must return a dict like {{"outputFields": {{...}}}}, it returned '
+            f"main must return {_like(prepared)}, it returned "
             f"{value_type} {_short(mask.data(value))}",  # masked before it is cut
             phase="outputs",
         )
@@ -697,6 +819,16 @@ def _judge_return(
         return _fail(result, r.FAILED, check.error_code, message, phase="outputs")
     result.status = r.SUCCESS
     return result
+
+
+def _nothing(prepared: PreparedRun) -> str:
+    return "None" if prepared.node is None else "undefined"
+
+
+def _like(prepared: PreparedRun) -> str:
+    if prepared.node is None:
+        return 'a dict like {"outputFields": {...}}'
+    return "an object like { outputFields: {...} }"
 
 
 def _fail(

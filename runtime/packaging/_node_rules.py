@@ -1,8 +1,8 @@
 """Pattern-level rules for Node.js actions (``.js``): no JavaScript parser, regexes only.
 
 Comments are blanked first (keeping offsets), so a commented-out ``process.env.X`` is not a
-read. Syntax, types and anything computed are not checked: every Node.js action gets an
-HS501 note saying so.
+read. Types and anything computed are not checked: every Node.js action gets an HS501 note
+saying so. Syntax is Node.js's own job (``_node_syntax``, for action files).
 """
 
 from __future__ import annotations
@@ -86,9 +86,9 @@ def check_node(ctx: SourceContext) -> list[Finding]:
     found = [
         make_finding(
             "HS501",
-            "Node.js action: checked at pattern level only (handler, secrets, inputs, "
-            "outputFields, require); syntax and types are not checked, and hsrun does not "
-            "run Node.js actions yet",
+            "Node.js action: checked at pattern level (handler, secrets, inputs, "
+            "outputFields, require) plus Node.js's syntax check when a node is at hand; "
+            "types are not checked: run it (hsrun invoke) to see it work",
             ctx.path,
         )
     ]
@@ -292,8 +292,8 @@ def _requires(code: str, ctx: SourceContext) -> list[Finding]:
             found.append(
                 ctx.at_offset(
                     "HS204",
-                    f"`{spec}` is a file of this project; HubSpot actions are one file: inline "
-                    "it (hsrun package does not inline JavaScript)",
+                    f"`{spec}` is a file of this project; HubSpot actions are one file: paste "
+                    "the output of `hsrun package`, which inlines it",
                     match.start(),
                 )
             )

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from runtime.contract.manifest import ActionManifest
 from runtime.errors import CheckFailedError, PackagingError
-from runtime.packaging import _node_rules
 from runtime.packaging._context import SourceContext
+from runtime.packaging._node_bundle import inline_helpers
 from runtime.packaging._python_rules import parent_map
 from runtime.packaging._syntax39 import parse_python39
 from runtime.packaging.check import check_action, run_rules
@@ -110,8 +110,7 @@ def bundle_action(action: ActionManifest) -> Bundle:
     source = action.source_path.read_text(encoding="utf-8")
     helpers: tuple[str, ...] = ()
     if not action.is_python:
-        _refuse_local_requires(action, source)
-        code = source
+        code, helpers = inline_helpers(action.source_path, source)
     else:
         code, helpers = _inline(action.source_path, source)
     code = normalise(code) if helpers else code
@@ -146,21 +145,12 @@ def _describe(title: str, findings: list[Finding], origins: list[str] | None = N
 def _origin(code_lines: list[str], line: int | None) -> str:
     """`` (from _helpers.py)`` when ``line`` of the bundle lies in an inlined helper."""
     for text in reversed(code_lines[: (line or 0)]):
-        if text.startswith("# --- end of "):
+        if text.startswith(("# --- end of ", "// --- end of ")):
             return ""
-        match = re.match(r"# --- inlined from (\S+) by hsrun package ---$", text)
+        match = re.match(r"(?:#|//) --- inlined from (\S+) by hsrun package ---$", text)
         if match:
             return f" (from {match.group(1)})"
     return ""
-
-
-def _refuse_local_requires(action: ActionManifest, source: str) -> None:
-    code = _node_rules.blank_comments(source)
-    for match in re.finditer(r"\brequire\s*\(\s*['\"`](\.[^'\"`]*)['\"`]", code):
-        raise PackagingError(
-            f"{action.source_path} requires {match.group(1)}: hsrun package does not inline "
-            "JavaScript files; paste the helper's code into the action"
-        )
 
 
 # -- inlining Python helpers ------------------------------------------------------------

@@ -58,11 +58,12 @@ def check_source(
     return run_rules(ctx)
 
 
-def check_action(action: ActionManifest) -> list[Finding]:
+def check_action(action: ActionManifest, *, syntax: bool = True) -> list[Finding]:
     """Check an action file and its manifest against HubSpot's rules.
 
     Args:
         action: The loaded action (``runtime.contract.load_action``).
+        syntax: Also let Node.js check a Node action's syntax (``node --check``, HS504).
 
     Returns:
         The findings, in file order; ``severity == "error"`` ones fail ``hsrun check``.
@@ -83,7 +84,14 @@ def check_action(action: ActionManifest) -> list[Finding]:
         manifest_text=manifest_text,
         helpers=helper_modules(action.source_path),
     )
-    return run_rules(ctx)
+    found = run_rules(ctx)
+    if syntax and action.manifest.runtime.startswith("NODE"):
+        from runtime.packaging._node_syntax import check_syntax
+
+        found = sorted(
+            found + (check_syntax(action.source_path, action.manifest.runtime) or []), key=_order
+        )
+    return found
 
 
 def helper_modules(source_path: Path) -> frozenset[str]:

@@ -146,9 +146,9 @@ _RULES = (
          'Wrap the values: `return {"outputFields": {...}}`.'),
     # -- HS5xx: Node.js ------------------------------------------------------------------
     Rule("HS501", "info", "node-partially-checked",
-         "Node.js actions get pattern-level checks only (handler, secrets, outputFields, "
-         "require); syntax and types are not checked.",
-         "Test it in HubSpot's editor: hsrun does not run Node.js actions yet."),
+         "Node.js actions get pattern-level checks (handler, secrets, outputFields, "
+         "require) and Node.js's own syntax check; types are not checked.",
+         "Run it: hsrun invoke action.js (or run_action in a test)."),
     Rule("HS502", "warning", "node24-callback",
          "A NODE24X action uses `callback`; Node.js 24 handlers must return their outputs.",
          "Return `{ outputFields: {...} }` from `exports.main` instead of calling callback."),
@@ -156,6 +156,9 @@ _RULES = (
          "The action uses NODE16X or NODE20X: HubSpot takes no new Node 20 actions from "
          "2026-11-03 and existing ones had to move to Node.js 24 by 2026-11-17.",
          "Set `runtime = \"NODE24X\"` in the manifest and return the outputs."),
+    Rule("HS504", "error", "node-syntax-error",
+         "Node.js cannot parse the action (`node --check`).",
+         "Fix the syntax error at the line shown."),
 )  # fmt: skip
 
 #: Every rule by code, in code order.

@@ -1,8 +1,9 @@
 """``hsrun init NAME``: a new action, ready to run and test.
 
-Writes ``actions/NAME.py`` (HubSpot's Python handler), ``actions/NAME.toml`` (its manifest),
-``tests/events/NAME.json`` (an event in HubSpot's shape) and ``tests/test_NAME.py`` (a test
-through the ``run_action`` fixture of hsrun's pytest plugin that passes as generated).
+Writes ``actions/NAME.py`` (HubSpot's Python handler; ``NAME.js``, Node.js 24, with ``js``),
+``actions/NAME.toml`` (its manifest), ``tests/events/NAME.json`` (an event in HubSpot's
+shape) and ``tests/test_NAME.py`` (a test through the ``run_action`` fixture of hsrun's pytest
+plugin that passes as generated).
 """
 
 from __future__ import annotations
@@ -38,9 +39,26 @@ def main(event):
     return {{"outputFields": {{"normalized": normalized, "is_empty": not normalized}}}}
 '''
 
+_ACTION_JS = """\
+// {name}: a HubSpot workflow custom code action (Node.js 24).
+// Its inputs, outputs and secrets are declared in {name}.toml, as in HubSpot's action editor.
+
+exports.main = async (event) => {{
+  // Inputs are the properties chosen under "Properties to include in code": strings, and
+  // null when the property is not set on the enrolled record.
+  const text = event.inputFields.text || '';
+  const normalized = text.split(/\\s+/).filter(Boolean).join(' ').toLowerCase();
+  // Secrets are environment variables: select one in {name}.toml (secrets = ["TOKEN"]) and
+  // read it with process.env.TOKEN.
+  console.log(`normalized ${{JSON.stringify(text)}} to ${{JSON.stringify(normalized)}}`);
+  // Node.js 24 has no callback: return the outputs.
+  return {{ outputFields: {{ normalized, is_empty: !normalized }} }};
+}};
+"""
+
 _MANIFEST = """\
 # {name}: what HubSpot's action editor holds besides the code.
-runtime = "PYTHON39"
+runtime = "{runtime}"
 object_type = "{object_type}"
 secrets = []                  # e.g. ["TOKEN"]: only these reach the action's environment
 
@@ -53,13 +71,13 @@ is_empty = "bool"
 """
 
 _TEST = '''\
-"""Tests for actions/{name}.py, run as HubSpot would by hsrun's pytest plugin."""
+"""Tests for actions/{name}{ext}, run as HubSpot would by hsrun's pytest plugin."""
 
 import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ACTION = ROOT / "actions" / "{name}.py"
+ACTION = ROOT / "actions" / "{name}{ext}"
 EVENT = ROOT / "tests" / "events" / "{name}.json"
 
 
@@ -85,10 +103,10 @@ _SAMPLE = {
 }
 
 
-def action_files(name: str, root: Path) -> dict[str, Path]:
+def action_files(name: str, root: Path, *, js: bool = False) -> dict[str, Path]:
     """The files ``init`` writes for ``name`` under project ``root``."""
     return {
-        "action": root / "actions" / f"{name}.py",
+        "action": root / "actions" / f"{name}{'.js' if js else '.py'}",
         "manifest": root / "actions" / f"{name}.toml",
         "event": root / "tests" / "events" / f"{name}.json",
         "test": root / "tests" / f"test_{name}.py",
@@ -119,7 +137,9 @@ def validate_name(name: str) -> None:
         )
 
 
-def scaffold_action(name: str, root: Path | str, *, object_type: str = "CONTACT") -> list[Path]:
+def scaffold_action(
+    name: str, root: Path | str, *, object_type: str = "CONTACT", js: bool = False
+) -> list[Path]:
     """Create a new action with its manifest, a recorded event and a passing test.
 
     Args:
@@ -127,6 +147,7 @@ def scaffold_action(name: str, root: Path | str, *, object_type: str = "CONTACT"
         root: The project folder (``actions/`` and ``tests/`` are created in it).
         object_type: The enrolled object's type: any label a manifest accepts (CONTACT,
             MEETING, LINE_ITEM...; see ``runtime.contract.object_types``).
+        js: A Node.js 24 action (``NODE24X``, ``NAME.js``) instead of a Python one.
 
     Returns:
         The files written, in the order above.
@@ -142,7 +163,7 @@ def scaffold_action(name: str, root: Path | str, *, object_type: str = "CONTACT"
             f"unknown object type {object_type!r}: use one of {', '.join(OBJECT_TYPES)} or a "
             "custom object id like 2-1234567"
         )
-    files = action_files(name, Path(root))
+    files = action_files(name, Path(root), js=js)
     existing = [str(p) for p in files.values() if p.exists()]
     if existing:
         raise UsageError(f"not overwriting {', '.join(existing)}: remove it or pick another name")
@@ -155,10 +176,15 @@ def scaffold_action(name: str, root: Path | str, *, object_type: str = "CONTACT"
         "callbackId": "ap-12345678-100000001-1-0",
     }
     texts = {
-        "action": _ACTION.format(name=name),
-        "manifest": _MANIFEST.format(name=name, object_type=kind, property=_text_property(kind)),
+        "action": (_ACTION_JS if js else _ACTION).format(name=name),
+        "manifest": _MANIFEST.format(
+            name=name,
+            object_type=kind,
+            property=_text_property(kind),
+            runtime="NODE24X" if js else "PYTHON39",
+        ),
         "event": json.dumps(event, indent=2) + "\n",
-        "test": _TEST.format(name=name, expected=expected),
+        "test": _TEST.format(name=name, expected=expected, ext=".js" if js else ".py"),
     }
     written: list[Path] = []
     try:

@@ -96,7 +96,11 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
                 if injected is not None:
                     raise injected
             ctx = Context(portal, request, params, raw, app, correlation_id)
-            response = route.handler(ctx)
+            portal.writer = None if app is None else str(app.app_id)
+            try:
+                response = route.handler(ctx)
+            finally:
+                portal.writer = None
         except HubSpotError as exc:
             emulated = not isinstance(exc, NotEmulated)
             response = json_response(exc.status, exc.body(correlation_id), exc.headers)

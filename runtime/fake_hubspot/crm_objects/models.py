@@ -32,6 +32,7 @@ from runtime.fake_hubspot.core.errors import (
 )
 from runtime.fake_hubspot.core.object_types import OBJECT_TYPES, ObjectType
 from runtime.fake_hubspot.crm_objects.record import Record
+from runtime.fake_hubspot.crm_objects.tokens import TokenIndex, tokens
 from runtime.fake_hubspot.crm_objects.values import normalise_properties
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ class ObjectsBackend:
         self.versions: dict[str, int] = {}
         self.sort_cache: dict[tuple[str, tuple[tuple[str, bool], ...]], tuple[int, list[Record]]]
         self.sort_cache = {}
+        #: (type, property) → its CONTAINS_TOKEN index, kept current by :meth:`_touch`.
+        self.token_indexes: dict[tuple[str, str], TokenIndex] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -112,11 +115,35 @@ class ObjectsBackend:
         self.gdpr_blocklist = []
         self.dirty = set()
         self.sort_cache = {}
+        self.token_indexes = {}
 
     def _touch(self, record: Record) -> None:
         name = record.object_type.name
         self.dirty.add(f"{name}/{record.id}")
         self.versions[name] = self.versions.get(name, 0) + 1
+        self._retoken(name, record.id)
+
+    def _retoken(self, type_name: str, record_id: int) -> None:
+        for (indexed_type, prop), index in self.token_indexes.items():
+            if indexed_type != type_name:
+                continue
+            record = self.stores[type_name].records.get(record_id)
+            if record is None or record.archived:
+                index.put(record_id, frozenset())
+            else:
+                index.put(record_id, tokens(record.value(prop)))
+
+    def token_index(self, object_type: ObjectType, prop: str) -> TokenIndex:
+        """The CONTAINS_TOKEN index of a property, built on first use."""
+        key = (object_type.name, prop)
+        index = self.token_indexes.get(key)
+        if index is None:
+            index = TokenIndex()
+            for record in self.store(object_type).records.values():
+                if not record.archived:
+                    index.put(record.id, tokens(record.value(prop)))
+            self.token_indexes[key] = index
+        return index
 
     def store(self, object_type: ObjectType) -> TypeStore:
         store = self.stores.get(object_type.name)
@@ -333,7 +360,7 @@ class ObjectsBackend:
         """
         self.check_unique(record.object_type, values, record.id)
         self._index(record, add=False)
-        record.set_values(values, self.portal.now_ms())
+        record.set_values(values, self.portal.now_ms(), self.portal.writer)
         self._index(record, add=True)
         self._touch(record)
         return record
@@ -490,12 +517,10 @@ class ObjectsBackend:
             store.remove(current.id)
         if raw is not None:
             record = Record.from_state(store.object_type, raw)
-            store.records[record.id] = record
-        for store in self.stores.values():
-            store.ids = sorted(store.records)
-        # Unique-value indexes are built on first use (TypeStore.index_of), not here: opening
-        # a large portal stays fast.
-        self.dirty = set()
+            store.add(record)
+            if not record.archived:
+                self._index(record, add=True)
+        self._retoken(store.object_type.name, int(rest))
 
     def load_state(self, data: dict[str, Any]) -> None:
         self.reset()

@@ -45,7 +45,8 @@ class Record:
         self.archived = False
         self.archived_at: int | None = None
         #: Property → [(value, epoch ms)], oldest first; filled on first change only.
-        self.history: dict[str, list[tuple[str | None, int]]] | None = None
+        #: Property → [(value, epoch ms, source id or None)], oldest first.
+        self.history: dict[str, list[tuple[str | None, int, str | None]]] | None = None
         self.merged_ids: list[int] | None = None
 
     def value(self, name: str) -> str | None:
@@ -67,8 +68,13 @@ class Record:
                     out[name] = value
         return dict(sorted(out.items()))
 
-    def set_values(self, values: dict[str, str | None], when: int) -> bool:
-        """Apply normalised values (``None`` clears); ``True`` if anything changed."""
+    def set_values(
+        self, values: dict[str, str | None], when: int, source: str | None = None
+    ) -> bool:
+        """Apply normalised values (``None`` clears); ``True`` if anything changed.
+
+        ``source`` is the writer (a private app's id) that ``propertiesWithHistory`` names.
+        """
         changed = False
         for name, new in values.items():
             old = self.properties.get(name)
@@ -79,8 +85,8 @@ class Record:
                 self.history = {}
             entries = self.history.setdefault(name, [])
             if not entries and old is not None:
-                entries.append((old, self.created_at))
-            entries.append((new, when))
+                entries.append((old, self.created_at, None))
+            entries.append((new, when, source))
             if new is None:
                 self.properties.pop(name, None)
             else:
@@ -90,14 +96,26 @@ class Record:
         return changed
 
     def history_of(self, name: str) -> list[dict[str, Any]]:
-        """``propertiesWithHistory`` entries for one property, newest first."""
+        """``propertiesWithHistory`` entries for one property, newest first.
+
+        HubSpot names the writer: a captured UI edit reads ``"sourceType": "CRM_UI",
+        "sourceId": "userId:28604240"`` (hubspot-api-nodejs#154). A private app's write is
+        ``"sourceType": "INTEGRATION"`` with the app's id as ``sourceId`` here (UNCONFIRMED;
+        the same source ``hs_object_source`` reports for API-created records, contract §4.6);
+        the value a record was created with has no recorded writer (``sourceId`` null).
+        """
         entries = (self.history or {}).get(name)
         if entries is None:
             value = self.value(name)
-            entries = [] if value is None else [(value, self.created_at)]
+            entries = [] if value is None else [(value, self.created_at, None)]
         return [
-            {"value": value or "", "timestamp": iso_ms(ts), "sourceType": "API", "sourceId": None}
-            for value, ts in reversed(entries)
+            {
+                "value": value or "",
+                "timestamp": iso_ms(ts),
+                "sourceType": "INTEGRATION",
+                "sourceId": source,
+            }
+            for value, ts, source in reversed(entries)
         ]
 
     def to_state(self) -> dict[str, Any]:
@@ -128,7 +146,10 @@ class Record:
         record.archived_at = data.get("archivedAt")
         history = data.get("history")
         if history:
-            record.history = {k: [(e[0], int(e[1])) for e in v] for k, v in history.items()}
+            record.history = {
+                k: [(e[0], int(e[1]), e[2] if len(e) > 2 else None) for e in v]
+                for k, v in history.items()
+            }
         merged = data.get("mergedIds")
         record.merged_ids = [int(i) for i in merged] if merged else None
         return record

@@ -288,7 +288,24 @@ def _candidates(
             None,
         )
         if indexed is None:
-            return _live(store.records, store.ids)
+            token = next(
+                (
+                    f
+                    for f in group
+                    if f.operator == "CONTAINS_TOKEN"
+                    and f.value
+                    and "*" not in f.value
+                    and not f.property_name.startswith("associations.")
+                ),
+                None,
+            )
+            if token is None:
+                return _live(store.records, store.ids)
+            assert token.value is not None
+            index = backend.token_index(object_type, token.property_name)
+            for token_hit in index.lookup(token.value):
+                found[token_hit] = store.records[token_hit]
+            continue
         assert indexed.value is not None
         if indexed.property_name == "hs_object_id":
             record = (

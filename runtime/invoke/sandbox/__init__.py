@@ -58,7 +58,10 @@ class Sandbox:
         return self.cgroup.peak_kb() if self.cgroup is not None else 0
 
     def note(self, message: dict[str, Any]) -> None:
-        """Take the child's ``sandbox`` message."""
+        """Take the child's ``sandbox`` message: the first only (it comes before the action's
+        code runs; the action could write another one to the control socket)."""
+        if self.isolation is not None:
+            return
         self.isolation = str(message.get("isolation") or PROCESS)
         self.reason = str(message.get("reason") or "")
 

@@ -285,6 +285,8 @@ def _build_root(spec, keep):
     for path in sorted(hide, key=lambda p: p.count("/")):
         if not any(_inside(path, o) for o in outer) or not os.path.lexists(root + path):
             continue
+        if path in keep:
+            continue  # the action's own folder is the home folder: keep it, hide what is in it
         if os.path.isdir(root + path):
             _mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
         else:

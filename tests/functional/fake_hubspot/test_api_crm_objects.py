@@ -329,3 +329,23 @@ def test_query_parsing_accepts_python_and_csv_spellings(api: Api, app: Any, hubs
     ):
         body = api.call("GET", f"/crm/v3/objects/contacts/{contact.id}?{query}", app).json()
         assert body["properties"]["firstname"] == "Ada" and body["properties"]["lastname"] == "L"
+
+
+def test_properties_with_history_names_the_writing_app(api: Api, app: Any) -> None:
+    contact = api.portal.create("contacts", {"email": "ada@example.com", "firstname": "Ada"})
+    for name in ("Augusta", "Ada L."):
+        patched = api.call(
+            "PATCH",
+            f"/crm/v3/objects/contacts/{contact.id}",
+            app,
+            json={"properties": {"firstname": name}},
+        )
+        assert patched.status_code == 200
+    body = api.call(
+        "GET", f"/crm/v3/objects/contacts/{contact.id}?propertiesWithHistory=firstname", app
+    ).json()
+    history = body["propertiesWithHistory"]["firstname"]
+    assert [h["value"] for h in history] == ["Ada L.", "Augusta", "Ada"]  # newest first
+    assert [h["sourceId"] for h in history] == [str(app.app_id), str(app.app_id), None]
+    assert {h["sourceType"] for h in history} == {"INTEGRATION"}
+    assert history[0]["timestamp"] >= history[1]["timestamp"] >= history[2]["timestamp"]

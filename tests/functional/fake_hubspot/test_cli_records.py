@@ -80,3 +80,19 @@ def test_a_seed_entry_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
     document = {"records": {"contacts": [{"propertes": {"email": "a@example.com"}}]}}
     code, _, err = _seed(tmp_path, document)
     assert code == 7 and "unknown key(s) propertes" in err
+
+
+def test_export_then_import_restores_the_portal(tmp_path: Path) -> None:
+    code, _, err = _seed(
+        tmp_path, {"records": {"contacts": [{"properties": {"email": "keep@example.com"}}]}}
+    )
+    assert code == 0, err
+    snapshot = tmp_path / "snapshot.json"
+    assert hsrun("portal", "export", str(snapshot))[0] == 0
+    assert json.loads(snapshot.read_text())["version"] == 1
+    assert hsrun("portal", "reset", "-y")[0] == 0
+    assert json.loads(hsrun("portal", "records", "list", "contacts", "--json")[1]) == []
+    code, out, err = hsrun("portal", "import", str(snapshot), "-y")
+    assert code == 0 and "1 records" in out, err
+    (kept,) = json.loads(hsrun("portal", "records", "list", "contacts", "--json")[1])
+    assert kept["properties"]["email"] == "keep@example.com"

@@ -16,7 +16,7 @@ from helpers import ACTIONS, EVENTS
 
 from runtime.contract import load_event
 from runtime.contract.hosts import HUBSPOT_HOSTS
-from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError, UsageError
+from runtime.errors import EventError, SecretNotFoundError, SecretsTooLongError
 from runtime.invoke import Runner, RunOptions, render
 
 
@@ -318,13 +318,6 @@ def test_hubspot_calls_without_a_portal_say_how_to_attach_one(
     result = runner.run(action)
     assert result.error is not None
     assert "no HubSpot portal is attached" in result.error.message
-
-
-def test_node_actions_are_refused_clearly(tmp_path: Path, runner: Runner) -> None:
-    action = tmp_path / "hello.js"
-    action.write_text("exports.main = async (event, callback) => callback({outputFields: {}});\n")
-    with pytest.raises(UsageError, match="NODE24X is not supported yet"):
-        runner.run(action)
 
 
 class _Recorder(BaseHTTPRequestHandler):

@@ -62,8 +62,10 @@ def test_the_fixtures_give_each_test_a_fresh_portal(pytester: pytest.Pytester) -
 def test_run_action_routes_the_actions_calls_and_keeps_every_option(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makefile(".py", act=ACTION)
-    pytester.makefile(".toml", act='secrets = ["TOKEN"]\n')
+    # In actions/, as in a project: pytester makes its folder HOME, which the sandbox hides.
+    actions = pytester.mkdir("actions")
+    (actions / "act.py").write_text(ACTION)
+    (actions / "act.toml").write_text('secrets = ["TOKEN"]\n')
     pytester.makepyfile(
         test_user="""
         from runtime.invoke import RunOptions
@@ -72,7 +74,7 @@ def test_run_action_routes_the_actions_calls_and_keeps_every_option(
             app = hubspot_portal.private_app("ci", ["crm.objects.contacts.read"])
             hubspot_portal.create("contacts", {"email": "a@example.com"})
             result = run_action(
-                "act.py",
+                "actions/act.py",
                 secrets={"TOKEN": app.token},
                 options=RunOptions(timeout_s=7),
                 memory_mb=96,

@@ -71,3 +71,62 @@ def test_portal_file_uses_the_settings_portal_id(tmp_path: Path) -> None:
     with pytest.raises(PortalError, match="version 99"):
         other.load()
     assert not other.path.exists()  # nothing half-imported
+
+
+def test_two_loaded_portals_see_each_others_writes(tmp_path: Path) -> None:
+    # Two holders of one database (two hsrun processes): each request takes in the other's
+    # committed changes first, so uniqueness, tokens and sorted orders stay right.
+    settings = replace(get_settings(), home=tmp_path / ".hsrun")
+    store = PortalFile(settings)
+    with store.transaction() as portal:
+        token = portal.private_app(
+            "ci", ["crm.objects.contacts.write", "crm.objects.contacts.read"]
+        ).token
+    first, _ = store.load()
+    second, _ = store.load()
+    created = first.request(
+        "POST",
+        "/crm/v3/objects/contacts",
+        token=token,
+        json={"properties": {"email": "a@x.com", "lastname": "Lovelace"}},
+    )
+    assert created.status == 201
+    again = second.request(
+        "POST", "/crm/v3/objects/contacts", token=token, json={"properties": {"email": "A@x.com"}}
+    )
+    assert again.status == 409  # the other process's email is taken
+    found = second.request(
+        "POST",
+        "/crm/v3/objects/contacts/search",
+        token=token,
+        json={
+            "filterGroups": [
+                {
+                    "filters": [
+                        {
+                            "propertyName": "lastname",
+                            "operator": "CONTAINS_TOKEN",
+                            "value": "lovelace",
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+    assert found.json()["total"] == 1
+    patched = second.request(
+        "PATCH",
+        f"/crm/v3/objects/contacts/{created.json()['id']}",
+        token=token,
+        json={"properties": {"lastname": "King"}},
+    )
+    assert patched.status == 200
+    sorted_page = first.request(
+        "POST",
+        "/crm/v3/objects/contacts/search",
+        token=token,
+        json={"sorts": ["lastname"], "properties": ["lastname"]},
+    ).json()
+    assert [r["properties"]["lastname"] for r in sorted_page["results"]] == ["King"]
+    store.close(first)
+    store.close(second)

@@ -173,3 +173,21 @@ def test_a_sorted_order_follows_every_change(portal: FakePortal) -> None:
         ],
     )
     assert names(search(portal, filtered)) == ["Alan"]
+
+
+def test_contains_token_follows_every_change(portal: FakePortal) -> None:
+    # The token index is built on first use and kept current as records change.
+    def token(value: str) -> list[str]:
+        return sorted(names(search(portal, one("lastname", "CONTAINS_TOKEN", value=value))))
+
+    assert token("hopper") == ["Grace"]
+    (grace,) = portal.find("contacts", email="grace@hubspot.com")
+    portal.update("contacts", grace.id, {"lastname": "Murray Hopper"})
+    assert token("murray") == ["Grace"] and token("hopper") == ["Grace"]
+    portal.update("contacts", grace.id, {"lastname": "Murray"})
+    assert token("hopper") == []
+    portal.create("contacts", {"email": "h2@example.com", "firstname": "Hal", "lastname": "Hopper"})
+    assert token("hopper") == ["Hal"]
+    portal.archive("contacts", grace.id)
+    assert token("murray") == []
+    assert token("*pper") == ["Hal"]  # wildcards still scan

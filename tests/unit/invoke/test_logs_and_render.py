@@ -45,7 +45,9 @@ def test_masker_replaces_values_in_nested_data() -> None:
     mask = Masker({"TOKEN": "pat-na1-secret", "SHORT": "ab"})
     data = {"a": ["x pat-na1-secret y"], "pat-na1-secret": 1, "n": 5}
     assert mask.data(data) == {"a": ["x [TOKEN] y"], "[TOKEN]": 1, "n": 5}
-    assert mask.text("ab") == "ab"  # too short to mask without shredding logs
+    # A value under 4 characters is masked only where it stands alone, not inside words.
+    assert mask.text("ab") == "[SHORT]"
+    assert mask.text("tab about") == "tab about"
     assert "pat-na1-secret" not in repr(mask)
 
 

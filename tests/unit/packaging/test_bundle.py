@@ -168,12 +168,12 @@ def test_a_helper_module_used_as_a_value_is_refused(tmp_path: Path) -> None:
         bundle_action(load_action(tmp_path / "act.py"))
 
 
-def test_node_actions_get_a_slash_marker_and_no_inlining(tmp_path: Path) -> None:
+def test_node_actions_get_a_slash_marker(tmp_path: Path) -> None:
     source = "exports.main = async (event, callback) => { callback({ outputFields: {} }); };\n"
     write(tmp_path, {"act.js": source})
     bundle = bundle_action(load_action(tmp_path / "act.js"))
     assert bundle.source == f"{source}// hsrun:sha256={content_hash(source)}\n"
     assert verify_marker(bundle.source) is True
-    write(tmp_path, {"req.js": "const h = require('./_h');\n" + source})
-    with pytest.raises(PackagingError, match=r"does not inline JavaScript"):
+    write(tmp_path, {"req.js": "const h = require('./_missing');\n" + source})
+    with pytest.raises(PackagingError, match=r"requires ./_missing, which is not a file"):
         bundle_action(load_action(tmp_path / "req.js"))

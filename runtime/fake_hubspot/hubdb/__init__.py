@@ -1,0 +1,1 @@
+"""HubDB v3: tables and rows, with draft and published versions."""

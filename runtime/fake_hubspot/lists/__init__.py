@@ -1,0 +1,1 @@
+"""Lists v3: manual (and snapshot) lists of records and their memberships."""

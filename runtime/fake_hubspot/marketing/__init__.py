@@ -1,0 +1,1 @@
+"""Marketing emails v3 (read): emails a seed declares."""

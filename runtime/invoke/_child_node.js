@@ -1,0 +1,653 @@
+// Child bootstrap for Node.js actions: the JavaScript twin of _child_python.py.
+//
+// Stands alone: Node's built-in modules only. Started as
+//   node --max-old-space-size=N _child_node.js --control-fd 3 [--preload a,b]
+// it loads the libraries it is asked to preload (HubSpot's, from NODE_PATH), says "ready" on
+// the control fd and blocks there until a job arrives: a pre-started process of the pool costs
+// nothing while it waits. It serves one job (cold) or many (warm, module state kept, as
+// HubSpot documents).
+//
+// Protocol: newline-delimited JSON on the control fd, every message carrying "v", exactly as
+// the Python child speaks it (ready, start, result | error). The action's console output goes
+// to fds 1 and 2, pipes the parent reads, in AWS Lambda's Node.js log format.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const util = require('util');
+const net = require('net');
+const Module = require('module');
+
+const PROTOCOL_VERSION = 1;
+const LOOPBACK = ['localhost', '127.0.0.1', '::1', 'ip6-localhost'];
+
+// ------------------------------------------------------------------------------ messaging
+
+function writeAllSync(fd, text) {
+  const data = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < data.length) {
+    try {
+      off += fs.writeSync(fd, data, off, data.length - off);
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+class Channel {
+  constructor(fd) {
+    this.fd = fd;
+    this.buf = Buffer.alloc(0);
+  }
+
+  send(msg) {
+    msg.v = PROTOCOL_VERSION;
+    writeAllSync(this.fd, JSON.stringify(msg) + '\n');
+  }
+
+  // Blocks until a whole message has arrived (the process has nothing else to do meanwhile).
+  recv() {
+    const chunk = Buffer.alloc(1 << 16);
+    while (this.buf.indexOf(10) < 0) {
+      let n;
+      try {
+        n = fs.readSync(this.fd, chunk, 0, chunk.length, null);
+      } catch (err) {
+        if (err.code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          continue;
+        }
+        if (err.code === 'EOF') return null;
+        throw err;
+      }
+      if (n === 0) return null;
+      this.buf = Buffer.concat([this.buf, chunk.subarray(0, n)]);
+    }
+    const at = this.buf.indexOf(10);
+    const line = this.buf.subarray(0, at).toString('utf8');
+    this.buf = this.buf.subarray(at + 1);
+    return JSON.parse(line);
+  }
+}
+
+// ------------------------------------------------------------------------------ logging
+
+// AWS Lambda's Node.js runtime patches console: every line is
+// "<ISO time>\t<request id>\t<LEVEL>\t<message>", with newlines inside a message turned into
+// carriage returns so one console.log stays one log event.
+const logState = { requestId: '' };
+
+function installConsole() {
+  const levels = {
+    log: 'INFO',
+    info: 'INFO',
+    warn: 'WARN',
+    error: 'ERROR',
+    debug: 'DEBUG',
+    trace: 'TRACE',
+  };
+  for (const [name, level] of Object.entries(levels)) {
+    const fd = level === 'INFO' || level === 'DEBUG' ? 1 : 2;
+    console[name] = (...args) => {
+      let text = util.format(...args);
+      if (name === 'trace') text += '\n' + new Error().stack.split('\n').slice(2).join('\n');
+      const line = `${new Date().toISOString()}\t${logState.requestId}\t${level}\t`;
+      writeAllSync(fd, line + text.replace(/\n/g, '\r') + '\n');
+    };
+  }
+}
+
+// ------------------------------------------------------------------------------ network
+
+class NetworkBlockedError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'Error';
+    this.code = 'ECONNREFUSED';
+  }
+}
+
+function hostAllowed(host, allowed) {
+  host = String(host || '').toLowerCase().replace(/\.$/, '');
+  return allowed.some((pattern) => {
+    pattern = pattern.toLowerCase();
+    return pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)));
+  });
+}
+
+function isLoopback(host) {
+  host = String(host || '').toLowerCase();
+  return LOOPBACK.includes(host) || host.startsWith('127.') || host === '[::1]';
+}
+
+// Where each connection may go, as HubSpot's sandbox would let this action: HubSpot's hosts
+// reach the fake portal (or, live, HubSpot), loopback is open, other hosts need allow_hosts.
+function networkPolicy(job) {
+  const netOpts = job.network || {};
+  const hubspotHosts = (netOpts.hubspot_hosts || []).map((h) => h.toLowerCase());
+  let portal = null;
+  if (netOpts.hubspot_url) {
+    const url = new URL(netOpts.hubspot_url);
+    portal = { hostname: url.hostname, port: Number(url.port || 80) };
+  }
+  return {
+    allowAll: Boolean(netOpts.allow_all),
+    live: Boolean(netOpts.live),
+    allowed: netOpts.allow_hosts || [],
+    manifest: netOpts.manifest || "the action's manifest",
+    hubspotHosts,
+    portal,
+    isHubSpot(host) {
+      return hubspotHosts.includes(String(host || '').toLowerCase().replace(/\.$/, ''));
+    },
+    // null when a connection to host may be made, else the error refusing it.
+    refusal(host) {
+      if (this.allowAll || isLoopback(host) || hostAllowed(host, this.allowed)) return null;
+      if (this.isHubSpot(host)) {
+        if (this.live) return null;
+        return new NetworkBlockedError(
+          `hsrun: no HubSpot portal is attached for ${host}; run through hsrun's fake ` +
+            'portal (hsrun invoke, the run_action fixture) or pass --live for the real API',
+        );
+      }
+      return new NetworkBlockedError(
+        `hsrun blocked an outbound connection to ${host}: add "${host}" to allow_hosts ` +
+          `in ${this.manifest}, or pass --allow-net`,
+      );
+    },
+  };
+}
+
+let policy = null; // the current job's; patches below read it at call time
+
+function installNetworkGuard() {
+  // Every TCP connection (http, https, tls, undici's fetch, raw net) goes through
+  // net.Socket.prototype.connect: the one place to refuse a host.
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function guardedConnect(...args) {
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    let host = null;
+    if (first && typeof first === 'object') {
+      host = first.path ? null : first.host || 'localhost';
+    } else if (typeof first === 'number' || /^\d+$/.test(String(first))) {
+      host = typeof args[1] === 'string' ? args[1] : 'localhost';
+    }
+    const refusal = policy && host !== null ? policy.refusal(host) : null;
+    if (refusal) {
+      process.nextTick(() => this.destroy(refusal));
+      return this;
+    }
+    return connect.apply(this, args);
+  };
+}
+
+// Request options of http(s).request(url?, options?, callback?) as one object.
+function requestOptions(args) {
+  let [first, second, third] = args;
+  let opts = {};
+  if (typeof first === 'string' || first instanceof URL) {
+    const url = new URL(String(first));
+    opts = {
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+    };
+    if (url.username || url.password) {
+      opts.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    }
+    if (typeof second === 'function') {
+      third = second;
+      second = undefined;
+    }
+    opts = { ...opts, ...(second || {}) };
+  } else {
+    opts = { ...(first || {}) };
+    third = typeof second === 'function' ? second : third;
+  }
+  return { opts, callback: third };
+}
+
+const HTTP_MODULES = new Set(['http', 'https', 'node:http', 'node:https']);
+const routedModules = new WeakSet();
+
+// @hubspot/api-client (node-fetch), axios (follow-redirects), request and plain code all
+// call https.request / https.get through the module object at request time: a HubSpot host
+// is sent, unmodified otherwise, to the fake portal over plain HTTP.
+function routeHttpModule(mod) {
+  if (routedModules.has(mod)) return;
+  routedModules.add(mod);
+  const original = { request: mod.request, get: mod.get };
+  for (const name of ['request', 'get']) {
+    mod[name] = function routedRequest(...args) {
+      if (!policy || !policy.portal || policy.live) return original[name].apply(mod, args);
+      const { opts, callback } = requestOptions(args);
+      const host = opts.hostname || String(opts.host || '').replace(/:\d+$/, '');
+      if (!policy.isHubSpot(host)) return original[name].apply(mod, args);
+      const headers = { ...(opts.headers || {}) };
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers.host = host;
+      const routed = {
+        ...opts,
+        protocol: 'http:',
+        hostname: policy.portal.hostname,
+        host: policy.portal.hostname,
+        port: policy.portal.port,
+        headers,
+      };
+      delete routed.agent;
+      delete routed.createConnection;
+      return require('http')[name](routed, callback);
+    };
+  }
+}
+
+function installHubSpotRoute() {
+  // http and https are routed when first required (https loads TLS: a pure action that never
+  // requires it does not pay for it).
+  const load = Module._load;
+  Module._load = function hsrunLoad(request, ...rest) {
+    const exports = load.call(this, request, ...rest);
+    if (HTTP_MODULES.has(request)) routeHttpModule(exports);
+    return exports;
+  };
+  // Global fetch (undici) has its own HTTP stack: rewrite the URL before it starts.
+  if (typeof globalThis.fetch === 'function') {
+    const fetch = globalThis.fetch;
+    globalThis.fetch = function routedFetch(input, init) {
+      if (!policy || !policy.portal || policy.live) return fetch(input, init);
+      const isRequest = typeof Request !== 'undefined' && input instanceof Request;
+      const url = new URL(isRequest ? input.url : String(input));
+      if (!policy.isHubSpot(url.hostname)) return fetch(input, init);
+      url.protocol = 'http:';
+      url.hostname = policy.portal.hostname;
+      url.port = String(policy.portal.port);
+      return fetch(isRequest ? new Request(url, input) : url, init);
+    };
+  }
+}
+
+// ------------------------------------------------------------------------------ errors
+
+// The HTTP status carried by an error the action threw (HubSpot retries on 429 and 5xx
+// "from axios or @hubspot/api-client"): axios' err.response.status, the client's
+// ApiException err.code, or a statusCode/status an HTTP error object carries.
+function httpStatusOf(err) {
+  if (!err || typeof err !== 'object') return null;
+  const candidates = [
+    err.response && err.response.status,
+    err.response && err.response.statusCode,
+    err.code,
+    err.statusCode,
+    err.status,
+  ];
+  for (const value of candidates) {
+    if (Number.isInteger(value) && value >= 100 && value <= 599) return value;
+  }
+  return null;
+}
+
+// Lambda's Node runtime: an Error becomes {errorType: its name, errorMessage, trace}; any
+// other thrown value has errorType = typeof value and its string form as the message.
+// The stack as the action's author knows it: the bootstrap's frames (and Node's module loader
+// below them) are not theirs.
+function userStack(stack) {
+  const lines = String(stack || '').split('\n');
+  const cut = lines.findIndex((line) => line.includes(__filename));
+  return (cut < 0 ? lines : lines.slice(0, cut))
+    .filter((line) => !/\(node:internal\/modules\//.test(line))
+    .join('\n');
+}
+
+function errorMessage(err, phase, extra) {
+  let type;
+  let message;
+  let stack = '';
+  if (err instanceof Error) {
+    type = err.name || (err.constructor && err.constructor.name) || 'Error';
+    message = err.message;
+    stack = userStack(err.stack);
+  } else {
+    type = typeof err;
+    try {
+      message = err === undefined ? 'undefined' : String(err);
+    } catch (_) {
+      message = Object.prototype.toString.call(err);
+    }
+  }
+  return {
+    type: 'error',
+    phase,
+    error_type: type,
+    message,
+    traceback: stack,
+    http_status: phase === 'handler' ? httpStatusOf(err) : null,
+    ...extra,
+  };
+}
+
+// ------------------------------------------------------------------------------ running
+
+function peakMemoryKb() {
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'latin1');
+    const match = /VmHWM:\s+(\d+)/.exec(status);
+    if (match) return Number(match[1]);
+  } catch (_) {
+    // not Linux
+  }
+  return Math.round(process.resourceUsage().maxRSS);
+}
+
+const VERSIONS = new Map(); // library -> version, looked up once per process
+
+// Versions of HubSpot's libraries this process has loaded (Node.js itself included).
+function libraryVersions(libraries) {
+  const found = {};
+  const loaded = Object.keys(require.cache);
+  for (const name of libraries || []) {
+    const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
+    if (!loaded.some((file) => file.includes(marker))) continue;
+    if (!VERSIONS.has(name)) {
+      try {
+        const file = require.resolve(`${name}/package.json`);
+        VERSIONS.set(name, JSON.parse(fs.readFileSync(file, 'utf8')).version);
+      } catch (_) {
+        VERSIONS.set(name, null); // it hides its package.json
+      }
+    }
+    if (VERSIONS.get(name)) found[name] = VERSIONS.get(name);
+  }
+  found['node'] = process.versions.node;
+  return found;
+}
+
+function loadAction(file, fresh) {
+  if (fresh) delete require.cache[file];
+  return require(file);
+}
+
+// Lambda's wording for an action that cannot be loaded.
+function initError(err) {
+  if (err instanceof SyntaxError) {
+    return errorMessage(err, 'init', {
+      error_type: 'Runtime.UserCodeSyntaxError',
+      message: `${err.name}: ${err.message}`,
+    });
+  }
+  if (err && err.code === 'MODULE_NOT_FOUND') {
+    return errorMessage(err, 'init', {
+      error_type: 'Runtime.ImportModuleError',
+      message: `Error: ${err.message}`,
+    });
+  }
+  return errorMessage(err, 'init');
+}
+
+class Invocation {
+  constructor(job, chan, state) {
+    this.job = job;
+    this.chan = chan;
+    this.state = state;
+    this.done = false;
+    this.callbackCalls = 0;
+    this.callbackValue = undefined;
+    this.returned = undefined;
+    this.settled = false; // the returned promise (if any) settled
+    this.alerts = [];
+    this.t0 = 0;
+    this.initMs = null;
+    this.keepAlive = null;
+  }
+
+  finish(msg) {
+    if (this.done) return;
+    this.done = true;
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    msg.duration_ms = performance.now() - this.t0;
+    msg.init_ms = this.initMs;
+    msg.peak_kb = peakMemoryKb();
+    msg.alerts = this.alerts;
+    msg.libraries = libraryVersions(this.job.libraries);
+    this.chan.send(msg);
+    this.state.onDone(msg.type === 'result' || msg.phase === 'handler' || msg.phase === 'outputs');
+  }
+
+  succeed(value) {
+    let encoded;
+    try {
+      encoded = JSON.stringify(value === undefined ? null : value);
+    } catch (err) {
+      // Lambda: "Unable to stringify response body" for a cycle or a BigInt.
+      this.finish({
+        type: 'error',
+        phase: 'outputs',
+        error_type: 'Runtime.MarshalError',
+        message: `Unable to stringify response body: ${err.message}`,
+        traceback: '',
+        http_status: null,
+      });
+      return;
+    }
+    const kind = value === null || value === undefined ? 'undefined' : typeof value;
+    // What Lambda's service measures against its response limit: the encoded payload.
+    const size = Buffer.byteLength(encoded, 'utf8');
+    const limit = this.job.max_response_bytes;
+    this.finish({
+      type: 'result',
+      value_json: limit && size > limit ? null : encoded,
+      value_type: Array.isArray(value) ? 'array' : kind,
+      size,
+    });
+  }
+
+  fail(err, phase = 'handler', extra = {}) {
+    this.finish(errorMessage(err, phase, extra));
+  }
+
+  // NODE16X/NODE20X: callback(outputs) ends the run once the event loop is empty too.
+  callback(...args) {
+    this.callbackCalls += 1;
+    if (this.callbackCalls === 2) {
+      this.alerts.push({
+        code: 'CALLBACK_CALLED_TWICE',
+        output: '',
+        message: 'callback was called more than once: the first call counts, later ones are ignored',
+      });
+    }
+    if (this.callbackCalls === 1) this.callbackValue = args;
+  }
+
+  // The event loop drained ('beforeExit'): the moment Lambda's callbackWaitsForEmptyEventLoop
+  // ends a callback-style run.
+  drained() {
+    if (this.done) return;
+    const callbackStyle = this.job.handler_style === 'callback';
+    if (callbackStyle && this.callbackCalls > 0) {
+      const [first, second] = this.callbackValue;
+      if (first instanceof Error) return this.fail(first);
+      return this.succeed(first === undefined || first === null ? second : first);
+    }
+    const pending = this.returned instanceof Promise && !this.settled;
+    if (pending || (callbackStyle && this.job.no_callback === 'timeout')) {
+      // A promise that never settles (or, with the strict switch, a callback never called)
+      // holds the run until the parent's clock ends it, as Lambda's runtime client does.
+      if (!this.keepAlive) this.keepAlive = setInterval(() => {}, 1 << 30);
+      return;
+    }
+    if (callbackStyle) {
+      this.alerts.push({
+        code: 'NO_CALLBACK',
+        output: '',
+        message: 'main never called callback: the action succeeded with no data outputs',
+      });
+      if (this.returnedValue && typeof this.returnedValue === 'object') {
+        this.alerts.push({
+          code: 'RETURN_IGNORED',
+          output: '',
+          message: `${this.job.runtime} takes outputs from callback(...), not from what main returns`,
+        });
+      }
+      return this.succeed(null);
+    }
+    return this.succeed(this.returnedValue);
+  }
+}
+
+function runJob(job, chan, state) {
+  const file = job.path;
+  if (state.sandboxed && !state.reported) {
+    // Started by the sandbox's wrapper, which ran node only once inside the namespaces.
+    state.reported = true;
+    chan.send({ type: 'sandbox', isolation: 'namespaces' });
+  }
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, job.env || {});
+  logState.requestId = job.request_id || '';
+  policy = networkPolicy(job);
+  try {
+    process.chdir(path.dirname(file));
+  } catch (_) {
+    // the folder is gone: run from where we are
+  }
+  const inv = new Invocation(job, chan, state);
+  state.current = inv;
+
+  let mod = state.module;
+  if (!mod || state.path !== file) {
+    const t0 = performance.now();
+    try {
+      mod = loadAction(file, true);
+    } catch (err) {
+      inv.finish(initError(err));
+      return;
+    }
+    inv.initMs = performance.now() - t0;
+    state.module = mod;
+    state.path = file;
+  }
+  const handler = mod && mod.main;
+  if (typeof handler !== 'function') {
+    const name = path.basename(file, path.extname(file));
+    inv.finish({
+      type: 'error',
+      phase: 'init',
+      error_type: 'Runtime.HandlerNotFound',
+      message: `${name}.main is undefined or not exported`,
+      traceback: '',
+      http_status: null,
+    });
+    return;
+  }
+  const callbackStyle = job.handler_style === 'callback';
+  const args = [job.event];
+  if (callbackStyle) {
+    args.push((...values) => inv.callback(...values));
+  } else if (handler.length >= 2) {
+    // HubSpot's Node 24 passes no callback (Lambda's nodejs24.x removed callback handlers).
+    inv.alerts.push({
+      code: 'CALLBACK_NOT_SUPPORTED',
+      output: '',
+      message: `main takes a callback, but ${job.runtime} passes none: return the outputs instead`,
+    });
+    if (job.node24_callback === 'allow') {
+      args.push((value) => {
+        if (!inv.done) inv.succeed(value);
+      });
+    }
+  }
+  chan.send({ type: 'start', init_ms: inv.initMs, peak_kb: peakMemoryKb() });
+  inv.t0 = performance.now();
+  let value;
+  try {
+    value = handler(...args);
+  } catch (err) {
+    inv.fail(err);
+    return;
+  }
+  inv.returned = value;
+  if (value && typeof value.then === 'function') {
+    inv.returned = Promise.resolve(value);
+    inv.returned.then(
+      (resolved) => {
+        inv.settled = true;
+        inv.returnedValue = resolved;
+        if (!callbackStyle) inv.succeed(resolved);
+      },
+      (err) => {
+        inv.settled = true;
+        inv.fail(err);
+      },
+    );
+  } else {
+    inv.settled = true;
+    inv.returnedValue = value;
+    // Lambda's Node 24 answers with a synchronous handler's return value right away.
+    if (!callbackStyle) inv.succeed(value);
+  }
+}
+
+function main(argv) {
+  const args = {};
+  for (let i = 0; i + 1 < argv.length; i += 2) args[argv[i]] = argv[i + 1];
+  const chan = new Channel(Number(args['--control-fd']));
+  installConsole();
+  installNetworkGuard();
+  installHubSpotRoute();
+  // HubSpot's libraries, loaded while the process waits in the pool: a cold run skips them.
+  for (const name of (args['--preload'] || '').split(',').filter(Boolean)) {
+    try {
+      require(name);
+    } catch (_) {
+      // not installed: the action gets the ordinary error if it requires it
+    }
+  }
+  const state = {
+    sandboxed: args['--sandboxed'] === '1',
+    reported: false,
+    module: null,
+    path: null,
+    current: null,
+    onDone(healthy) {
+      const inv = this.current;
+      this.current = null;
+      if (!inv.job.warm || !healthy) {
+        // Cold: the parent stops this process; it must not run on meanwhile.
+        process.exitCode = 0;
+        process.reallyExit(0);
+      }
+      setImmediate(next);
+    },
+  };
+  process.on('beforeExit', () => {
+    if (state.current) state.current.drained();
+  });
+  process.on('unhandledRejection', (reason) => {
+    const inv = state.current;
+    if (!inv || inv.done) return;
+    // Lambda: {"errorType": "Runtime.UnhandledPromiseRejection", "errorMessage": "<reason>"}
+    const text = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+    inv.finish(
+      errorMessage(reason, 'handler', {
+        error_type: 'Runtime.UnhandledPromiseRejection',
+        message: text,
+        http_status: null,
+      }),
+    );
+  });
+  process.on('uncaughtException', (err) => {
+    const inv = state.current;
+    if (!inv || inv.done) process.reallyExit(1);
+    inv.fail(err);
+  });
+  function next() {
+    const job = chan.recv();
+    if (job === null || job.type === 'exit') process.reallyExit(0);
+    runJob(job, chan, state);
+  }
+  chan.send({ type: 'ready', pid: process.pid });
+  next();
+}
+
+main(process.argv.slice(2));
