@@ -74,9 +74,16 @@ def main() -> None:
         code = forward(args)
         if code is not None:
             sys.exit(code)
-    # A Node.js action gets a Node process started now, not a Python child.
+    # A Node.js action gets a Node process started now, not a Python child; only where it runs
+    # without the kernel sandbox (a sandboxed node is started by the sandbox's wrapper).
     script = next((arg for arg in args[1:2] if arg.endswith(".js")), None)
-    if args[:1] == ["invoke"] and script and not (_NO_PRESPAWN | {"--memory"}).intersection(args):
+    plain = not sys.platform.startswith("linux") or os.environ.get("HSRUN_ISOLATION") == "process"
+    if (
+        args[:1] == ["invoke"]
+        and script
+        and plain
+        and not (_NO_PRESPAWN | {"--memory"}).intersection(args)
+    ):
         from runtime.invoke._node_process import prespawn_node
 
         try:
