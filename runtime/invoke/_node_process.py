@@ -202,11 +202,11 @@ def spawn_node(
 class NodePool:
     """Pre-started Node processes, ``size`` per key (what makes two processes
     interchangeable: binary, library folder, memory limit, preloaded libraries and, in a
-    sandbox, the action and its network). Idle processes are kept for the last
-    ``keys`` keys only: a test session that gives every test its own portal must not
-    collect a process per test."""
+    sandbox, the action and its network). Idle processes are kept for the last ``keys``
+    keys only (the latest by default): a test session that gives every test its own portal
+    or action must not collect a process per test."""
 
-    def __init__(self, size: int = 1, keys: int = 2) -> None:
+    def __init__(self, size: int = 1, keys: int = 1) -> None:
         self.size = size
         self.keys = keys
         self._idle: dict[Hashable, list[Child]] = {}
@@ -267,5 +267,5 @@ class NodePool:
 def _stop(children: list[Child]) -> None:
     for child in children:
         child.kill()
-        child.wait_status(1.0)
+        child.wait_status(5.0)
         child.close()

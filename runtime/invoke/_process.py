@@ -140,7 +140,12 @@ class Child:
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
-            pass
+            # Not yet the leader of its own group (a sandbox's wrapper makes its session only
+            # once it runs): it has started nothing yet, so it alone is killed.
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
 
     def wait_status(self, timeout: float) -> tuple[int, int] | None:
         """(wait status, peak memory in kB) once the process has exited, or None."""
