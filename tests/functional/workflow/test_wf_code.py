@@ -142,3 +142,28 @@ def test_a_retry_that_repeats_no_write_raises_no_alert(hubspot: Any, run_workflo
     assert e.events("1") == ["RETRY_SCHEDULED", "SUCCEEDED"]
     assert e.alerts == []
     assert len(hubspot.records("deals")) == 1
+
+
+@pytest.mark.usefixtures("node_runtimes")
+def test_the_engine_runs_node_and_python_steps_alike(hubspot: Any, run_workflow: Any) -> None:
+    c = hubspot.create("contacts", {"email": "ada@example.com", "firstname": "Ada"})
+    node = code(
+        "1",
+        "exports.main = async (event, callback) => {\n"
+        "  callback({ outputFields: { shout: event.inputFields.name.toUpperCase() } });\n"
+        "};\n",
+        inputs={"name": {"type": "OBJECT_PROPERTY", "propertyName": "firstname"}},
+        outputs={"shout": "STRING"},
+        nxt="2",
+    )
+    node["runtime"] = "NODE20X"
+    doc = flow(
+        node,
+        code("2", "def main(event):\n    return {'outputFields': {'twice': event['inputFields']"
+                  "['s'] * 2}}\n",
+             inputs={"s": {"type": "FIELD_DATA", "actionId": "1", "dataKey": "shout"}},
+             outputs={"twice": "STRING"}),
+    )  # fmt: skip
+    e = run_workflow(doc, object_id=c.id)
+    assert e.events("1") == ["SUCCEEDED"], e.steps
+    assert e.outputs == {"1": {"shout": "ADA"}, "2": {"twice": "ADAADA"}}
