@@ -27,12 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 from runtime._wire import (
     OFF_VALUES,
+    PROJECT_MARKERS,
     PROTOCOL_VERSION,
     SOCKET_NAME,
+    STATE_DIRNAME,
     FrameError,
     build_id,
     interpreter_setup,
     libs_folder,
+    project_root,
     recv_frame,
     send_frame,
     state_home,
@@ -48,6 +51,20 @@ FORWARDED = frozenset({"invoke", "history", "show", "check", "package"})
 #: How long the client waits for a daemon to accept a command before running it here.
 ACCEPT_TIMEOUT_S = 5.0
 _NO_PRESPAWN = {"--help", "-h", "--events", "--live", "--warm", "--python"}
+#: ``invoke`` options followed by a value (``--input NAME=VALUE``...), not the ACTION.
+_TAKES_VALUE = {
+    "--input",
+    "-i",
+    "--event",
+    "--events",
+    "--concurrency",
+    "--object-id",
+    "--env-file",
+    "--format",
+    "--timeout",
+    "--memory",
+    "--python",
+}
 
 
 def main() -> None:
@@ -57,9 +74,16 @@ def main() -> None:
         code = forward(args)
         if code is not None:
             sys.exit(code)
-    # A Node.js action gets a Node process started now, not a Python child.
+    # A Node.js action gets a Node process started now, not a Python child; only where it runs
+    # without the kernel sandbox (a sandboxed node is started by the sandbox's wrapper).
     script = next((arg for arg in args[1:2] if arg.endswith(".js")), None)
-    if args[:1] == ["invoke"] and script and not (_NO_PRESPAWN | {"--memory"}).intersection(args):
+    plain = not sys.platform.startswith("linux") or os.environ.get("HSRUN_ISOLATION") == "process"
+    if (
+        args[:1] == ["invoke"]
+        and script
+        and plain
+        and not (_NO_PRESPAWN | {"--memory"}).intersection(args)
+    ):
         from runtime.invoke._node_process import prespawn_node
 
         try:
@@ -73,7 +97,7 @@ def main() -> None:
             pass
     elif args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
         try:
-            libs = action_libs(os.getcwd(), os.environ)
+            libs = action_libs(os.getcwd(), os.environ, action=_action_arg(args))
         except OSError:
             pass  # no folder here, or HSRUN_LIBS names none (the CLI says so): no guess
         else:
@@ -83,6 +107,12 @@ def main() -> None:
                 prespawn(libs=libs)
             except Exception:
                 pass
+        # One run of one action: without typer, rich or anything the run does not need.
+        from runtime._oneshot import main as oneshot
+
+        code = oneshot(args[1:])
+        if code is not None:
+            sys.exit(code)
     from runtime.cli import main as cli_main
 
     cli_main(args)
@@ -100,16 +130,33 @@ def daemon_enabled(environ: Mapping[str, str]) -> bool:
 # -- the prespawned action process ---------------------------------------------------------
 
 
-def action_libs(cwd: str, environ: Mapping[str, str]) -> str | None:
+def action_libs(cwd: str, environ: Mapping[str, str], *, action: str | None = None) -> str | None:
     """The library folder actions import from first, resolved exactly as
-    :meth:`runtime.config.Settings.action_libs` does (None: hsrun's own environment). The
-    runner discards a prespawned child whose folder differs from its own, so a wrong answer
-    here costs time, never correctness.
+    :meth:`runtime.config.Settings.action_libs` does (None: hsrun's own environment): the
+    action's project's set, else the working folder's project's (the set belongs to the
+    project, not to ``HSRUN_HOME``). The runner discards a prespawned child whose folder
+    differs from its own, so a wrong answer here costs time, never correctness.
 
     Raises:
         FileNotFoundError: ``HSRUN_LIBS`` names a folder that does not exist.
     """
-    return libs_folder(environ.get("HSRUN_LIBS", ""), state_home(cwd, environ), cwd)
+    root = project_root(cwd)
+    if action:
+        found = project_root(os.path.dirname(os.path.join(cwd, action)) or cwd)
+        if any(os.path.exists(os.path.join(found, m)) for m in PROJECT_MARKERS):
+            root = found
+    return libs_folder(environ.get("HSRUN_LIBS", ""), os.path.join(root, STATE_DIRNAME), cwd)
+
+
+def _action_arg(args: list[str]) -> str | None:
+    """The ACTION of ``invoke ... ACTION ...`` (a guess: the first word not an option)."""
+    items = iter(args[1:])
+    for item in items:
+        if item in _TAKES_VALUE:
+            next(items, None)
+        elif not item.startswith("-"):
+            return item
+    return None
 
 
 # -- the client ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runtime import _wire
-from runtime._wire import LIBS_DIRNAME, PYTHON_LIBS_NAME
+from runtime._wire import LIBS_DIRNAME, PROJECT_MARKERS, PYTHON_LIBS_NAME, STATE_DIRNAME
 from runtime.errors import UsageError
 
 #: The portal id put in ``event.origin.portalId`` when none is configured.
@@ -39,6 +39,12 @@ class Settings:
     daemon_idle_s: float = DEFAULT_DAEMON_IDLE_S
     #: ``HSRUN_LIBS``: empty (the installed set, if any), an off value, or a folder.
     libs_setting: str = ""
+    #: Whether ``project_root`` was found (``pyproject.toml``, ``actions/`` or ``.hsrun/``
+    #: above the action or the working folder) rather than taken as the working folder.
+    project_found: bool = True
+    #: Whether the state folder is the one of the working folder's project (False: the
+    #: action's project is elsewhere).
+    home_is_cwd_project: bool = True
     #: ``HSRUN_NODE_LIBS``: a folder holding Node.js sets (``node24x/``...) other than the
     #: state folder's ``libs/`` (empty: that one).
     node_libs_setting: str = ""
@@ -61,8 +67,14 @@ class Settings:
 
     @property
     def libs_path(self) -> Path:
-        """Where ``hsrun libs install`` puts HubSpot's Python libraries."""
-        return self.home / LIBS_DIRNAME / PYTHON_LIBS_NAME
+        """Where ``hsrun libs install`` puts HubSpot's Python libraries.
+
+        The project's ``.hsrun/`` always, even when ``HSRUN_HOME`` moves the rest of the
+        state: the library set belongs to the project, so a test suite that isolates its
+        state (``HSRUN_HOME`` in a temporary folder) still runs the libraries ``hsrun invoke``
+        runs. ``HSRUN_LIBS=0`` is the explicit opt-out.
+        """
+        return self.project_root / STATE_DIRNAME / LIBS_DIRNAME / PYTHON_LIBS_NAME
 
     def node_libs_path(self, runtime: str) -> Path:
         """Where ``hsrun libs install --runtime NODE24X`` puts Node.js 24 and HubSpot's Node
@@ -80,7 +92,8 @@ class Settings:
             UsageError: ``HSRUN_LIBS`` names a folder that does not exist.
         """
         try:
-            folder = _wire.libs_folder(self.libs_setting, str(self.home), os.getcwd())
+            project_state = str(self.project_root / STATE_DIRNAME)
+            folder = _wire.libs_folder(self.libs_setting, project_state, os.getcwd())
         except FileNotFoundError:
             raise UsageError(f"HSRUN_LIBS={self.libs_setting.strip()}: no such folder") from None
         return Path(folder) if folder is not None else None
@@ -92,6 +105,29 @@ def find_project_root(start: Path | None = None) -> Path:
     Falls back to the starting folder, so hsrun works in any directory.
     """
     return Path(_wire.project_root(str(start or Path.cwd())))
+
+
+def _search_project(here: Path) -> Path | None:
+    """The nearest folder from ``here`` upwards that is a project, or None (as git looks
+    for its repository)."""
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return folder
+    return None
+
+
+def locate_project(action: Path | None = None) -> tuple[Path, bool]:
+    """(project folder, whether it was found): the action's project first, walking up from
+    the action's folder; then the working folder's; else the working folder itself (not a
+    project: hsrun says so before it creates state there)."""
+    cwd = Path.cwd().resolve()
+    if action is not None:
+        folder = action if action.is_dir() else action.parent
+        found = _search_project(folder.expanduser().resolve())
+        if found is not None:
+            return found, True
+    found = _search_project(cwd)
+    return (found, True) if found is not None else (cwd, False)
 
 
 def os_user() -> str:
@@ -110,12 +146,19 @@ def _user_config_dir() -> Path:
     return (Path(base) if base else Path.home() / ".config") / "hsrun"
 
 
-def get_settings() -> Settings:
-    """Read every ``HSRUN_*`` setting now."""
-    root = find_project_root()
+def get_settings(*, action: Path | None = None) -> Settings:
+    """Read every ``HSRUN_*`` setting now.
+
+    Args:
+        action: the action (file or folder) a command is about: its project wins over the
+            working folder's (``hsrun invoke ../proj/actions/x.py`` uses ``../proj/.hsrun``).
+    """
+    root, found = locate_project(action)
     home_env = os.environ.get("HSRUN_HOME")
-    # The launcher finds the daemon's socket with the same rule (runtime._wire).
-    home = Path(_wire.state_home(os.getcwd(), os.environ))
+    # Without an action, the launcher finds the daemon's socket with the same rule
+    # (runtime._wire.state_home).
+    home = Path(_wire.state_home(os.getcwd(), os.environ)) if home_env else root / STATE_DIRNAME
+    cwd_root = _search_project(Path.cwd().resolve()) or Path.cwd().resolve()
     if home.exists() and not home.is_dir():
         from runtime.errors import UsageError
 
@@ -141,6 +184,8 @@ def get_settings() -> Settings:
         aws_secrets_prefix=os.environ.get("HSRUN_AWS_SECRETS_PREFIX", "hsrun/"),
         daemon_idle_s=_seconds(os.environ.get("HSRUN_DAEMON_IDLE"), DEFAULT_DAEMON_IDLE_S),
         libs_setting=os.environ.get("HSRUN_LIBS", ""),
+        project_found=found,
+        home_is_cwd_project=bool(home_env) or root == cwd_root,
         node_libs_setting=os.environ.get("HSRUN_NODE_LIBS", ""),
         isolation=_isolation(os.environ.get("HSRUN_ISOLATION", "")),
     )
@@ -169,6 +214,27 @@ def _seconds(text: str | None, default: float) -> float:
 
 
 def ensure_home(settings: Settings) -> Path:
-    """Create the state folder (mode 0700) and return it."""
+    """Create the state folder (mode 0700) and return it.
+
+    Outside any project (no ``pyproject.toml``, ``actions/`` or ``.hsrun/`` above the action
+    or the working folder) the folder is still created, but never silently: a note on stderr
+    names it, so a run from the wrong folder does not quietly fork the project's state.
+    """
+    if not settings.home.is_dir() and not settings.project_found:
+        import sys
+
+        print(
+            f"Note: no project found (pyproject.toml, actions/ or .hsrun/) above "
+            f"{settings.project_root}; creating the state folder {settings.home} here",
+            file=sys.stderr,
+        )
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     return settings.home
+
+
+def state_note(settings: Settings) -> str | None:
+    """What to tell the user when the state folder is not the working folder's project's
+    (``Using the state folder of /proj: /proj/.hsrun``), else None."""
+    if settings.home_is_cwd_project:
+        return None
+    return f"Using the state folder of {settings.project_root}: {settings.home}"

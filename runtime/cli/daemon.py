@@ -30,7 +30,7 @@ def _duration(seconds: float) -> str:
 
 def _describe(status: DaemonStatus) -> str:
     text = (
-        f"pid {status.pid}, up {_duration(status.uptime_s)}, {status.served} commands served, "
+        f"pid {status.pid}, up {_duration(status.uptime_s)}, {_commands(status.served)} served, "
         f"{status.active} running, exits after {_duration(status.idle_s)} idle"
     )
     if not status.current:
@@ -87,3 +87,7 @@ def register(app: typer.Typer) -> None:
     daemon_app.command()(handle_errors(stop))
     daemon_app.command()(handle_errors(status))
     app.add_typer(daemon_app)
+
+
+def _commands(count: int) -> str:
+    return f"{count} command{'' if count == 1 else 's'}"

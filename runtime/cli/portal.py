@@ -8,7 +8,6 @@ fast.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -61,29 +60,24 @@ def _when(epoch: float) -> str:
     return datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _scopes(value: str) -> list[str]:
+def _scopes(value: str, *, any_scope: bool = False) -> list[str]:
+    """The scopes of ``--scopes``; a name HubSpot does not issue is an error (with the
+    closest real one), as HubSpot's app settings offer only real scopes to pick from.
+
+    Raises:
+        UsageError: an unknown scope, unless ``any_scope``.
+    """
+    from runtime.contract.scopes import unknown_scope
+
     scopes = [s.strip() for s in value.replace(" ", ",").split(",") if s.strip()]
-    for scope in scopes:
-        if not _SCOPE_SHAPE.match(scope):
-            # HubSpot has hundreds of scopes: warn rather than refuse, but a typo
-            # (`crm.objects.contacts.wrte`) otherwise surfaces only as a 403 much later.
-            print(
-                f"Warning: {scope!r} does not look like a HubSpot scope (e.g. "
-                "crm.objects.contacts.read, crm.schemas.deals.write, tickets, automation)",
-                file=sys.stderr,
-            )
+    problems = [p for p in map(unknown_scope, scopes) if p]
+    if problems and not any_scope:
+        from runtime.errors import UsageError
+
+        raise UsageError(
+            "; ".join(problems) + " (--any-scope accepts scopes hsrun's list does not know)"
+        )
     return scopes
-
-
-_SCOPE_SHAPE = re.compile(
-    r"^(crm\.(objects|schemas)\.[a-z0-9_]+\."
-    r"(read|write|(highly_)?sensitive\.(read|write)(\.v2)?)"
-    r"|crm\.(lists|import|export|dealsplits|pipelines\.orders)\.(read|write)"
-    r"|crm\.objects\.(owners|users)\.(read|write)"
-    r"|(tickets|automation|oauth|e-commerce|content|forms|files|timeline|media_bridge\.read"
-    r"|sales-email-read|tickets\.sensitive\.v2|business-intelligence|actions|communication_preferences\.(read|write|read_write))"
-    r"|(conversations|settings|scheduler|marketing|cms|account-info|automation)\.[a-z0-9_.-]+)$"
-)
 
 
 def _save_secret(name: str, token: str) -> str:
@@ -280,7 +274,16 @@ def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         print(json.dumps(data, indent=2))
         return
     for key, value in data.items():
-        print(f"{key:>8}: {value}")
+        print(f"{key:>8}: {_plain(value)}")
+
+
+def _plain(value: Any) -> str:
+    """A value of ``portal info`` as a person reads it (not a Python repr)."""
+    if isinstance(value, dict):
+        return ", ".join(f"{name} {count:,}" for name, count in value.items()) or "-"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "-"
+    return str(value)
 
 
 @portal_app.command("tier")
@@ -313,19 +316,26 @@ def logs(
 ) -> None:
     """API calls the portal answered, oldest first."""
     portal, _ = _store().load()
-    calls = portal.calls(app=app, method=method, status=status, since=since, limit=limit or None)
+    matching = portal.calls(app=app, method=method, status=status, since=since, limit=None)
+    calls = matching[-limit:] if limit else matching
     if json_out:
         print(json.dumps(calls, indent=2))
-        return
-    if not calls:
+    elif not calls:
         print("No calls match.")
-        return
-    width = max(len(c["app"] or "-") for c in calls)
-    for call in calls:
-        path = call["path"] + (f"?{call['query']}" if call.get("query") else "")
+    else:
+        width = max(len(c["app"] or "-") for c in calls)
+        for call in calls:
+            path = call["path"] + (f"?{call['query']}" if call.get("query") else "")
+            print(
+                f"{_when(call['time'])}  {call['app'] or '-':<{width}}  {call['method']:<6} "
+                f"{call['status']}  {call['durationMs']:>7.1f} ms  {path}  "
+                f"{call['correlationId']}"
+            )
+    if len(calls) < len(matching):
         print(
-            f"{_when(call['time'])}  {call['app'] or '-':<{width}}  {call['method']:<6} "
-            f"{call['status']}  {call['durationMs']:>7.1f} ms  {path}  {call['correlationId']}"
+            f"Showing the newest {len(calls)} of {len(matching)} calls; "
+            "--limit N shows more (0: all).",
+            file=sys.stderr,
         )
 
 
@@ -339,14 +349,18 @@ def apps_create(
     scopes: Annotated[str, typer.Option(help="Comma-separated scopes.")] = "",
     save_secret: Annotated[str | None, typer.Option(help="Store the token as this secret.")] = None,
     show_token: Annotated[bool, typer.Option(help="Print the token.")] = False,
+    any_scope: Annotated[
+        bool, typer.Option("--any-scope", help="Accept scopes hsrun's list does not know.")
+    ] = False,
 ) -> None:
-    """Create a private app and its pat-na1-… token."""
+    """Create a private app and its pat-na1-… token (scopes are checked against HubSpot's)."""
     if save_secret:
         from runtime.secrets.names import check_name
 
         check_name(save_secret)  # before the app exists: its token must not be lost
+    wanted = _scopes(scopes, any_scope=any_scope)
     with _store().transaction() as portal:
-        created = portal.apps.create(name, _scopes(scopes))
+        created = portal.apps.create(name, wanted)
         token = created.token
     print(
         f"Created private app {name!r} (app id {created.app_id}) with scopes: "
@@ -406,22 +420,57 @@ def apps_rotate(
     name: Annotated[str, typer.Argument(help="The app's name.")],
     expire_old: Annotated[str, typer.Option(help="When the old token stops: now or 7d.")] = "now",
     save_secret: Annotated[
-        str | None, typer.Option(help="Store the new token as this secret.")
+        str | None, typer.Option(help="Also store the new token as this secret.")
     ] = None,
-    show_token: Annotated[bool, typer.Option(help="Print the new token.")] = False,
+    show_token: Annotated[
+        bool | None,
+        typer.Option(
+            "--show-token/--no-show-token",
+            help="Print the new token (default: only when no secret received it).",
+        ),
+    ] = None,
 ) -> None:
-    """Issue a new token; the old one expires now or in 7 days."""
+    """Issue a new token; the old one expires now or in 7 days.
+
+    Every secret in the store that held one of the app's old tokens is updated to the new
+    one (the secrets are named); if the store cannot be read, the command says they are stale.
+    """
     if save_secret:
         from runtime.secrets.names import check_name
 
         check_name(save_secret)  # before rotating: the new token must not be lost
     with _store().transaction() as portal:
+        old = [t.value for t in portal.apps.get(name).tokens]
         token = portal.apps.rotate(name, expire_old=expire_old).token
     print(f"Rotated the token of {name!r}; the old token expires {expire_old}.")
-    if save_secret:
+    updated = _update_holders(old, token)
+    if save_secret and save_secret not in updated:
         print(f"Token stored as secret {save_secret} in {_save_secret(save_secret, token)}")
-    if show_token or not save_secret:
+        updated.append(save_secret)
+    if show_token or (show_token is None and not updated):
         print(token)
+
+
+def _update_holders(old: list[str], token: str) -> list[str]:
+    """Point the secrets that held an old token at the new one; their names."""
+    from runtime.config import get_settings
+    from runtime.errors import SecretError
+    from runtime.secrets import default_source
+    from runtime.secrets.holders import replace_value
+
+    try:
+        store = default_source(get_settings())
+        updated = replace_value(store, old, token)
+    except SecretError as exc:
+        print(
+            f"Warning: cannot read the secret store ({exc}); any secret holding the old "
+            "token is now stale: update it with `hsrun secrets set NAME`",
+            file=sys.stderr,
+        )
+        return []
+    if updated:
+        print(f"Updated {', '.join(updated)} in {store.location()} to the new token.")
+    return list(updated)
 
 
 @apps_app.command("scopes")
@@ -429,10 +478,14 @@ def apps_rotate(
 def apps_scopes(
     name: Annotated[str, typer.Argument(help="The app's name.")],
     scopes: Annotated[str, typer.Option(help="Comma-separated scopes (replaces the list).")],
+    any_scope: Annotated[
+        bool, typer.Option("--any-scope", help="Accept scopes hsrun's list does not know.")
+    ] = False,
 ) -> None:
     """Replace an app's scopes (its token keeps working)."""
+    wanted = _scopes(scopes, any_scope=any_scope)
     with _store().transaction() as portal:
-        app = portal.apps.set_scopes(name, _scopes(scopes))
+        app = portal.apps.set_scopes(name, wanted)
     print(f"{name}: {', '.join(app.scopes) or '(none)'}")
 
 

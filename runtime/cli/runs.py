@@ -27,7 +27,13 @@ INVOKE_EPILOG = (
     "(the action raised on an HTTP 429/5xx, so HubSpot would retry it), 2 bad input "
     "(action, manifest, event, flags, an unusable file), 6 secrets problem, 7 fake portal "
     "problem (damaged portal.json, no such record), 8 journal problem, 70 hsrun bug. "
-    "With --events the exit code is 0 only if every run succeeded, 1 otherwise."
+    "With --events the exit code is 0 only if every run succeeded, 1 otherwise, 130 when "
+    "Ctrl-C stopped the batch (runs in flight are killed and recorded as INTERRUPTED). "
+    "State (journal, portal, secrets) is the action's project's: the nearest folder above "
+    "the action, else above the working folder, with pyproject.toml, actions/ or .hsrun/. "
+    "Without a daemon, a single run with the common options (--event, --input, --json, "
+    "--format, --timeout, --memory, --allow-net) skips the full CLI; HSRUN_FAST=0 turns "
+    "that off."
 )
 
 
@@ -59,8 +65,10 @@ def _secret_source(settings: Settings, env_file: Path | None) -> SecretSource:
 def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[PortalLink | None]:
     """The fake portal served on loopback for the run, unless the run goes --live.
 
-    A damaged portal file stops the run only when the run needs the portal (inputs from an
-    enrolled record); otherwise the action runs and its HubSpot calls are refused, saying so.
+    The portal is loaded only when the run needs it (inputs from an enrolled record, or the
+    action's first HubSpot call), so an invoke costs the same whatever the portal's size. A
+    damaged portal file stops the run only when the run needs an enrolled record; otherwise
+    the action runs and its HubSpot calls are refused, saying so.
     """
     if live:
         yield None
@@ -70,14 +78,26 @@ def _portal(settings: Settings, live: bool, *, required: bool) -> Iterator[Porta
 
     stack = contextlib.ExitStack()
     try:
-        portal: PortalLink | None = stack.enter_context(attach(settings))
+        attached = stack.enter_context(attach(settings))
     except PortalError as exc:
         if required:
             raise
         print(f"Warning: {exc}; HubSpot API calls will be refused in this run", file=sys.stderr)
-        portal = None
+        attached = None
     try:
-        yield portal
+        if attached is not None and required:
+            attached.portal  # noqa: B018 - loads it now: a damaged file stops the run here
+        since = time.time()
+        yield attached
+        if attached is not None:
+            for hint in attached.scope_hints(since):
+                print(f"Hint: {hint}", file=sys.stderr)
+            # Loaded on demand: only a run that called HubSpot finds the portal damaged.
+            if attached.load_error is not None:
+                print(
+                    f"Warning: {attached.load_error}; the action's HubSpot API calls were refused",
+                    file=sys.stderr,
+                )
     finally:
         try:
             stack.close()
@@ -220,15 +240,20 @@ def invoke(
     ] = None,
 ) -> None:
     """Run an action locally exactly as HubSpot would, and record the run."""
-    from runtime.config import get_settings
+    from runtime.config import ensure_home, get_settings, state_note
     from runtime.contract import load_action, load_event
+    from runtime.contract.manifest import undeclared_input_warning
     from runtime.errors import UsageError
     from runtime.invoke import Runner, RunOptions
     from runtime.journal import Journal
 
     if event is not None and events is not None:
         raise UsageError("use --event or --events, not both")
-    settings = get_settings()
+    settings = get_settings(action=action)
+    note = state_note(settings)
+    if note:
+        print(note, file=sys.stderr)
+    ensure_home(settings)  # outside any project, says where it creates the state folder
     spec = load_action(action)
     source = _secret_source(settings, env_file)
     checks = _checks(spec, source)
@@ -245,14 +270,10 @@ def invoke(
         python=_interpreter(python),
     )
     inputs = _parse_inputs(input_ or [])
-    declared = spec.manifest.inputs
     for name in inputs:
-        if declared and name not in declared:
-            print(
-                f"Warning: --input {name} is not declared under [inputs] in the manifest; "
-                "HubSpot only passes the properties chosen in the action's editor",
-                file=sys.stderr,
-            )
+        warning = undeclared_input_warning(name, spec.manifest.inputs)
+        if warning:
+            print(f"Warning: {warning}", file=sys.stderr)
     with (
         Journal(settings.journal_path) as journal,
         Runner(options) as runner,
@@ -329,17 +350,24 @@ def _batch(
         )
         for ev in read_events(path)
     ]
-    runner.start()
+    runner.start(libs=prepared[0].libs if prepared else None)
     results = []
     start = time.perf_counter()
-    with Progress(console=console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"{spec.name}", total=len(prepared))
+    grouped = journal.grouped() if journal is not None else contextlib.nullcontext()
+    with (
+        _interrupt_stops(runner),
+        grouped,
+        Progress(console=console(stderr=True), transient=True) as bar,
+    ):
+        task = bar.add_task(f"{spec.name}", total=len(prepared))
         for result in run_batch(
             runner, prepared, concurrency=concurrency, portal=portal, journal=journal
         ):
             results.append(result)
-            progress.advance(task)
-    summary = summarize(results, time.perf_counter() - start)
+            bar.advance(task)
+    summary = summarize(
+        results, time.perf_counter() - start, not_started=len(prepared) - len(results)
+    )
     _isolation_notice(results)
     if as_json:
         print(
@@ -356,7 +384,34 @@ def _batch(
         )
     else:
         _print_summary(summary)
+    if runner.interrupted:
+        return 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
     return 0 if all(r.ok for r in results) else 1
+
+
+@contextlib.contextmanager
+def _interrupt_stops(runner: Any) -> Iterator[None]:
+    """While a batch runs, the first Ctrl-C (SIGINT: from the terminal, or a daemon passing
+    on the client's) stops it: no new run starts, runs in flight are killed and recorded as
+    INTERRUPTED, and the summary of what ran is printed. A second Ctrl-C aborts at once.
+    With --live this is what keeps writes from reaching HubSpot after Ctrl-C."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        if runner.interrupted:
+            raise KeyboardInterrupt
+        print("Interrupted: stopping the batch (Ctrl-C again to abort)", file=sys.stderr)
+        runner.interrupt()
+
+    try:
+        previous = signal.signal(signal.SIGINT, stop)
+    except ValueError:  # not the main thread: Ctrl-C is not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _print_summary(summary: Any) -> None:
@@ -371,6 +426,8 @@ def _print_summary(summary: Any) -> None:
     for status, count in sorted(summary.by_status.items()):
         table.add_row(status, str(count))
     out.print(table)
+    if summary.not_started:
+        out.print(f"{summary.not_started} not started (interrupted)")
     out.print(
         f"runtime p50 {summary.p50_ms:.2f} ms  p95 {summary.p95_ms:.2f} ms  "
         f"peak memory {summary.peak_memory_mb:.0f} MB  "

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -219,3 +220,19 @@ def load_action(source: Path | str) -> ActionManifest:
         return ActionManifest(source_path=path, manifest_path=mpath, manifest=manifest)
     manifest = Manifest(runtime=DEFAULT_RUNTIME_BY_SUFFIX.get(path.suffix, "PYTHON39"))
     return ActionManifest(source_path=path, manifest_path=None, manifest=manifest)
+
+
+def undeclared_input_warning(name: str, declared: Mapping[str, str]) -> str | None:
+    """The warning for ``--input NAME=...`` when the manifest declares inputs but not NAME,
+    with the closest declared name (a typo is the usual cause), or None when it is declared
+    or the manifest declares none."""
+    if not declared or name in declared:
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (
+        f"--input {name} is not declared under [inputs] in the manifest{hint}; "
+        "HubSpot only passes the properties chosen in the action's editor"
+    )

@@ -31,7 +31,9 @@ TIMEOUT: Final = "TIMEOUT"
 MEMORY_EXCEEDED: Final = "MEMORY_EXCEEDED"
 RETRY_SCHEDULED: Final = "RETRY_SCHEDULED"
 RUNNING: Final = "RUNNING"
-INTERRUPTED: Final = "INTERRUPTED"  # journal only: hsrun itself died while the run was in flight
+#: Stopped before it finished: hsrun itself died while the run was in flight (the journal
+#: finds its owner gone), or the user pressed Ctrl-C and hsrun killed it.
+INTERRUPTED: Final = "INTERRUPTED"
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 

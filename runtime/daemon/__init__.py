@@ -124,7 +124,7 @@ def start_daemon(settings: Settings | None = None, *, timeout: float = 30.0) -> 
     home = _private_home(settings)
     # -P: nothing from the caller's folder on sys.path (clients compare library paths).
     command = [sys.executable, "-P", "-m", "runtime.daemon", "--home", str(home)]
-    command += ["--idle", repr(settings.daemon_idle_s)]
+    command += ["--idle", repr(settings.daemon_idle_s), "--libs", str(settings.libs_path)]
     ready_r, ready_w = os.pipe()
     try:
         with _open_log(home / LOG_NAME) as log:

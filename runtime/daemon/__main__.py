@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     from runtime.daemon._server import Daemon, log, preload
     from runtime.errors import RunnerError
 
-    daemon = Daemon(home, idle_s=float(args["--idle"]))
+    daemon = Daemon(home, idle_s=float(args["--idle"]), libs_path=args.get("--libs"))
     with os.fdopen(ready_fd, "w") as ready:
         try:
             daemon.claim()

@@ -33,8 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from runtime._wire import (
+    LIBS_DIRNAME,
     LOCK_NAME,
     PROTOCOL_VERSION,
+    PYTHON_LIBS_NAME,
     SOCKET_NAME,
     ZYGOTE_SOCKET_NAME,
     FrameBuffer,
@@ -42,7 +44,6 @@ from runtime._wire import (
     build_id,
     interpreter_setup,
     library_path,
-    libs_folder,
     send_frame,
 )
 from runtime.invoke._process import SharedZygote, listen_unix
@@ -237,8 +238,11 @@ class _Conn:
 class Daemon:
     """Serves one state folder until stopped, idle, or made stale."""
 
-    def __init__(self, home: str, *, idle_s: float) -> None:
+    def __init__(self, home: str, *, idle_s: float, libs_path: str | None = None) -> None:
         self.home = home
+        #: The project's library folder (``Settings.libs_path``): the project's, not the
+        #: state folder's, so that an ``HSRUN_HOME`` elsewhere still sees the installed set.
+        self.libs_path = libs_path or os.path.join(home, LIBS_DIRNAME, PYTHON_LIBS_NAME)
         self.address = os.path.join(home, SOCKET_NAME)
         self.idle_s = idle_s
         self.build = build_id()
@@ -535,9 +539,10 @@ class Daemon:
         self._last_active = time.monotonic()
 
     def _libs(self) -> str | None:
-        """The installed HubSpot library folder of this state folder, resolved (an install
-        replaces it under a new real path), or None."""
-        return libs_folder("", self.home, self.home)
+        """The project's installed HubSpot library folder, resolved (an install replaces it
+        under a new real path), or None."""
+        folder = self.libs_path
+        return os.path.realpath(folder) if os.path.isdir(folder) else None
 
     def _restart_zygote(self) -> None:
         from runtime.errors import RunnerError

@@ -16,6 +16,7 @@ import socket
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate
 from http import HTTPStatus
 
@@ -94,6 +95,14 @@ class _Handler(socketserver.StreamRequestHandler):
         request = Request.build(method, target, headers, body, host=host, scheme="http")
         try:
             response = self.server.portal.handle(request)
+        except PortalError as exc:  # a lazily loaded portal that cannot be loaded
+            unusable = {
+                "status": "error",
+                "message": f"hsrun: the local fake portal cannot be used: {exc}",
+                "correlationId": new_correlation_id(),
+                "category": "SERVICE_UNAVAILABLE",
+            }
+            response = json_response(503, unusable)
         except Exception:  # the portal answers its own errors; this is a last resort
             internal = InternalError("internal error in the fake portal server")
             response = json_response(500, internal.body(new_correlation_id()))
@@ -179,11 +188,44 @@ class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], portal: FakePortal) -> None:
-        self.portal = portal
+    def __init__(
+        self,
+        address: tuple[str, int],
+        portal: FakePortal | None,
+        loader: Callable[[], FakePortal] | None = None,
+        sock: socket.socket | None = None,
+    ) -> None:
+        self._portal = portal
+        self._loader = loader or FakePortal
+        self._load_lock = threading.Lock()
+        #: Why the portal could not be loaded (it is tried again on the next request).
+        self.load_error: PortalError | None = None
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        if sock is None:
+            super().__init__(address, _Handler)
+        else:  # a socket already listening: serve the connections waiting on it
+            super().__init__(address, _Handler, bind_and_activate=False)
+            self.socket.close()
+            self.socket = sock
+            self.server_address = sock.getsockname()
+
+    @property
+    def loaded(self) -> bool:
+        return self._portal is not None
+
+    @property
+    def portal(self) -> FakePortal:
+        """The portal, loaded on first use (the first request, or a caller asking for it)."""
+        if self._portal is None:
+            with self._load_lock:
+                if self._portal is None:
+                    try:
+                        self._portal = self._loader()
+                    except PortalError as exc:
+                        self.load_error = exc
+                        raise
+        return self._portal
 
     def track(self, connection: socket.socket, *, add: bool) -> None:
         with self._conn_lock:
@@ -210,17 +252,47 @@ class PortalServer:
         portal: the portal to serve (a fresh one if omitted).
         host: interface to bind (loopback by default).
         port: TCP port; 0 picks a free one.
+        loader: without ``portal``: makes the portal at the first request (or the first
+            :attr:`portal` access), so a run that never calls HubSpot never loads it.
+        sock: a loopback socket already listening (``host`` and ``port`` are then its own):
+            the one-shot CLI hands out its address before it imports the portal.
     """
 
     def __init__(
-        self, portal: FakePortal | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        portal: FakePortal | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        loader: Callable[[], FakePortal] | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
-        self.portal = portal or FakePortal()
+        if portal is None and loader is None:
+            portal = FakePortal()
         try:
-            self._server = _Server((host, port), self.portal)
+            self._server = _Server((host, port), portal, loader, sock)
         except OSError as exc:
             raise PortalError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         self._thread: threading.Thread | None = None
+
+    @property
+    def portal(self) -> FakePortal:
+        """The portal served (loaded now if it is loaded on demand).
+
+        Raises:
+            PortalError: a portal loaded on demand cannot be loaded.
+        """
+        return self._server.portal
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the portal exists yet (always, unless it is loaded on demand)."""
+        return self._server.loaded
+
+    @property
+    def load_error(self) -> PortalError | None:
+        """Why a portal loaded on demand could not be loaded, if it could not."""
+        return self._server.load_error
 
     @property
     def host(self) -> str:

@@ -342,7 +342,35 @@ def peak_memory_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def rss_file_kb() -> int:
+    """Resident file-backed and shared memory of this process, in kB (0 if unknown)."""
+    total = 0
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith((b"RssFile:", b"RssShmem:")):
+                    total += int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return total
+
+
+#: The zygote's resident file-backed memory (interpreter, libraries) once its imports are
+#: done. A forked worker inherits those pages but has them mapped only as it touches them,
+#: so its own VmHWM misses them; a fresh process (Lambda's, or a direct child) counts them.
+ZYGOTE_FILE_KB = 0
+
+
 HTTP_CLIENT_MODULES = ("hubspot", "requests", "urllib3")
+
+#: What the first HubSpot API call of a run imports, in every client version: the zygote
+#: imports it once (a missing module is skipped).
+PRELOAD_HUBSPOT = (
+    "hubspot.crm.contacts",
+    "hubspot.discovery.discovery_base",
+    "hubspot.discovery.crm.discovery",
+    "hubspot.discovery.crm.contacts.discovery",
+)
 
 
 def http_status_of(exc: BaseException | None) -> int | None:
@@ -936,14 +964,26 @@ def preload(modules: Iterable[str]) -> None:
         except Exception:
             pass
         cost[name] = cost.get(name, 0.0) + (time.perf_counter() - t0) * 1000
-    # hubspot's top-level package is cheap; its API packages are what actions touch.
+    # hubspot's top-level package is cheap; its API packages are what actions touch, through
+    # the client's discovery layer (``client.crm.contacts``). In hubspot-api-client 8.x (the
+    # version HubSpot runs) that layer imports pkg_resources: ~150 ms at the first API call
+    # of every cold run unless it is imported here, from the same library folder.
     if "hubspot" in sys.modules:
         t0 = time.perf_counter()
-        try:
-            import hubspot.crm.contacts  # noqa: F401
-            from hubspot import HubSpot  # noqa: F401
-        except Exception:
-            pass
+        for name in PRELOAD_HUBSPOT:
+            try:
+                __import__(name)
+            except Exception:
+                pass
+        # 8.x also asks pkg_resources for its own version at every API's first use, which
+        # parses every dependency's requirements (~40 ms); the answer is cached per
+        # distribution, so asking once here leaves workers the cached answer.
+        pkg_resources = sys.modules.get("pkg_resources")
+        if pkg_resources is not None:
+            try:
+                pkg_resources.require("hubspot-api-client")
+            except Exception:
+                pass
         cost["hubspot"] = cost.get("hubspot", 0.0) + (time.perf_counter() - t0) * 1000
     # Look the versions up once here: forked workers inherit the answers instead of each
     # listing site-packages again.
@@ -1169,8 +1209,12 @@ def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn
             if fd > 2:
                 os.close(fd)
         reopen_std_streams()
-        control = socket.socket(fileno=control_fd)
-        worker_loop(Channel(control))
+        chan = Channel(socket.socket(fileno=control_fd))
+        # What the fork left unmapped of the zygote's file pages: the parent adds it to
+        # this worker's VmHWM, so a run reports the whole-process figure a fresh process
+        # (Lambda's "Max Memory Used") would, however it was started.
+        chan.send({"type": "inherited", "kb": max(0, ZYGOTE_FILE_KB - rss_file_kb())})
+        worker_loop(chan)
     finally:
         os._exit(70)
 
@@ -1195,6 +1239,8 @@ def main(argv: list[str]) -> None:
         # Objects loaded so far are never collected: forked workers then do not touch (and
         # copy) their pages when the collector runs.
         gc.freeze()
+        global ZYGOTE_FILE_KB
+        ZYGOTE_FILE_KB = rss_file_kb()
         listen_fd = args.get("--listen-fd")
         listener = socket.socket(fileno=int(listen_fd)) if listen_fd else None
         zygote_loop(sock, listener)

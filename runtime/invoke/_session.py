@@ -19,7 +19,7 @@ from runtime.errors import InterpreterError
 from runtime.invoke._process import Child
 
 #: Why the parent killed an action: the limit it went past.
-KillReason = Literal["timeout", "memory", "processes"]
+KillReason = Literal["timeout", "memory", "processes", "interrupted"]
 
 #: First memory sample after this long; a trivial action never pays for sampling.
 FIRST_SAMPLE_S = 0.004
@@ -40,6 +40,9 @@ class Outcome:
     exit_status: int | None = None  # wait status when the child died on its own
     elapsed_s: float = 0.0
     peak_kb: int = 0
+    #: Memory a forked worker inherited from its zygote but had not mapped yet (file pages
+    #: of the interpreter and libraries): added to ``peak_kb`` for the whole-process figure.
+    inherited_kb: int = 0
     logs: list[LogLine] = field(default_factory=list)
     logs_truncated: bool = False
     log_bytes_dropped: int = 0
@@ -144,7 +147,7 @@ def run_job(
     """Send ``job`` to ``child`` and supervise it until it answers, dies or is killed."""
     if not child.ready:
         _await_ready(child)  # before the selector: a child that never starts leaks nothing
-    outcome = Outcome()
+    outcome = Outcome(inherited_kb=child.inherited_kb)
     logs = _LogCollector(max_log_bytes)
     limit_kb = memory_limit_mb * 1024
     sel = selectors.DefaultSelector()
@@ -176,6 +179,8 @@ def run_job(
                             outcome.peak_kb = max(outcome.peak_kb, int(msg.get("peak_kb") or 0))
                         elif msg.get("type") in ("result", "error"):
                             outcome.message = msg
+                        elif msg.get("type") == "inherited":  # sent once per process
+                            child.inherited_kb = outcome.inherited_kb = int(msg.get("kb") or 0)
                         elif msg.get("type") == "sandbox" and box is not None:
                             if box.isolation is None:
                                 start = time.monotonic()
@@ -191,7 +196,7 @@ def run_job(
             if now >= next_sample:
                 hwm, _ = read_peak_kb(_action_pid(child))
                 outcome.peak_kb = max(outcome.peak_kb, hwm)
-                if hwm > limit_kb or _cgroup_oom(child):
+                if hwm + outcome.inherited_kb > limit_kb or _cgroup_oom(child):
                     outcome.killed_for = "memory"
                     break
                 next_sample = now + SAMPLE_EVERY_S

@@ -45,12 +45,14 @@ class BatchSummary:
     p95_ms: float
     peak_memory_mb: float
     wall_s: float
+    #: Events never run because the batch was interrupted (Ctrl-C) first.
+    not_started: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
-def summarize(results: list[RunResult], wall_s: float) -> BatchSummary:
+def summarize(results: list[RunResult], wall_s: float, *, not_started: int = 0) -> BatchSummary:
     runtimes = sorted(r.runtime_ms for r in results) or [0.0]
     p95 = runtimes[min(len(runtimes) - 1, round(0.95 * (len(runtimes) - 1)))]
     return BatchSummary(
@@ -60,6 +62,7 @@ def summarize(results: list[RunResult], wall_s: float) -> BatchSummary:
         p95_ms=round(p95, 2),
         peak_memory_mb=max((r.memory_mb for r in results), default=0.0),
         wall_s=round(wall_s, 3),
+        not_started=not_started,
     )
 
 
@@ -72,13 +75,34 @@ def run_batch(
     journal: RunJournal | None = None,
     on_result: Callable[[RunResult], None] | None = None,
 ) -> Iterator[RunResult]:
-    """Run prepared invocations ``concurrency`` at a time; yields results as they finish."""
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [
-            pool.submit(runner.execute, item, portal=portal, journal=journal) for item in prepared
-        ]
+    """Run prepared invocations ``concurrency`` at a time; yields results as they finish.
+
+    :meth:`Runner.interrupt` (the CLI calls it on Ctrl-C) stops the batch at once: runs in
+    flight are killed and yielded as INTERRUPTED, events not yet started are never run (and
+    not yielded), and the generator ends without waiting for them.
+    """
+
+    def one(item: PreparedRun) -> RunResult | None:
+        if runner.interrupted:
+            return None  # stopped before its turn: never started, never recorded
+        return runner.execute(item, portal=portal, journal=journal)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+    try:
+        futures = [pool.submit(one, item) for item in prepared]
         for future in as_completed(futures):
+            if runner.interrupted:
+                for pending in futures:
+                    pending.cancel()
+            if future.cancelled():
+                continue
             result = future.result()
+            if result is None:
+                continue
             if on_result is not None:
                 on_result(result)
             yield result
+    finally:
+        if runner.interrupted:
+            runner.interrupt()  # kill a run that started after the first kill
+        pool.shutdown(wait=True, cancel_futures=True)

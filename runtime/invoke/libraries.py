@@ -114,8 +114,10 @@ def install(
     """
     interpreter = python or sys.executable
     wanted = requirements(all_libraries=all_libraries)
-    parent = ensure_home(settings) / settings.libs_path.parent.name
-    parent.mkdir(mode=0o700, exist_ok=True)
+    if settings.libs_path.parent.parent == settings.home:
+        ensure_home(settings)  # says so when it creates a state folder outside a project
+    parent = settings.libs_path.parent
+    parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with _locked(parent):
         staging = Path(tempfile.mkdtemp(prefix=f".{settings.libs_path.name}-", dir=parent))
         try:

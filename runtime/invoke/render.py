@@ -238,28 +238,55 @@ def _frames(traceback: str) -> list[str]:
 
 
 def history_table(runs: list[RunResult]) -> Any:
-    """A rich table of runs, newest first."""
+    """A rich table of runs, newest first, that reads well in 80 columns: the start time
+    without the year when every run is from this year, the action by its name (the file's
+    stem, as HubSpot's editor names it) and never cut; only the action column wraps."""
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(box=None, header_style="bold")
-    for column in ("RUN", "STARTED (UTC)", "ACTION", "STATUS", "RUNTIME", "MEMORY"):
-        table.add_column(column)
+    this_year = time.gmtime().tm_year
+    same_year = all(time.gmtime(run.started_at).tm_year == this_year for run in runs)
+    stamp = "%m-%d %H:%M:%S" if same_year else "%Y-%m-%d %H:%M:%S"
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    rows = []
     for run in runs:
         style, _ = _STATUS_STYLE.get(run.status, ("white", ""))
-        # A workflow step says so: "actions/x.py [workflow <enrollment> step <actionId>]".
+        # A workflow step says so: "x [workflow <enrollment> step <actionId>]".
         step = run.workflow
+        name = _action_name(run.action)
         marked = (
-            f"{run.action} [workflow {step.get('enrollment')} step {step.get('actionId')}]"
+            f"{name} [workflow {step.get('enrollment')} step {step.get('actionId')}]"
             if step
-            else run.action
+            else name
         )
-        table.add_row(
-            run.run_id,
-            time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(run.started_at)),
-            escape(marked),
-            f"[{style}]{run.status}[/]",
-            _duration(run.runtime_ms),
-            f"{math.ceil(run.memory_mb)} MB",
+        rows.append(
+            (
+                run.run_id,
+                time.strftime(stamp, time.gmtime(run.started_at)),
+                escape(marked),
+                f"[{style}]{run.status}[/]",
+                _duration(run.runtime_ms),
+                f"{math.ceil(run.memory_mb)} MB",
+            )
         )
+    headers = ("RUN", "STARTED (UTC)", "ACTION", "STATUS", "RUNTIME", "MEMORY")
+    plain = [(*row[:3], runs[i].status, *row[4:]) for i, row in enumerate(rows)]
+    for index, column in enumerate(headers):
+        widest = max([len(column), *(len(row[index]) for row in plain)])
+        if column == "ACTION":  # the one column that gives way: it wraps, never cut
+            table.add_column(column, overflow="fold", min_width=10)
+        else:
+            right = column in ("RUNTIME", "MEMORY")
+            table.add_column(
+                column, no_wrap=True, min_width=widest, justify="right" if right else "left"
+            )
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def _action_name(action: str) -> str:
+    """``actions/lead_score.py`` -> ``lead_score``: the name HubSpot's editor shows."""
+    base = action.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = base.rpartition(".")
+    return stem if dot and suffix in ("py", "js", "mjs", "cjs") else base

@@ -193,6 +193,21 @@ class Runner:
         self._warm: dict[tuple[str, str | None], list[Child]] = {}
         self._lock = threading.Lock()
         self._node_pool = NodePool()
+        # Children running a job now, so that an interrupt (Ctrl-C) can stop them all.
+        self._active: set[Child] = set()
+        self._interrupted = False
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether :meth:`interrupt` was called: no new run starts."""
+        return self._interrupted
+
+    def interrupt(self) -> None:
+        """Stop at once (Ctrl-C): kill every run in flight (each is recorded as INTERRUPTED)
+        and refuse new ones. Safe to call from a signal handler or another thread."""
+        self._interrupted = True
+        for child in list(self._active):
+            child.kill()
 
     def __enter__(self) -> Runner:
         return self
@@ -213,11 +228,16 @@ class Runner:
             zygote.close()
         self._zygotes.clear()
 
-    def start(self) -> None:
-        """Start the zygote now instead of on the first run."""
+    def start(self, *, libs: str | None = None) -> None:
+        """Start the zygote now instead of on the first run.
+
+        Args:
+            libs: the library folder the runs will import from (as prepared runs name it);
+                by default the working folder's project's.
+        """
         if self.options.zygote:
             opts = with_project_libs(self.options)
-            self._get_zygote(opts.python, _libs_arg(opts))
+            self._get_zygote(opts.python, libs if libs is not None else _libs_arg(opts))
 
     def _get_zygote(self, python: str | None, libs: str | None) -> Zygote:
         with self._lock:
@@ -253,8 +273,8 @@ class Runner:
         options: RunOptions | None = None,
     ) -> PreparedRun:
         """Check every input and build the event; raises before any process starts."""
-        opts = with_project_libs(options or self.options)
         spec = action if isinstance(action, ActionManifest) else load_action(action)
+        opts = with_project_libs(options or self.options, action=spec.source_path)
         node = None if spec.is_python else resolve_node(get_settings(), spec.manifest.runtime)
         # A plain mapping (the common case) is checked first: isinstance() against a
         # runtime-checkable Protocol is slow, and this runs for every invocation.
@@ -398,6 +418,8 @@ class Runner:
             },
         }
         key = (path, prepared.libs)
+        if self._interrupted:
+            return Outcome(killed_for="interrupted")
         if prepared.node is not None:
             env = {**node_env(prepared.action, prepared.node, opts.memory_mb), **prepared.secrets}
             job = node_job(
@@ -411,6 +433,9 @@ class Runner:
             child = self._node_child(key, prepared, path)
         else:
             child = self._child_for(key, opts)
+        self._active.add(child)
+        if self._interrupted:  # interrupted while the child was being started
+            child.kill()
         try:
             if child.sandbox is None and prepared.node is None:
                 child.sandbox = self._sandbox(prepared, path)
@@ -419,6 +444,7 @@ class Runner:
             if child.sandbox is not None:
                 job["env"] = {**job["env"], **child.sandbox.env}
         except BaseException:
+            self._active.discard(child)
             child.kill()
             child.wait_status(1.0)
             child.close()
@@ -441,6 +467,10 @@ class Runner:
                 child.wait_status(1.0)
                 child.close()
             raise
+        finally:
+            self._active.discard(child)
+        if self._interrupted and outcome.message is None and not outcome.killed_for:
+            outcome.killed_for = "interrupted"  # it died because we killed it
         if child.sandbox is None and outcome.isolation is None:
             outcome.isolation_reason = sandbox.unavailable_reason(
                 opts.isolation or _settings_for_libs().isolation
@@ -452,7 +482,7 @@ class Runner:
 
     def _sandbox(self, prepared: PreparedRun, path: str) -> Sandbox | None:
         opts = prepared.options
-        settings = _settings_for_libs()
+        settings = _settings_for_libs(prepared.action.source_path)  # the action's project
         mode = opts.isolation or settings.isolation
         keep = [os.path.dirname(path)]
         if prepared.libs:
@@ -571,34 +601,38 @@ def _namespaces_usable() -> bool:
     return _NAMESPACES[0]
 
 
-def with_project_libs(opts: RunOptions) -> RunOptions:
+def with_project_libs(opts: RunOptions, *, action: Path | None = None) -> RunOptions:
     """``opts`` with ``libs`` filled in from the project (``hsrun libs install``,
-    ``HSRUN_LIBS``) when it has none and ``project_libs`` is on.
+    ``HSRUN_LIBS``) when it has none and ``project_libs`` is on: the action's project, found
+    by walking up from its folder, else the working folder's.
 
     Raises:
         UsageError: ``HSRUN_LIBS`` names a folder that does not exist.
     """
     if opts.libs is not None or not opts.project_libs:
         return opts
-    found = _settings_for_libs().action_libs()  # stats the folder: installs are seen at once
+    # Stats the folder: installs are seen at once.
+    found = _settings_for_libs(action).action_libs()
     return replace(opts, libs=found) if found is not None else opts
 
 
 _SETTINGS_SEEN: dict[tuple[str, ...], Settings] = {}
 
 
-def _settings_for_libs() -> Settings:
-    # Finding the project root walks up the folders: once per (folder, settings) is enough
+def _settings_for_libs(action: Path | None = None) -> Settings:
+    # Finding the project root walks up the folders: once per (folders, settings) is enough
     # for a runner that runs thousands of times in the same place.
+    folder = str(action.parent) if action is not None else ""
     key = (
         os.getcwd(),
+        folder,
         *(os.environ.get(name, "") for name in ("HSRUN_HOME", "HSRUN_LIBS", "HSRUN_CONFIG_DIR")),
     )
     settings = _SETTINGS_SEEN.get(key)
     if settings is None:
         if len(_SETTINGS_SEEN) > 64:
             _SETTINGS_SEEN.clear()
-        settings = _SETTINGS_SEEN[key] = get_settings()
+        settings = _SETTINGS_SEEN[key] = get_settings(action=action)
     return settings
 
 
@@ -657,7 +691,10 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
                 f"{outcome.log_bytes_dropped:,} bytes were not kept",
             )
         )
-    result.memory_mb = round(outcome.peak_kb / 1024, 1)
+    # Lambda's "Max Memory Used": the whole process's peak resident set, including what it
+    # inherited (a forked worker's unmapped share of the zygote's pages is added back).
+    peak_kb = outcome.peak_kb + outcome.inherited_kb
+    result.memory_mb = round(peak_kb / 1024, 1)
     result.libraries = dict(msg.get("libraries") or {})
     # The Node child's own alerts (callback called twice, never called, ...).
     result.alerts.extend(
@@ -668,9 +705,17 @@ def judge(prepared: PreparedRun, outcome: Outcome, result: r.RunResult) -> r.Run
     result.runtime_ms = round(duration if duration is not None else outcome.elapsed_s * 1000, 2)
     init_ms = msg.get("init_ms") or (outcome.started or {}).get("init_ms")
     result.init_ms = round(init_ms, 2) if init_ms is not None else None
-    over_memory = outcome.peak_kb > opts.memory_mb * 1024
+    over_memory = peak_kb > opts.memory_mb * 1024
 
     result.python = str(msg.get("python") or (outcome.started or {}).get("python") or "")
+    if outcome.killed_for == "interrupted":
+        return _fail(
+            result,
+            r.INTERRUPTED,
+            "Runtime.Interrupted",
+            "the run was stopped (Ctrl-C) before it finished",
+            phase="runtime",
+        )
     if outcome.killed_for == "timeout":
         result.runtime_ms = round(outcome.elapsed_s * 1000, 2)
         return _fail(

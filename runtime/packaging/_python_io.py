@@ -390,14 +390,15 @@ def _returns_without_output_fields(tree: ast.Module, ctx: SourceContext) -> list
 
 def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
     """Nodes of ``function``'s own body, not of functions or classes nested in it."""
+    nested = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
     nodes: list[ast.AST] = []
-    stack: list[ast.AST] = list(function.body)
+    # A function or class defined directly in the body is not main's own code either: its
+    # `return {...}` is the helper's answer, not main's.
+    stack: list[ast.AST] = [s for s in function.body if not isinstance(s, nested)]
     while stack:
         node = stack.pop()
         nodes.append(node)
         for child in ast.iter_child_nodes(node):
-            if not isinstance(
-                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
-            ):
+            if not isinstance(child, nested):
                 stack.append(child)
     return nodes

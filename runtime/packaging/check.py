@@ -6,6 +6,7 @@ command (files or folders, a report, exit 1 on errors).
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 from runtime.contract.limits import DEFAULT_RUNTIME_BY_SUFFIX, MAX_INPUTS
 from runtime.contract.manifest import ActionManifest, Manifest, load_action, manifest_path_for
 from runtime.errors import ActionNotFoundError, ManifestError, UsageError
-from runtime.packaging import _node_rules, _python_io, _python_rules
+from runtime.packaging import _names, _node_rules, _python_io, _python_rules
 from runtime.packaging._context import SourceContext, key_pattern
 from runtime.packaging._syntax39 import parse_python39
 from runtime.packaging.findings import Finding, make_finding
@@ -124,15 +125,36 @@ def run_rules(ctx: SourceContext) -> list[Finding]:
 def _python_findings(ctx: SourceContext) -> list[Finding]:
     tree, found = parse_python39(ctx.source, ctx.path)
     if tree is None:
+        # A syntax error does not hide what can still be read: the imports and environment
+        # reads above it (the rest needs the whole file: main, its returns).
+        line = min((f.line for f in found if f.line is not None), default=None)
+        partial = _parse_prefix(ctx.source, line) if line is not None else None
+        if partial is not None:
+            parents = _python_rules.parent_map(partial)
+            found += _python_rules.check_imports(partial, ctx, parents)
+            found += _python_io.check_secrets(partial, ctx, parents)
         return found
     parents = _python_rules.parent_map(tree)
     found += _python_rules.check_main(tree, ctx)
     found += _python_rules.check_runtime_gaps(tree, ctx, parents)
+    found += _names.check_undefined_names(tree, ctx)
     found += _python_rules.check_imports(tree, ctx, parents)
     found += _python_io.check_secrets(tree, ctx, parents)
     found += _python_io.check_inputs(tree, ctx, parents)
     found += _python_io.check_outputs(tree, ctx, parents)
     return found
+
+
+def _parse_prefix(source: str, error_line: int, tries: int = 50) -> ast.Module | None:
+    """The longest run of whole lines before ``error_line`` that parses (within ``tries``
+    lines of it), or None."""
+    lines = source.splitlines(keepends=True)
+    for end in range(min(error_line - 1, len(lines)), max(-1, error_line - 1 - tries), -1):
+        try:
+            return ast.parse("".join(lines[:end]))
+        except (SyntaxError, ValueError):
+            continue
+    return None
 
 
 def _apply_noqa(found: list[Finding], ctx: SourceContext) -> list[Finding]:

@@ -103,6 +103,9 @@ _RULES = (
     Rule("HS107", "error", "name-after-3.9", "A standard-library name added after Python 3.9.",
          "Use the 3.9 equivalent (e.g. `typing.Optional` for `Self`, `timezone.utc` for `UTC`) "
          "or guard the import with `try/except ImportError`."),
+    Rule("HS108", "error", "undefined-name",
+         "A name the file never defines, imports or receives: a NameError when it runs.",
+         "Define or import it, or fix the spelling (the message suggests a close name)."),
     # -- HS2xx: imports --------------------------------------------------------------------
     Rule("HS201", "error", "import-unavailable",
          "An import that is neither Python 3.9's standard library nor in HubSpot's list.",

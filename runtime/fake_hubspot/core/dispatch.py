@@ -59,6 +59,7 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
     limit_headers: dict[str, str] = {}
     log = True
     emulated = True
+    missing: list[str] | None = None
     area = ""
     # Only GET is a pure read; a search or batch read is a POST but changes nothing, and
     # the store finds nothing to write for it.
@@ -103,6 +104,7 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
                 portal.writer = None
         except HubSpotError as exc:
             emulated = not isinstance(exc, NotEmulated)
+            missing = exc.required if isinstance(exc, MissingScopes) else None
             response = json_response(exc.status, exc.body(correlation_id), exc.headers)
         except Exception as exc:  # a bug in the fake still gets a JSON answer
             logger.exception("fake portal failed on %s %s", request.method, request.path)
@@ -122,6 +124,7 @@ def dispatch(portal: FakePortal, request: Request) -> Response:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 correlation_id=correlation_id,
                 emulated=emulated,
+                missing_scopes=missing,
             )
         if storage is not None:
             try:

@@ -93,8 +93,10 @@ class CallLog:
         correlation_id: str,
         query: str = "",
         emulated: bool = True,
+        missing_scopes: list[str] | None = None,
     ) -> None:
-        """Append one call (``notEmulated: true`` when no route of the fake answered it)."""
+        """Append one call (``notEmulated: true`` when no route of the fake answered it;
+        ``missingScopes``: the scopes a 403 ``MISSING_SCOPES`` asked for)."""
         self.total += 1
         call: dict[str, Any] = {
             "time": when,
@@ -108,6 +110,8 @@ class CallLog:
         }
         if not emulated:
             call["notEmulated"] = True
+        if missing_scopes:
+            call["missingScopes"] = list(missing_scopes)
         self._calls.append(call)
 
     def clear(self) -> None:

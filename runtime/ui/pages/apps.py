@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from runtime.errors import HsrunError
 from runtime.ui._web import back_to, checked_form, dashboard, render
-from runtime.ui.scope_catalog import SCOPE_GROUPS
+from runtime.ui.scope_catalog import SCOPE_GROUPS, all_scopes
 
 if TYPE_CHECKING:
     from runtime.config import Settings
@@ -41,6 +41,7 @@ def routes() -> list[Route]:
         Route("/apps/{name}", app_page),
         Route("/apps/{name}/token", show_token, methods=["POST"]),
         Route("/apps/{name}/rotate", rotate, methods=["POST"]),
+        Route("/apps/{name}/scopes", change_scopes, methods=["POST"]),
         Route("/apps/{name}/delete", delete, methods=["POST"]),
     ]
 
@@ -95,9 +96,7 @@ async def create_app_(request: Request) -> Response:
     await checked_form(request)
     form = await request.form()
     name = str(form.get("name") or "").strip()
-    scopes = [str(s) for s in form.getlist("scope")]
-    extra = str(form.get("extra_scopes") or "")
-    scopes += [s for s in extra.replace(",", " ").split() if s]
+    scopes = _picked_scopes(form)
     try:
         created = await run_in_threadpool(
             create_private_app, dashboard(request).settings, name, scopes
@@ -127,6 +126,7 @@ def _app_view(settings: Settings, name: str) -> dict[str, Any]:
         "name": app.name,
         "app_id": app.app_id,
         "scopes": app.scopes,
+        "extra_scopes": [s for s in app.scopes if s not in all_scopes()],
         "created_at": app.created_at,
         "masked": _masked(app.token),
         "tokens": list(reversed(tokens)),
@@ -147,7 +147,7 @@ async def app_page(request: Request) -> Response:
         view = await run_in_threadpool(_app_view, dashboard(request).settings, name)
     except HsrunError as exc:
         return render(request, "error.html", status_code=404, message=str(exc), title=name)
-    return render(request, "app.html", app=view, title=view["name"])
+    return render(request, "app.html", app=view, groups=SCOPE_GROUPS, title=view["name"])
 
 
 def reveal_token(settings: Settings, name: str) -> str:
@@ -185,6 +185,31 @@ async def rotate(request: Request) -> Response:
         await run_in_threadpool(
             rotate_token, dashboard(request).settings, name, form.get("expire", "now")
         )
+    except HsrunError as exc:
+        return render(request, "error.html", status_code=400, message=str(exc), title=name)
+    return back_to(f"/apps/{quote(name, safe='')}")
+
+
+def set_scopes(settings: Settings, name: str, scopes: list[str]) -> None:
+    """Replace the app's scopes; HubSpot keeps the token (as ``hsrun portal apps scopes``)."""
+    from runtime.fake_hubspot import PortalFile
+
+    with PortalFile(settings).transaction() as portal:
+        portal.apps.set_scopes(name, scopes)
+
+
+def _picked_scopes(form: Any) -> list[str]:
+    scopes = [str(s) for s in form.getlist("scope")]
+    extra = str(form.get("extra_scopes") or "")
+    return scopes + [s for s in extra.replace(",", " ").split() if s]
+
+
+async def change_scopes(request: Request) -> Response:
+    await checked_form(request)
+    name = request.path_params["name"]
+    scopes = _picked_scopes(await request.form())
+    try:
+        await run_in_threadpool(set_scopes, dashboard(request).settings, name, scopes)
     except HsrunError as exc:
         return render(request, "error.html", status_code=400, message=str(exc), title=name)
     return back_to(f"/apps/{quote(name, safe='')}")

@@ -385,13 +385,25 @@ def test_a_damaged_run_record_does_not_hide_the_others() -> None:
     "damage",
     ["garbage", '{"version": 1, "collections": []}', '{"version": 1, "collections": {"apps": 5}}'],
 )
-def test_a_damaged_portal_file(damage: str) -> None:
+def test_a_damaged_portal_file(damage: str, tmp_path: Path) -> None:
     portal = Path(os.environ["HSRUN_HOME"]) / "portal.json"
     portal.parent.mkdir(parents=True, exist_ok=True)
     portal.write_text(damage)
-    # an action that needs no record still runs; HubSpot calls would be refused, it says so
+    # an action that never calls HubSpot runs without touching the portal at all
     code, _, err = hsrun("invoke", str(ACTIONS / "format_phone.py"), "--input", "phone=1")
     assert code == 0, err
+    assert "Traceback" not in err
+    # one that calls HubSpot runs; its calls are refused, and hsrun says why
+    caller = tmp_path / "caller.py"
+    caller.write_text(
+        "import requests\n"
+        "def main(event):\n"
+        "    r = requests.get('https://api.hubapi.com/crm/v3/objects/contacts')\n"
+        "    return {'outputFields': {'status': r.status_code}}\n"
+    )
+    code, out, err = hsrun("invoke", str(caller), "--json")
+    assert code == 0, err
+    assert json.loads(out)["outputs"]["status"] == 503
     assert "portal reset" in err and "Traceback" not in err
     # one that enrolls a record cannot: a clear error, the file left as it was
     code, _, err = hsrun("invoke", str(ACTIONS / "lead_score.py"), "--object-id", "4")
@@ -460,6 +472,30 @@ def test_a_misspelt_scope_is_flagged_when_the_app_is_created() -> None:
         "--scopes",
         "crm.objects.contacts.wrte,crm.objects.contacts.read,automation",
     )
-    assert code == 0
-    assert "'crm.objects.contacts.wrte' does not look like a HubSpot scope" in err
+    assert code == 2  # an error, and no app was created
+    assert "'crm.objects.contacts.wrte' is not a HubSpot scope" in err
+    assert "(did you mean crm.objects.contacts.write?)" in err
     assert "contacts.read'" not in err and "automation'" not in err
+    assert "ci" not in hsrun("portal", "apps", "list")[1]
+    code, _, err = hsrun("portal", "apps", "create", "ci", "--scopes", "crm.objects.company.read")
+    assert code == 2 and "(did you mean crm.objects.companies.read?)" in err
+    code, _, _ = hsrun(
+        "portal",
+        "apps",
+        "create",
+        "ci",
+        "--scopes",
+        "crm.objects.contacts.read,"
+        "crm.objects.line_items.write,crm.schemas.deals.read,tickets,automation",
+    )
+    assert code == 0
+    assert hsrun("portal", "apps", "create", "x", "--scopes", "new.scope", "--any-scope")[0] == 0
+
+
+def test_an_undeclared_input_gets_the_closest_declared_name() -> None:
+    code, _, err = hsrun(
+        "invoke", str(ACTIONS / "lead_score.py"), "--input", "jobtitel=CTO", "--json"
+    )
+    assert code == 0
+    assert "--input jobtitel is not declared under [inputs]" in err
+    assert "(did you mean jobtitle?)" in err

@@ -166,3 +166,62 @@ def test_tier_changes_limits() -> None:
     code, out, _ = hsrun("portal", "tier", "professional")
     assert code == 0 and "190 requests / 10 s" in out
     assert hsrun("portal", "tier", "platinum")[0] == 2  # a bad value, like any bad flag
+
+
+def test_rotate_updates_every_secret_that_held_the_old_token() -> None:
+    from runtime.secrets import default_source
+
+    code, out, _ = hsrun(
+        "portal",
+        "apps",
+        "create",
+        "ci",
+        "--scopes",
+        "crm.objects.contacts.read",
+        "--save-secret",
+        "TEST_SECRET",
+    )
+    assert code == 0
+    store = default_source(get_settings())
+    old = store.get(["TEST_SECRET"])["TEST_SECRET"]
+    store.set("OTHER_SECRET", "unrelated")
+    code, out, err = hsrun("portal", "apps", "rotate", "ci", "--no-show-token")
+    assert code == 0, err
+    assert "Updated TEST_SECRET" in out
+    assert TOKEN.search(out) is None  # --no-show-token is honoured
+    values = default_source(get_settings()).get(["TEST_SECRET", "OTHER_SECRET"])
+    new = values["TEST_SECRET"]
+    assert new != old and TOKEN.fullmatch(new)
+    assert values["OTHER_SECRET"] == "unrelated"
+    portal, _ = PortalFile(get_settings()).load()
+    assert portal.apps.get("ci").token == new  # the next run authenticates
+    portal.apps.authenticate(f"Bearer {new}")  # raises (a 401) for a stale token
+
+
+def test_rotate_without_a_stored_secret_prints_the_token_unless_told_not_to() -> None:
+    hsrun("portal", "apps", "create", "ci", "--scopes", "crm.objects.contacts.read")
+    code, out, _ = hsrun("portal", "apps", "rotate", "ci")
+    assert code == 0 and TOKEN.search(out) is not None
+    code, out, _ = hsrun("portal", "apps", "rotate", "ci", "--no-show-token")
+    assert code == 0 and TOKEN.search(out) is None
+
+
+def test_info_reads_as_text_not_python() -> None:
+    assert hsrun("portal", "seed", "--demo")[0] == 0
+    code, out, _ = hsrun("portal", "info")
+    assert code == 0
+    assert "{" not in out and "[" not in out
+    assert re.search(r"records: contacts \d+, companies \d+", out)
+
+
+def test_logs_say_when_they_show_only_the_newest() -> None:
+    hsrun("portal", "apps", "create", "ci", "--scopes", "crm.objects.contacts.read")
+    with attach(get_settings()) as attached:
+        for _ in range(3):
+            attached.portal.request("GET", "/crm/v3/objects/contacts")
+    code, out, err = hsrun("portal", "logs", "--limit", "2")
+    assert code == 0
+    assert len(out.strip().splitlines()) == 2
+    assert "Showing the newest 2 of 3 calls; --limit N shows more (0: all)." in err
+    code, out, err = hsrun("portal", "logs", "--limit", "0")
+    assert len(out.strip().splitlines()) == 3 and "Showing" not in err

@@ -10,6 +10,14 @@ import pytest
 from libs_support import VERSION_ACTION, VERSION_MANIFEST, make_fake_libs
 
 
+@pytest.fixture(autouse=True)
+def _in_a_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test works in a project of its own: the library set belongs to the project
+    (``.hsrun/libs`` beside ``pyproject.toml``), never to this repository's."""
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def fake_libs(tmp_path: Path) -> Path:
     """A fake library folder in tmp_path (not the project's: see ``project_fake_libs``)."""
@@ -65,8 +73,8 @@ def installed_libs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from runtime.errors import HsrunError
     from runtime.invoke.libraries import install
 
-    home = tmp_path_factory.mktemp("hubspot-libs") / "home"
-    settings = replace(get_settings(), home=home)
+    project = tmp_path_factory.mktemp("hubspot-libs")
+    settings = replace(get_settings(), project_root=project, home=project / ".hsrun")
     try:
         return install(settings).folder
     except HsrunError as exc:

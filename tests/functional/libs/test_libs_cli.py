@@ -150,6 +150,14 @@ def test_the_launcher_starts_the_actions_process_before_importing_the_cli(
         "raise ImportError('the CLI is not needed for this test')\n"
     )
     action.write_text("def main(event):\n    pass\n")
-    done = console(tmp_path, "invoke", str(action), HSRUN_LIBS=str(libs), PYTHONPATH=str(stubs))
+    # HSRUN_FAST=0: the full CLI (the one-shot path imports no typer at all).
+    done = console(
+        tmp_path,
+        "invoke",
+        str(action),
+        HSRUN_LIBS=str(libs),
+        PYTHONPATH=str(stubs),
+        HSRUN_FAST="0",
+    )
     assert "the CLI is not needed for this test" in done.stderr
     assert marker.exists()  # imported by a process started before the CLI's import ended

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from libs_support import FAKE_DIST_VERSION, FAKE_VERSION, OWN_REQUESTS
+from libs_support import FAKE_DIST_VERSION, FAKE_VERSION, OWN_REQUESTS, make_fake_libs
 
 from runtime.contract.record import RunResult
 from runtime.invoke import Runner, RunOptions, _process
@@ -110,3 +111,17 @@ def test_a_prespawned_child_is_used_only_for_its_own_folder(
         result = runner.run(version_action)
     assert result.outputs["version"] == FAKE_VERSION
     assert _process._prespawned is None and prespawned.dead
+
+
+def test_tests_with_an_isolated_state_folder_run_the_projects_set(
+    tmp_path: Path, version_action: Path, run_action: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where `hsrun libs install` puts the set: the project's .hsrun/, whatever HSRUN_HOME says
+    # (the suite's conftest points HSRUN_HOME at a temporary folder, as generated tests do).
+    installed = make_fake_libs(tmp_path / ".hsrun" / "libs" / "python39")
+    assert Path(os.environ["HSRUN_HOME"]).resolve() != (tmp_path / ".hsrun").resolve()
+    result = run_action(version_action, timeout_s=10)
+    assert result.outputs["version"] == FAKE_VERSION  # what `hsrun invoke` runs
+    assert result.libraries_folder == str(installed.resolve())
+    monkeypatch.setenv("HSRUN_LIBS", "0")  # the explicit opt-out
+    assert run_action(version_action, timeout_s=10).outputs["version"] == OWN_REQUESTS

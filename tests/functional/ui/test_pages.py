@@ -157,6 +157,18 @@ def test_private_app_flow_create_show_rotate_delete(dashboard: Dashboard, page: 
     assert "(current)" in rows.nth(0).inner_text() and "never" in rows.nth(0).inner_text()
     assert "valid" in rows.nth(1).inner_text() and "UTC" in rows.nth(1).inner_text()
 
+    # Scopes change; the token stays (HubSpot keeps it) and the security log says so.
+    page.click("#edit-scopes summary")
+    page.uncheck('#scopes-form input[name="scope"][value="crm.objects.contacts.write"]')
+    page.fill('#scopes-form input[name="extra_scopes"]', "automation")
+    page.click('#scopes-form button[type="submit"]')
+    page.wait_for_selector("section.card > p > code:text-is('automation')", timeout=WAIT_MS)
+    portal, _ = PortalFile(get_settings()).load()
+    changed = portal.apps.get("crm-sync")
+    assert changed.scopes == ["automation", "crm.objects.contacts.read"]
+    assert changed.token == app.token
+    assert portal.security_log.query(app="crm-sync")[-1]["event"] == "scopes_changed"
+
     # Delete: its tokens stop working at once.
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("button.danger")

@@ -167,3 +167,40 @@ def test_the_bootstrap_knows_the_libraries_the_runner_reports() -> None:
     bootstrap = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bootstrap)
     assert bootstrap.REPORTED_LIBRARIES == _REPORTED_LIBRARIES
+
+
+def test_history_reads_well_in_80_columns() -> None:
+    import dataclasses
+    import time
+
+    from rich.console import Console
+
+    now = time.time()
+    runs = [
+        dataclasses.replace(
+            sample(), action="actions/archive_contact_and_notify_owner.py", started_at=now
+        ),
+        dataclasses.replace(sample(), status="RETRY_SCHEDULED", started_at=now - 60),
+        dataclasses.replace(
+            sample(),
+            action="actions/lead_score.py",
+            status="MEMORY_EXCEEDED",
+            workflow={"enrollment": "e1f2", "actionId": "2"},
+            started_at=now - 120,
+        ),
+    ]
+    console = Console(width=80, record=True, color_system=None)
+    console.print(render.history_table(runs))
+    text = console.export_text()
+    lines = text.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    stamp = time.strftime("%m-%d %H:%M:%S", time.gmtime(now))
+    assert any(stamp in line for line in lines)  # a timestamp never wraps
+    flat = " ".join(text.split())
+    # Action names are never cut (a long one wraps inside its column).
+    start, end = lines[0].index("ACTION"), lines[0].index("STATUS")
+    column = "".join(line[start:end].strip() for line in lines[1:])
+    assert "archive_contact_and_notify_owner" in column
+    assert "lead_score[workflowe1f2step2]" in column.replace(" ", "")
+    assert "MEMORY_EXCEEDED" in flat and "RETRY_SCHEDULED" in flat
+    assert "step 2" in flat

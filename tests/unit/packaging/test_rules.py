@@ -155,6 +155,13 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         {},
     ),
     (
+        "HS108",
+        'def main(event):\n    total = 1\n    return {"outputFields": {"n": totl}}\n',
+        'def main(event):\n    total = 1\n    return {"outputFields": {"n": total}}\n',
+        {"outputs": {"n": "number"}},
+        {},
+    ),
+    (
         "HS401",
         'def main(event):\n    return {"outputFields": {"score": 1}}\n',
         'def main(event):\n    return {"outputFields": {"score": 1}}\n',
@@ -449,3 +456,53 @@ def test_the_docs_table_lists_every_rule_with_its_severity() -> None:
     docs = (Path(__file__).resolve().parents[3] / "docs" / "packaging.md").read_text()
     rows = dict(re.findall(r"^\| (HS\d{3}) \| (\w+) \|", docs, flags=re.MULTILINE))
     assert rows == {code: rule.severity for code, rule in RULES.items()}
+
+
+def test_a_helper_nested_in_main_returns_what_it_likes() -> None:
+    # Its `return {...}` is the helper's answer, not main's (HS404 is about main's own).
+    source = (
+        "def main(event):\n"
+        "    def helper(x):\n"
+        '        return {"value": x}\n'
+        "    class Box:\n"
+        "        def get(self):\n"
+        '            return {"value": 2}\n'
+        '    return {"outputFields": {"v": helper(1)["value"]}}\n'
+    )
+    assert "HS404" not in codes(check(source, {"outputs": {"v": "number"}}))
+    main_returns = 'def main(event):\n    def helper():\n        pass\n    return {"v": 1}\n'
+    assert "HS404" in codes(check(main_returns, {"outputs": {"v": "number"}}))
+
+
+def test_a_syntax_error_does_not_hide_the_imports_above_it() -> None:
+    source = (
+        "import os\n"
+        "import pandas\n"
+        'TOKEN = os.environ["MY_TOKEN"]\n'
+        "def main(event):\n"
+        "    x = (1,\n"
+        '    return {"outputFields": {}}\n'
+    )
+    found = codes(check(source))
+    assert "HS104" in found  # the syntax error itself
+    assert {"HS201", "HS301"} <= found  # pandas is not on HubSpot; MY_TOKEN is not selected
+
+
+def test_undefined_names_are_found_conservatively() -> None:
+    source = (
+        "import os\n"
+        "from typing import Optional\n"
+        "def main(event, retries: Optional[int] = None) -> Undefined:\n"  # annotations skipped
+        "    try:\n"
+        '        value = os.getenv("X")\n'
+        "    except KeyError as err:\n"
+        "        value = str(err)\n"
+        "    for i in range(2):\n"
+        "        value += str(i)\n"
+        '    return {"outputFields": {"v": value, "w": templte_var}}\n'
+    )
+    found = [f for f in check(source) if f.code == "HS108"]
+    assert [f.subject for f in found] == ["templte_var"]
+    assert found[0].line == 10
+    star = 'from os.path import *\ndef main(event):\n    return {"outputFields": {"j": join}}\n'
+    assert "HS108" not in codes(check(star))
