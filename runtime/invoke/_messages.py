@@ -17,7 +17,7 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 INVALID = "Runtime.InvalidMessage"
 
-_NUMBERS = ("duration_ms", "init_ms", "peak_kb", "size")
+_NUMBERS = ("duration_ms", "init_ms", "peak_kb", "size", "kb")
 _STRINGS = {
     "result": ("value_type",),
     "error": ("error_type", "message"),

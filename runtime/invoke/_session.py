@@ -255,8 +255,8 @@ def run_job(
         if box is not None:
             outcome.isolation, outcome.isolation_reason = box.isolation, box.reason
             outcome.enforcement = box.enforcement
-            if box.isolation == "namespaces":
-                outcome.peak_kb = max(outcome.peak_kb, box.peak_kb())
+            # The reported figure stays the action process's peak (Lambda's "Max Memory
+            # Used"); the cgroup's also counts page cache and init, and only enforces.
     finally:
         sel.close()
     logs.finish()

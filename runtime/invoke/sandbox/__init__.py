@@ -118,6 +118,8 @@ def unavailable_reason(mode: str) -> str:
     """Why a run asked for ``mode`` got no sandbox at all ("" when it asked for none)."""
     if mode == PROCESS:
         return ""
+    if supported_platform():
+        return "the kernel refused user namespaces"
     return f"{sys.platform} has no Linux namespaces"
 
 
