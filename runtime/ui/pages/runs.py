@@ -113,7 +113,9 @@ async def runs_stream(request: Request) -> Response:
         # reads, and opening the journal anew each time would rewrite its schema pragma.
         with Journal(settings.journal_path) as journal:
             last = await run_in_threadpool(_fingerprint, journal)
-            yield "retry: 1000\n\n"
+            # One refresh on connect: a run that started between the page's render and this
+            # stream's first look would otherwise stay off the page until it changes again.
+            yield "retry: 1000\n\nevent: runs\ndata: connected\n\n"
             while not board.stopping.is_set() and not await request.is_disconnected():
                 await asyncio.sleep(POLL_S)
                 now = await run_in_threadpool(_fingerprint, journal)

@@ -68,5 +68,9 @@ if (document.body.dataset.page === "runs" && window.EventSource) {
 // A run still in flight: its page reloads when it finishes.
 if (document.body.dataset.page === "run" && document.body.dataset.status === "RUNNING" && window.EventSource) {
   const source = new EventSource("/runs/stream");
-  source.addEventListener("runs", () => { source.close(); window.location.reload(); });
+  source.addEventListener("runs", (event) => {
+    if (event.data === "connected") return;  // the refresh every stream opens with
+    source.close();
+    window.location.reload();
+  });
 }

@@ -123,9 +123,8 @@ def test_private_app_flow_create_show_rotate_delete(dashboard: Dashboard, page: 
     assert masked.startswith("pat-na1-") and masked.endswith(first_token[-4:])
 
     page.click('button[data-token="show"]')
-    page.wait_for_function(
-        "document.getElementById('token').textContent.length > 40", timeout=WAIT_MS
-    )
+    # A selector wait, not wait_for_function: the page's CSP forbids the eval that needs.
+    page.wait_for_selector(f"#token:has-text('{first_token}')", timeout=WAIT_MS)
     assert page.locator("#token").inner_text() == first_token
     page.click('button[data-token="copy"]')
     page.wait_for_selector("#token-note:has-text('Copied')", timeout=WAIT_MS)
