@@ -17,6 +17,7 @@ from typing import Any, Literal
 from runtime.contract.record import LogLine, Stream
 from runtime.errors import InterpreterError
 from runtime.invoke._process import Child
+from runtime.invoke.sandbox import NAMESPACES
 
 #: Why the parent killed an action: the limit it went past.
 KillReason = Literal["timeout", "memory", "processes", "interrupted"]
@@ -39,9 +40,12 @@ class Outcome:
     killed_for: KillReason | None = None
     exit_status: int | None = None  # wait status when the child died on its own
     elapsed_s: float = 0.0
+    #: The action process's whole peak (kB): its VmHWM plus ``inherited_kb``, Lambda's
+    #: "Max Memory Used". The limit is checked against this figure.
     peak_kb: int = 0
-    #: Memory a forked worker inherited from its zygote but had not mapped yet (file pages
-    #: of the interpreter and libraries): included in the final ``peak_kb``.
+    #: Memory the action's process inherited from the process it was forked from (a zygote,
+    #: or in the sandbox the worker) but had not mapped yet: file pages of the interpreter
+    #: and libraries. Included in ``peak_kb``.
     inherited_kb: int = 0
     logs: list[LogLine] = field(default_factory=list)
     logs_truncated: bool = False
@@ -176,7 +180,7 @@ def run_job(
                     for msg in channel.feed():
                         if msg.get("type") == "start":
                             outcome.started = msg
-                            outcome.peak_kb = max(outcome.peak_kb, int(msg.get("peak_kb") or 0))
+                            _note_peak(outcome, int(msg.get("peak_kb") or 0))
                         elif msg.get("type") in ("result", "error"):
                             outcome.message = msg
                         elif msg.get("type") == "inherited":  # sent once per process
@@ -194,9 +198,9 @@ def run_job(
             if outcome.message is not None or channel.closed:
                 break
             if now >= next_sample:
-                hwm, _ = read_peak_kb(_action_pid(child))
-                outcome.peak_kb = max(outcome.peak_kb, hwm)
-                if hwm + outcome.inherited_kb > limit_kb or _cgroup_oom(child):
+                # The same whole-process figure as the one reported, so the kill past the
+                # limit and the figure beside it agree.
+                if _sample(child, outcome) > limit_kb or _cgroup_oom(child):
                     outcome.killed_for = "memory"
                     break
                 next_sample = now + SAMPLE_EVERY_S
@@ -226,8 +230,7 @@ def run_job(
         elif outcome.killed_for or not finished:
             # Kills end here; a child that died on its own is reaped here.
             if outcome.killed_for:
-                hwm, _ = read_peak_kb(_action_pid(child))
-                outcome.peak_kb = max(outcome.peak_kb, hwm)
+                _sample(child, outcome)
             waited = None
             if not outcome.killed_for:
                 # It died on its own: its status first (a sandbox's worker passes the
@@ -241,22 +244,25 @@ def run_job(
                 waited = child.wait_status(2.0)
             if waited is not None:
                 status, maxrss_kb = waited
-                outcome.peak_kb = max(outcome.peak_kb, maxrss_kb)
+                # A forked worker's wait4 maxrss (0 for a direct child, whose exec'd copy
+                # of the parent would inflate it): in the sandbox it also covers init and
+                # the action, each of which misses what it inherited unmapped, as the
+                # worker's own does.
+                if maxrss_kb:
+                    _note_peak(outcome, maxrss_kb)
                 if not finished and not outcome.killed_for:
                     outcome.exit_status = status
             child.close()
         else:
             _drain(open_streams, logs, sel, 0.0)
         if outcome.message is not None:
-            outcome.peak_kb = max(outcome.peak_kb, int(outcome.message.get("peak_kb") or 0))
-        # The whole process's figure: what it inherited unmapped is added back here, once
-        # (a cgroup's peak below already counts the run's own processes whole).
-        outcome.peak_kb += outcome.inherited_kb
+            _note_peak(outcome, int(outcome.message.get("peak_kb") or 0))
         if box is not None:
             outcome.isolation, outcome.isolation_reason = box.isolation, box.reason
             outcome.enforcement = box.enforcement
             # The reported figure stays the action process's peak (Lambda's "Max Memory
-            # Used"); the cgroup's also counts page cache and init, and only enforces.
+            # Used"); the cgroup's also counts page cache, init and the worker, and only
+            # enforces.
     finally:
         sel.close()
     logs.finish()
@@ -266,9 +272,35 @@ def run_job(
     return outcome
 
 
-def _action_pid(child: Child) -> int:
+def _note_peak(outcome: Outcome, hwm_kb: int) -> int:
+    """Take one VmHWM of the action's process: its whole figure (plus what it inherited
+    unmapped) raises ``outcome.peak_kb``; returns that figure."""
+    whole = hwm_kb + outcome.inherited_kb if hwm_kb else 0
+    outcome.peak_kb = max(outcome.peak_kb, whole)
+    return whole
+
+
+def _sample(child: Child, outcome: Outcome) -> int:
+    """Sample the action's process (see :func:`_note_peak`); 0 when it cannot be found."""
+    pid = _action_pid(child)
+    if pid is None:
+        return 0
+    hwm, _ = read_peak_kb(pid)
+    return _note_peak(outcome, hwm)
+
+
+def _action_pid(child: Child) -> int | None:
+    """The process running the action: the worker itself, or in the sandbox, once entered,
+    the action's process (None while it is not found: the worker is then only a relay whose
+    own memory, loaded before the fork, is not the action's; adding the action's inherited
+    share to it would count the interpreter twice)."""
     box = child.sandbox
-    return box.action_pid(child.pid) if box is not None else child.pid
+    if box is None:
+        return child.pid
+    pid = box.action_pid(child.pid)
+    if pid == child.pid and box.isolation == NAMESPACES:
+        return None
+    return pid
 
 
 def _cgroup_oom(child: Child) -> bool:
