@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -42,3 +43,34 @@ def console(*, stderr: bool = False) -> Any:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
+
+
+@contextlib.contextmanager
+def interrupt_stops(runner: Any, what: str) -> Iterator[None]:
+    """While many runs go (a batch, a workflow run), the first Ctrl-C (SIGINT: from the
+    terminal, or a daemon passing on the client's) stops them: no new run starts, runs in
+    flight are killed and recorded as INTERRUPTED (``Runner.interrupt``), and the command
+    goes on to print what ran. A second Ctrl-C aborts at once. With --live this is what
+    keeps writes from reaching HubSpot after Ctrl-C.
+
+    Args:
+        runner: the ``runtime.invoke.Runner`` the runs go through.
+        what: what is stopped, for the message ("the batch").
+    """
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        if runner.interrupted:
+            raise KeyboardInterrupt
+        print(f"Interrupted: stopping {what} (Ctrl-C again to abort)", file=sys.stderr)
+        runner.interrupt()
+
+    try:
+        previous = signal.signal(signal.SIGINT, stop)
+    except ValueError:  # not the main thread: Ctrl-C is not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from runtime.cli._common import console, handle_errors
+from runtime.cli._common import console, handle_errors, interrupt_stops
 
 if TYPE_CHECKING:
     from runtime.config import Settings
@@ -26,7 +27,10 @@ group = typer.Typer(
 
 RUN_EPILOG = (
     "Exit codes: 0 every enrollment completed (or is waiting at --until) without a failed "
-    "step or an alert, 1 otherwise, 2 bad input (flow, flags), 7 fake portal problem."
+    "step or an alert, 1 otherwise, 2 bad input (flow, flags), 7 fake portal problem, 130 "
+    "when Ctrl-C stopped the run. The first Ctrl-C starts no new step, kills custom code in "
+    "flight (its run recorded as INTERRUPTED), records the enrollments it cut short as "
+    "INTERRUPTED at the action they were on, and prints what ran; a second one aborts."
 )
 
 
@@ -127,12 +131,13 @@ def _run(
     with _engine_parts(settings, inject) as (served, runner, journal):
         flow = open_flow(flow_spec, portal=served.portal)
         progress_cm: Any = contextlib.nullcontext()
+        stops = interrupt_stops(runner, "the workflow run")
         tick = None
         if len(ids) > 1 and not as_json:
             from rich.progress import Progress
 
             progress_cm = Progress(console=console(stderr=True), transient=True)
-        with progress_cm as progress:
+        with stops, progress_cm as progress:
             if progress is not None:
                 task = progress.add_task(flow.name, total=len(ids))
 
@@ -154,12 +159,30 @@ def _run(
                 progress=tick,
                 skipped=lambda oid, why: print(f"not enrolled: {oid} ({why})", file=sys.stderr),
             )
-    _report(enrollments, flow, as_json=as_json, timezone=engine_options.timezone)
+        interrupted = runner.interrupted
+    _report(
+        enrollments,
+        flow,
+        as_json=as_json,
+        timezone=engine_options.timezone,
+        interrupted=interrupted,
+    )
 
 
-def _report(enrollments: list[Enrollment], flow: Flow, *, as_json: bool, timezone: str) -> None:
+def _report(
+    enrollments: list[Enrollment],
+    flow: Flow,
+    *,
+    as_json: bool,
+    timezone: str,
+    interrupted: bool = False,
+) -> None:
     from runtime.workflow import render
+    from runtime.workflow.enrollment import INTERRUPTED
 
+    # Ctrl-C before an enrollment's first action: counted, not listed one per line.
+    not_started = [e for e in enrollments if e.status == INTERRUPTED and not e.path]
+    quiet = {e.id for e in not_started}
     if as_json:
         print(json.dumps([e.to_dict() for e in enrollments], indent=2, ensure_ascii=False))
     elif len(enrollments) == 1:
@@ -167,8 +190,16 @@ def _report(enrollments: list[Enrollment], flow: Flow, *, as_json: bool, timezon
         print(render.summary(enrollments[0], timezone))
     else:
         for enrollment in enrollments:
-            print(render.summary(enrollment, timezone))
+            if not (interrupted and enrollment.id in quiet):
+                print(render.summary(enrollment, timezone))
         print(f"{len(enrollments)} enrollment(s); hsrun workflow show ID for one's timeline")
+    if interrupted:
+        if not as_json:
+            counts = Counter(e.status for e in enrollments)
+            print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+            if not_started:
+                print(f"{len(not_started)} not started (interrupted)")
+        raise typer.Exit(130)  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
     bad = any(e.alerts or "FAILED" in e.events() for e in enrollments)
     if bad:
         raise typer.Exit(1)

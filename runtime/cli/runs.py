@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from runtime.cli._common import console, handle_errors
+from runtime.cli._common import console, handle_errors, interrupt_stops
 
 if TYPE_CHECKING:
     from runtime.config import Settings
@@ -355,7 +355,7 @@ def _batch(
     start = time.perf_counter()
     grouped = journal.grouped() if journal is not None else contextlib.nullcontext()
     with (
-        _interrupt_stops(runner),
+        interrupt_stops(runner, "the batch"),
         grouped,
         Progress(console=console(stderr=True), transient=True) as bar,
     ):
@@ -387,31 +387,6 @@ def _batch(
     if runner.interrupted:
         return 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
     return 0 if all(r.ok for r in results) else 1
-
-
-@contextlib.contextmanager
-def _interrupt_stops(runner: Any) -> Iterator[None]:
-    """While a batch runs, the first Ctrl-C (SIGINT: from the terminal, or a daemon passing
-    on the client's) stops it: no new run starts, runs in flight are killed and recorded as
-    INTERRUPTED, and the summary of what ran is printed. A second Ctrl-C aborts at once.
-    With --live this is what keeps writes from reaching HubSpot after Ctrl-C."""
-    import signal
-
-    def stop(signum: int, frame: object) -> None:
-        if runner.interrupted:
-            raise KeyboardInterrupt
-        print("Interrupted: stopping the batch (Ctrl-C again to abort)", file=sys.stderr)
-        runner.interrupt()
-
-    try:
-        previous = signal.signal(signal.SIGINT, stop)
-    except ValueError:  # not the main thread: Ctrl-C is not ours to handle
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _print_summary(summary: Any) -> None:

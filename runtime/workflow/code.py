@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from runtime.contract import build_event
 from runtime.contract.limits import DEFAULT_RUNTIME_BY_SUFFIX
 from runtime.contract.manifest import ActionManifest, load_action
+from runtime.contract.record import INTERRUPTED
 from runtime.contract.retry import retry_schedule
 from runtime.errors import HsrunError, WorkflowError
 from runtime.workflow import enrollment as ev
@@ -258,6 +259,9 @@ def custom_code_step(
         enrollment.log(engine.clock.now(), action_id, ev.ALERT, message, code=NON_IDEMPOTENT_RETRY)
     for found in result.alerts:
         enrollment.alerts.append({**found.to_dict(), "actionId": action_id})
+    if result.status == INTERRUPTED:
+        # Ctrl-C killed the run: the enrollment stops here, neither failed nor retried.
+        return Outcome(ev.INTERRUPTED_EVENT, "stopped (Ctrl-C)", details=details)
     if result.status == "RETRY_SCHEDULED":
         return _retry(engine, action_id, attempt, state, event, earlier + writes, details, result)
     if result.status != "SUCCESS":

@@ -145,6 +145,12 @@ class Engine:
         self.event_type = kind.singular.upper() if kind else flow.object_type_id
 
     @property
+    def interrupted(self) -> bool:
+        """Whether Ctrl-C stopped the run (``Runner.interrupt``): no new step starts."""
+        # Tests of flows without custom code pass no runner.
+        return self.runner is not None and self.runner.interrupted
+
+    @property
     def flow_key(self) -> str:
         return self.flow.flow_id or self.flow.source
 
@@ -192,7 +198,8 @@ class Engine:
             ThreadPoolExecutor(self.options.concurrency) if self.options.concurrency > 1 else None
         )
         try:
-            while self._queue:
+            # Ctrl-C (``Runner.interrupt``) stops the loop: no new step starts.
+            while self._queue and not self.interrupted:
                 when = self._queue[0][0]
                 if stop is not None and when > stop:
                     break
@@ -210,7 +217,7 @@ class Engine:
                     for enrollment in done:
                         if enrollment.finished:
                             progress(enrollment)
-            if stop is not None:
+            if stop is not None and not self.interrupted:
                 self.clock.advance_to(max(stop, self.clock.now()))
         finally:
             # Also on Ctrl-C or an error: what happened so far is recorded.
@@ -218,10 +225,15 @@ class Engine:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
             waiting = {eid: (when, aid) for when, _, eid, aid, _ in self._queue}
+            interrupted = self.interrupted
             for enrollment in self.enrollments.values():
                 if enrollment.id in waiting and not enrollment.finished:
-                    enrollment.status = ev.WAITING
-                    enrollment.resume_at, enrollment.current = waiting[enrollment.id]
+                    when, aid = waiting[enrollment.id]
+                    if interrupted:
+                        self._interrupt(enrollment, aid, running=False)
+                    else:
+                        enrollment.status = ev.WAITING
+                        enrollment.resume_at, enrollment.current = when, aid
             if self.journal is not None:
                 from runtime.journal.enrollments import save_enrollments
 
@@ -238,6 +250,8 @@ class Engine:
         enrollment.status = ev.ACTIVE
         enrollment.resume_at = None
         while action_id is not _END:
+            if self.interrupted:
+                return self._interrupt(enrollment, action_id, running=False)
             action = self.flow.action(action_id)
             now = self.clock.now()
             if not self._record_exists(enrollment):
@@ -264,6 +278,8 @@ class Engine:
             enrollment.current = action_id
             outcome = self._execute(enrollment, action, state)
             retry_state = outcome.details.pop("state", None)  # the engine's, not the record's
+            if outcome.event == ev.INTERRUPTED_EVENT:
+                return self._interrupt(enrollment, action_id, running=True, **outcome.details)
             enrollment.log(now, action_id, outcome.event, outcome.message, **outcome.details)
             if outcome.event == ev.RETRY_SCHEDULED:
                 assert outcome.resume_at is not None and retry_state is not None
@@ -301,6 +317,25 @@ class Engine:
         enrollment.current = None
         enrollment.log(now, None, ev.COMPLETED_EVENT if status == ev.COMPLETED else ev.FAILED,
                        message)  # fmt: skip
+        return enrollment
+
+    def _interrupt(
+        self, enrollment: Enrollment, action_id: str | None, *, running: bool, **details: Any
+    ) -> Enrollment:
+        """Ctrl-C cut the enrollment short: it stays at ``action_id``, which was running
+        (its custom code killed) or was the next to run."""
+        now = self.clock.now()
+        enrollment.status = ev.INTERRUPTED
+        enrollment.finished_at = now
+        enrollment.resume_at = None
+        enrollment.current = action_id
+        if running:
+            message = "stopped (Ctrl-C) while this action ran"
+        elif enrollment.path:
+            message = "stopped (Ctrl-C) before this action ran"
+        else:
+            message = "stopped (Ctrl-C) before its first action ran"
+        enrollment.log(now, action_id, ev.INTERRUPTED_EVENT, message, **details)
         return enrollment
 
     def _windowed(self, action: dict[str, Any]) -> bool:

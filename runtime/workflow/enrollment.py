@@ -16,6 +16,9 @@ ACTIVE = "ACTIVE"  # has work due now
 WAITING = "WAITING"  # in a delay or a retry when the clock stopped (--until)
 COMPLETED = "COMPLETED"
 STOPPED = "STOPPED"  # a failure with on_failure="stop"
+#: Ctrl-C stopped the run first: ``current`` is the action it was on or would have run
+#: next (an empty ``path``: it never started).
+INTERRUPTED = "INTERRUPTED"
 
 # Step events (the Event column).
 ENROLLED = "ENROLLED"
@@ -30,6 +33,7 @@ SKIPPED = "SKIPPED"
 NOT_EMULATED = "NOT_EMULATED"
 ALERT = "ALERT"
 COMPLETED_EVENT = "COMPLETED"
+INTERRUPTED_EVENT = "INTERRUPTED"
 
 
 @dataclass
@@ -76,7 +80,7 @@ class Enrollment:
 
     @property
     def finished(self) -> bool:
-        return self.status in (COMPLETED, STOPPED)
+        return self.status in (COMPLETED, STOPPED, INTERRUPTED)
 
     def log(
         self, at: float, action_id: str | None, event: str, message: str = "", **details: Any

@@ -27,6 +27,7 @@ _STYLE = {
     ev.RESCHEDULED: "cyan",
     ev.NOT_EMULATED: "magenta",
     ev.SKIPPED: "magenta",
+    ev.INTERRUPTED_EVENT: "yellow",
 }
 _BUILTIN_NAMES = {
     "0-1": "Delay",
@@ -81,6 +82,8 @@ def summary(enrollment: Enrollment, timezone: str = "UTC") -> str:
         text += (
             f"  (resumes at action {enrollment.current} on {when(enrollment.resume_at, timezone)})"
         )
+    if enrollment.status == ev.INTERRUPTED and enrollment.current is not None:
+        text += f"  (stopped at action {enrollment.current})"
     if enrollment.alerts:
         text += f"  alerts: {', '.join(sorted({str(a.get('code')) for a in enrollment.alerts}))}"
     return text

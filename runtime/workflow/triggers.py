@@ -57,6 +57,8 @@ def enroll_matching(engine: Engine, *, earlier: list[Enrollment] | None = None) 
         raise WorkflowError(f"the fake portal has no object type {engine.flow.object_type_id}")
     history: dict[str, list[str]] = {}
     for enrollment in earlier or []:
+        if enrollment.status == "INTERRUPTED" and not enrollment.path:
+            continue  # Ctrl-C came before its first action: it never ran
         # An earlier command's enrollment left WAITING cannot resume (its clock is gone): it
         # counts as enrolled before, not as still enrolled.
         history.setdefault(enrollment.object_id, []).append("EARLIER")
