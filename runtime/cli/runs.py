@@ -199,7 +199,12 @@ def invoke(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
     fmt: Annotated[
-        Format, typer.Option("--format", help="panel (HubSpot's test panel), lambda or json.")
+        Format,
+        typer.Option(
+            "--format",
+            help="panel (HubSpot's test panel), lambda (Lambda's log lines, then the "
+            "response) or json.",
+        ),
     ] = Format.panel,
     timeout: Annotated[
         float, typer.Option(help="Time limit in seconds (HubSpot: 20).", min=0.01)

@@ -23,6 +23,7 @@ from runtime.contract.record import (
     TIMEOUT,
     RunResult,
 )
+from runtime.invoke import _lambda_service as service
 
 _STATUS_STYLE = {
     SUCCESS: ("green", "✔ Success"),
@@ -200,7 +201,90 @@ def lambda_lines(result: RunResult) -> str:
     if result.init_ms is not None:
         report += f"\tInit Duration: {result.init_ms:.2f} ms"
     out.append(report)
+    response = lambda_response(result)
+    if response is not None:
+        out.append(response)
     return "\n".join(out)
+
+
+def lambda_response(result: RunResult) -> str | None:
+    """The invocation's response as ``sam local invoke`` prints it after the log lines (and
+    ``aws lambda invoke`` writes it to its outfile): the handler's returned document, or the
+    error document Lambda answers with. ``None`` when Lambda would answer something hsrun
+    does not keep (HubSpot judged the returned value; a dict without ``outputFields``) or
+    nothing at all (the run was interrupted).
+
+    The runtime encodes the document: the Python runtime with ``json.dumps``'s separators and
+    ASCII escapes (awslambdaric's encoder for Python 3.9), Node.js with ``JSON.stringify``;
+    the service writes its own errors compactly. Outputs, messages and tracebacks are the run
+    record's, masked already.
+    """
+    error = result.error
+    node = result.runtime.startswith("NODE")
+
+    def encode(document: Any) -> str:
+        if node:
+            return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(document)
+
+    if error is None:
+        if result.status != SUCCESS:
+            return None
+        if any(alert.code == "NO_RETURN" for alert in result.alerts):
+            return "null"  # main returned None (undefined): Lambda answers null
+        if any(alert.code == "NO_OUTPUT_FIELDS" for alert in result.alerts):
+            return None  # the dict itself is not kept
+        return encode({"outputFields": result.outputs})
+    if result.status == INTERRUPTED:
+        return None
+    if error.phase in ("init", "handler") or error.type == "Runtime.MarshalError":
+        if node:
+            return encode(
+                {
+                    "errorType": error.type,
+                    "errorMessage": error.message,
+                    "trace": error.traceback.strip().splitlines(),
+                }
+            )
+        return encode(
+            {
+                "errorMessage": error.message,
+                "errorType": error.type,
+                "requestId": result.request_id,
+                "stackTrace": _stack_entries(_runtime_stack(error.type, error.traceback)),
+            }
+        )
+    if error.type in (
+        service.EXIT_ERROR,
+        service.OUT_OF_MEMORY,
+        service.TIMED_OUT,
+        service.RESPONSE_TOO_LARGE,
+    ):
+        # The service's answer: a crash, a kill, a timeout, a too large response.
+        message = error.message
+        if error.type == service.TIMED_OUT:
+            rid = result.request_id or result.run_id
+            message = f"RequestId: {rid} Error: {message}"
+        return json.dumps(
+            {"errorType": error.type, "errorMessage": message},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+    # HubSpot's output rules judged a value Lambda returned as it was, or hsrun stopped the
+    # run for a limit of its own (processes).
+    return None
+
+
+def _stack_entries(lines: list[str]) -> list[str]:
+    """Frame lines grouped as ``traceback.format_list`` gives them (awslambdaric's
+    ``stackTrace``): one entry per frame, its ``File`` line and its code, ending in a newline."""
+    entries: list[list[str]] = []
+    for line in lines:
+        if line.startswith("  File ") or not entries:
+            entries.append([line])
+        else:
+            entries[-1].append(line)
+    return ["\n".join(entry) + "\n" for entry in entries]
 
 
 #: Errors awslambdaric reports without frames (its FaultExceptions carry no stack).

@@ -64,9 +64,11 @@ def test_invoke_lambda_format() -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("START RequestId: ")
-    assert lines[-2].startswith("END RequestId: ")
-    assert lines[-1].startswith("REPORT RequestId: ")
-    assert "\tBilled Duration: " in lines[-1] and "\tMemory Size: 128 MB\t" in lines[-1]
+    assert lines[-3].startswith("END RequestId: ")
+    assert lines[-2].startswith("REPORT RequestId: ")
+    assert "\tBilled Duration: " in lines[-2] and "\tMemory Size: 128 MB\t" in lines[-2]
+    # Then the handler's response, as sam local invoke prints it.
+    assert lines[-1] == '{"outputFields": {"score": 77, "tier": "hot"}}'
 
 
 def test_exit_codes_follow_the_status(tmp_path: Path) -> None:

@@ -464,6 +464,8 @@ def test_hsrun_answers_as_lambdas_python_runtime(name: str, run_both: RunBoth) -
         body = lam.body
         returned = body.get("outputFields") if isinstance(body, dict) else None
         assert _outputs_text(result.outputs) == _outputs_text(returned or {})
+        # --format lambda ends with the response, as sam local invoke prints it.
+        assert json.loads(lambda_lines(result).split("\n")[-1]) == body
         return
 
     assert result.status == "FAILED"
@@ -477,12 +479,18 @@ def test_hsrun_answers_as_lambdas_python_runtime(name: str, run_both: RunBoth) -
         assert _frames(result.error.traceback, 10**9) == _frames(
             "".join(lam.stack), lam.adapter_from_line
         )
+    rendered = lambda_lines(result).split("\n")
     if lam_record:
         # --format lambda writes the runtime's error record as the runtime does.
-        rendered = lambda_lines(result).split("\n")
         start = rendered.index(lam_record[0].replace("<request-id>", result.request_id))
-        shown = [_normal(ln, result.request_id, hs_dir) for ln in rendered[start:-2]]
+        end = rendered.index(f"END RequestId: {result.request_id}")
+        shown = [_normal(ln, result.request_id, hs_dir) for ln in rendered[start:end]]
         assert shown == lam_record
+    # ... and ends with the error document Lambda answers.
+    document = json.loads(rendered[-1])
+    assert (document["errorType"], document["errorMessage"]) == (lam.error_type, expected)
+    # The runtime's document names the request; the service's (a crash, a size) does not.
+    assert document.get("requestId", result.request_id) == result.request_id
 
 
 def test_lambdas_rule_first_then_hubspots_output_types(run_both: RunBoth) -> None:

@@ -55,6 +55,9 @@ def test_format_lambda_prints_nodes_start_end_report_and_invoke_error(tmp_path: 
     assert error["stack"][0] == "TypeError: boom"
     assert lines[3].startswith("END RequestId: ")
     assert lines[4].startswith("REPORT RequestId: ") and "Init Duration" in lines[4]
+    response = json.loads(lines[5])  # the error document Node's runtime answers with
+    assert (response["errorType"], response["errorMessage"]) == ("TypeError", "boom")
+    assert response["trace"][0] == "TypeError: boom"
 
 
 def test_json_record_and_history(tmp_path: Path) -> None:

@@ -120,9 +120,11 @@ def test_a_known_secret_never_reaches_a_sink(project: Path) -> None:
         ["invoke", action],
         ["invoke", action, "--input", "fail=yes", "--json"],
         ["invoke", action, "--input", "fail=yes"],
+        ["invoke", action, "--format", "lambda"],
+        ["invoke", action, "--input", "fail=yes", "--format", "lambda"],
     )
     runs += invokes
-    assert [code for code, _, _ in runs] == [0, 0, 0, 1, 1], runs
+    assert [code for code, _, _ in runs] == [0, 0, 0, 1, 1, 0, 1], runs
     ok_json, failed_json = invokes[0], invokes[2]
 
     ok, failed = json.loads(ok_json[1]), json.loads(failed_json[1])
@@ -133,12 +135,17 @@ def test_a_known_secret_never_reaches_a_sink(project: Path) -> None:
         hsrun("secrets", "list", "--json"),
         hsrun("secrets", "audit"),
     ]
-    assert all(code == 0 for code, _, _ in runs[5:]), runs[5:]
+    assert all(code == 0 for code, _, _ in runs[7:]), runs[7:]
 
     # The action really did see and print the value: masking, not absence, hides it.
     assert ok["outputs"]["echo"] == "[TEST_SECRET]"
     assert any("token is [TEST_SECRET]" in line["text"] for line in ok["logs"])
     assert "refused token [TEST_SECRET]" in json.dumps(failed["error"])
+    # --format lambda ends with the response: the outputs, or the error document, masked.
+    ok_lambda, failed_lambda = invokes[4][1], invokes[5][1]
+    assert json.loads(ok_lambda.splitlines()[-1])["outputFields"]["echo"] == "[TEST_SECRET]"
+    error = json.loads(failed_lambda.splitlines()[-1])
+    assert error["errorMessage"] == "refused token [TEST_SECRET]"
     # Only the selected secret, no key, and nothing in any argv.
     names = ok["outputs"]["env_names"].split(",")
     assert "TEST_SECRET" in names

@@ -102,11 +102,89 @@ def test_lambda_format_has_start_end_report() -> None:
     assert lines[0] == "START RequestId: rid Version: $LATEST"
     assert "hello" in lines
     assert "[ERROR] KeyError: 'email'" in lines
-    assert lines[-2] == "END RequestId: rid"
-    assert lines[-1] == (
+    assert lines[-3] == "END RequestId: rid"
+    assert lines[-2] == (
         "REPORT RequestId: rid\tDuration: 153.21 ms\tBilled Duration: 154 ms\t"
         "Memory Size: 128 MB\tMax Memory Used: 41 MB\tInit Duration: 12.50 ms"
     )
+    assert json.loads(lines[-1])["errorType"] == "KeyError"  # the response comes last
+
+
+def test_lambda_format_ends_with_the_returned_document() -> None:
+    result = sample()
+    result.status, result.error = "SUCCESS", None
+    result.outputs = {"tier": "hot", "score": 77, "name": "Zoë", "token": "[TEST_SECRET]"}
+    lines = render.lambda_lines(result).splitlines()
+    assert lines[-2].startswith("REPORT RequestId: rid\t")
+    # As awslambdaric's encoder for Python 3.9 writes it: json.dumps' spacing, ASCII escapes.
+    assert lines[-1] == (
+        '{"outputFields": {"tier": "hot", "score": 77, "name": "Zo\\u00eb", '
+        '"token": "[TEST_SECRET]"}}'
+    )
+    node = sample()
+    node.status, node.error, node.runtime = "SUCCESS", None, "NODE20X"
+    node.outputs = {"name": "Zoë", "n": 1}
+    assert render.lambda_lines(node).splitlines()[-1] == '{"outputFields":{"name":"Zoë","n":1}}'
+
+
+def test_lambda_format_says_null_when_main_returned_nothing() -> None:
+    from runtime.contract.record import Alert
+
+    result = sample()
+    result.status, result.error = "SUCCESS", None
+    result.alerts = [Alert("NO_RETURN", "", "main returned None")]
+    assert render.lambda_lines(result).splitlines()[-1] == "null"
+
+
+def test_lambda_format_ends_with_the_error_document_lambda_answers() -> None:
+    result = sample()
+    result.status = "RETRY_SCHEDULED"
+    result.error = ErrorInfo(
+        "ApiException",
+        "(429) [TEST_SECRET] throttled",
+        'Traceback (most recent call last):\n  File "/a/x.py", line 3, in main\n'
+        "    raise ApiException(429)\n"
+        '  File "/a/x.py", line 9, in call\n    pass\nApiException: (429)\n',
+        http_status=429,
+    )
+    document = json.loads(render.lambda_lines(result).splitlines()[-1])
+    assert document == {
+        "errorMessage": "(429) [TEST_SECRET] throttled",
+        "errorType": "ApiException",
+        "requestId": "rid",
+        "stackTrace": [
+            '  File "/a/x.py", line 3, in main\n    raise ApiException(429)\n',
+            '  File "/a/x.py", line 9, in call\n    pass\n',
+        ],
+    }
+
+
+def test_lambda_format_ends_with_the_services_error_document() -> None:
+    crash = sample()
+    message = "RequestId: rid Error: Runtime exited with error: exit status 3"
+    crash.error = ErrorInfo("Runtime.ExitError", message, phase="runtime")
+    assert render.lambda_lines(crash).splitlines()[-1] == (
+        '{"errorType":"Runtime.ExitError","errorMessage":"' + message + '"}'
+    )
+    slow = sample()
+    slow.status = "TIMEOUT"
+    slow.error = ErrorInfo(
+        "Sandbox.Timedout", "Task timed out after 20.00 seconds", phase="runtime"
+    )
+    assert json.loads(render.lambda_lines(slow).splitlines()[-1]) == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": "RequestId: rid Error: Task timed out after 20.00 seconds",
+    }
+
+
+def test_lambda_format_has_no_document_where_lambda_would_differ() -> None:
+    stopped = sample()
+    stopped.status = "INTERRUPTED"
+    stopped.error = ErrorInfo("Runtime.Interrupted", "stopped (Ctrl-C)", phase="runtime")
+    judged = sample()
+    judged.error = ErrorInfo("OUTPUT_VALUES_TOO_LARGE", "too long", phase="outputs")
+    for result in (stopped, judged):
+        assert render.lambda_lines(result).splitlines()[-1].startswith("REPORT RequestId: ")
 
 
 def test_lambda_format_writes_the_runtimes_error_record() -> None:
@@ -132,21 +210,22 @@ def test_lambda_format_writes_the_services_lines_for_a_crash() -> None:
     message = "RequestId: rid Error: Runtime exited with error: exit status 3"
     result.error = ErrorInfo("Runtime.ExitError", message, phase="runtime")
     lines = render.lambda_lines(result).splitlines()
-    assert lines[-4:-2] == [message, "Runtime.ExitError"]
+    assert lines[-5:-3] == [message, "Runtime.ExitError"]
     assert not any(line.startswith("[ERROR]") for line in lines)
 
 
 def test_lambda_format_bills_at_least_one_ms_and_a_timeout_at_its_limit() -> None:
     quick = sample()
-    quick.runtime_ms = 0.04
-    assert "\tBilled Duration: 1 ms\t" in render.lambda_lines(quick)
+    for runtime_ms in (0.0, 0.04):
+        quick.runtime_ms = runtime_ms
+        assert "\tBilled Duration: 1 ms\t" in render.lambda_lines(quick)
     slow = sample()
     slow.status = "TIMEOUT"
     slow.runtime_ms, slow.timeout_s = 20_012.5, 20.0
     slow.error = ErrorInfo("Sandbox.Timedout", "Task timed out after 20.00 seconds")
     lines = render.lambda_lines(slow).splitlines()
-    assert lines[-3].endswith(" rid Task timed out after 20.00 seconds")
-    assert "\tDuration: 20012.50 ms\tBilled Duration: 20000 ms\t" in lines[-1]
+    assert lines[-4].endswith(" rid Task timed out after 20.00 seconds")
+    assert "\tDuration: 20012.50 ms\tBilled Duration: 20000 ms\t" in lines[-2]
 
 
 def test_record_round_trips_through_json() -> None:
