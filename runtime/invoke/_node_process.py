@@ -14,15 +14,12 @@ from __future__ import annotations
 import os
 import platform
 import re
-import socket
-import subprocess
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runtime.errors import RunnerError
-from runtime.invoke._process import Child, _pipes, _Waiter, child_base_env
+from runtime.invoke._process import Child, child_base_env, spawn_bootstrap
 
 if TYPE_CHECKING:
     from runtime.invoke.sandbox import Sandbox
@@ -151,52 +148,35 @@ def spawn_node(
         env: extra environment (the job's own environment replaces it when a run starts).
         sandbox: the run's sandbox: node is started by its wrapper, inside the namespaces.
     """
-    parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    out_r, out_w, err_r, err_w = _pipes()
     extra = dict(env or {})
     if node_path:
         extra["NODE_PATH"] = node_path
-    waiter = _Waiter()
-    command = [
-        node,
-        f"--max-old-space-size={heap_limit_mb(memory_mb)}",
-        str(BOOTSTRAP),
-        "--control-fd",
-        str(child_sock.fileno()),
-        "--preload",
-        ",".join(preload if node_path else ()),
-    ]
-    if sandbox is not None:
+
+    def command(control_fd: int) -> list[str]:
+        line = [
+            node,
+            f"--max-old-space-size={heap_limit_mb(memory_mb)}",
+            str(BOOTSTRAP),
+            "--control-fd",
+            str(control_fd),
+            "--preload",
+            ",".join(preload if node_path else ()),
+        ]
+        if sandbox is None:
+            return line
         from runtime.invoke.sandbox import wrap_command
 
         # The wrapper makes its own session (it leads the process group the parent kills).
-        command = wrap_command([*command, "--sandboxed", "1"], sandbox.spec)
-    try:
-        proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=out_w,
-            stderr=err_w,
-            pass_fds=(child_sock.fileno(),),
-            env=child_base_env(extra),
-            start_new_session=sandbox is None,
-            close_fds=True,
-        )
-    except OSError as exc:
-        for fd in (out_r, out_w, err_r, err_w):
-            os.close(fd)
-        parent_sock.close()
-        raise RunnerError(f"cannot start Node.js {node}: {exc}") from exc
-    finally:
-        child_sock.close()
-    os.close(out_w)
-    os.close(err_w)
-    waiter.track(proc)
-    child = Child(proc.pid, parent_sock, out_r, err_r, waiter)
-    child.ready = False
-    child.python = node
-    child.libs = node_path
-    return child
+        return wrap_command([*line, "--sandboxed", "1"], sandbox.spec)
+
+    return spawn_bootstrap(
+        command,
+        child_base_env(extra),
+        label=f"Node.js {node}",
+        interpreter=node,
+        libs=node_path,
+        new_session=sandbox is None,
+    )
 
 
 class NodePool:

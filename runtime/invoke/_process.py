@@ -264,35 +264,63 @@ def spawn_direct(
         preload: modules to import before the first job.
         libs: a library folder to import from first (HubSpot's library versions).
     """
+    return spawn_bootstrap(
+        lambda control_fd: [
+            python,
+            *INTERPRETER_FLAGS,
+            str(BOOTSTRAP),
+            "--control-fd",
+            str(control_fd),
+            *_path_args(libs),
+            "--preload",
+            ",".join(preload),
+        ],
+        env,
+        label=f"the action interpreter {python}",
+        interpreter=python,
+        libs=libs,
+    )
+
+
+def spawn_bootstrap(
+    command: Callable[[int], list[str]],
+    env: Mapping[str, str],
+    *,
+    label: str,
+    interpreter: str,
+    libs: str | None,
+    new_session: bool = True,
+) -> Child:
+    """Start one child bootstrap (Python or Node.js) with its control socket and log pipes.
+
+    Args:
+        command: builds the command line from the child's end of the control socket.
+        env: the child's whole environment.
+        label: what is started, for the error when it cannot be.
+        interpreter: recorded on the child (the interpreter or ``node`` that runs it).
+        libs: the library folder it imports from first, recorded on the child.
+        new_session: make the child lead its own process group (a sandbox wrapper that
+            makes its own session passes False).
+    """
     parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     out_r, out_w, err_r, err_w = _pipes()
     waiter = _Waiter()
     try:
         proc = subprocess.Popen(
-            [
-                python,
-                *INTERPRETER_FLAGS,
-                str(BOOTSTRAP),
-                "--control-fd",
-                str(child_sock.fileno()),
-                *_path_args(libs),
-                "--preload",
-                ",".join(preload),
-            ],
+            command(child_sock.fileno()),
             stdin=subprocess.DEVNULL,
             stdout=out_w,
             stderr=err_w,
             pass_fds=(child_sock.fileno(),),
             env=dict(env),
-            start_new_session=True,
+            start_new_session=new_session,
             close_fds=True,
         )
     except OSError as exc:
         for fd in (out_r, out_w, err_r, err_w):
             os.close(fd)
         parent_sock.close()
-        child_sock.close()
-        raise RunnerError(f"cannot start the action interpreter {python}: {exc}") from exc
+        raise RunnerError(f"cannot start {label}: {exc}") from exc
     finally:
         child_sock.close()
     os.close(out_w)
@@ -300,7 +328,7 @@ def spawn_direct(
     waiter.track(proc)
     child = Child(proc.pid, parent_sock, out_r, err_r, waiter)
     child.ready = False
-    child.python = python
+    child.python = interpreter
     child.libs = libs
     return child
 
