@@ -58,6 +58,9 @@ def test_runs_page_lists_a_cli_run_and_its_page_shows_outputs_and_logs(
     # Live: a run started from another terminal appears without a reload.
     second = _invoke_format_phone()
     page.wait_for_selector(f'tr[data-run="{second}"]', timeout=WAIT_MS)
+    # Click once the list has settled (the second run finished): a refresh that lands
+    # while the link is clicked replaces the rows under the pointer.
+    page.wait_for_selector(f'tr[data-run="{second}"]:has-text("SUCCESS")', timeout=WAIT_MS)
 
     row.locator("a").first.click()
     page.wait_for_url(f"**/runs/{run_id}", timeout=WAIT_MS)
