@@ -191,11 +191,13 @@ def test_warm_mode_keeps_module_state(node_runner: Runner, write_js: Callable[..
 def test_each_cold_run_gets_its_own_process_and_warm_runs_share_one(
     node_runner: Runner, write_js: Callable[..., Path]
 ) -> None:
-    # performance.timeOrigin is when the process started: one value per process (a pid is
-    # always the same inside a sandbox's own PID namespace).
+    # A random mark kept on the process's global object: one value per process, whatever
+    # loads the module (a pid is always the same inside a sandbox's own PID namespace, and
+    # two processes can start within the same instant).
     action = write_js(
-        "exports.main = async () => ({ outputFields: { born: performance.timeOrigin } });\n",
-        '[outputs]\nborn = "number"\n',
+        "exports.main = async () => ({ outputFields: {"
+        " born: (globalThis.hsrunTestMark ??= String(Math.random())) } });\n",
+        '[outputs]\nborn = "string"\n',
     )
     for isolation in ("auto", "process"):  # sandboxed processes, and the pre-started pool
         cold = RunOptions(timeout_s=5, isolation=isolation)
