@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.fake_hubspot.associations.models import AssociationType
-from runtime.fake_hubspot.associations.responses import MAX_PAGE, _batch, _id, _pair
+from runtime.fake_hubspot.associations.responses import MAX_PAGE, _batch, _from_to, _id, _pair
 from runtime.fake_hubspot.core.errors import HubSpotError, ValidationError
 from runtime.fake_hubspot.core.http import (
     Response,
@@ -44,13 +44,6 @@ def _named_type(ctx: Context, a: ObjectType, b: ObjectType, name: str) -> Associ
         if kind.name == name or str(kind.type_id) == name:
             return kind
     raise ValidationError(f"{name} is not a valid association type between {a.name} and {b.name}")
-
-
-def _endpoint(item: dict[str, Any], key: str) -> int:
-    value = item.get(key)
-    if not isinstance(value, dict):
-        raise ValidationError(f"Invalid input JSON: each input needs '{key}': {{'id': …}}")
-    return _id(str(value.get("id", "")), f"{key}.id")
 
 
 def batch_read(ctx: Context) -> Response:
@@ -90,7 +83,7 @@ def batch_create(ctx: Context) -> Response:
     errors: list[dict[str, Any]] = []
     for item in inputs:
         try:
-            a_id, b_id = _endpoint(item, "from"), _endpoint(item, "to")
+            a_id, b_id = _from_to(item)
             kind = _named_type(ctx, a, b, str(item.get("type") or ""))
             backend.add(a, a_id, b, b_id, [kind.spec()])
         except HubSpotError as exc:
@@ -106,7 +99,7 @@ def batch_archive(ctx: Context) -> Response:
     inputs = check_inputs(field_list(ctx.request.json_object(), "inputs", required=True))
     backend = ctx.portal.associations
     for item in inputs:
-        a_id, b_id = _endpoint(item, "from"), _endpoint(item, "to")
+        a_id, b_id = _from_to(item)
         kind = _named_type(ctx, a, b, str(item.get("type") or ""))
         backend.remove(a, a_id, b, b_id, [kind.spec()])
     return no_content()
