@@ -457,7 +457,17 @@ def _nobody_python() -> list[str] | None:
     if os.geteuid() != 0 or python is None or setpriv is None:
         return None
     probe_run = subprocess.run(
-        [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", python, "-c", "1"],
+        # 'nobody' must be able to read the sandbox's entry script: a checkout inside a
+        # private (0700) folder cannot run as another user at all.
+        [
+            setpriv,
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            python,
+            str(ENTER),
+            "--probe",
+        ],
         capture_output=True,
         check=False,
     )
@@ -469,7 +479,10 @@ def _nobody_python() -> list[str] | None:
 def test_any_command_runs_sandboxed_as_a_user_that_is_not_root(tmp_path: Path) -> None:
     nobody = _nobody_python()
     if nobody is None:
-        pytest.skip("needs root, setpriv and a system python3 to become 'nobody'")
+        pytest.skip(
+            "needs root, setpriv, a system python3 to become 'nobody', and a checkout 'nobody'"
+            " can read"
+        )
     secret = tmp_path / "secret"
     secret.write_text("hidden")
     spec = {"keep": [], "hide": [], "net": "none", "tmp_mb": 16}
