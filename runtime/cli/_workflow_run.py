@@ -171,7 +171,7 @@ def _run(
 
 def _report(
     enrollments: list[Enrollment],
-    flow: Flow,
+    flow: Flow | None,
     *,
     as_json: bool,
     timezone: str,
@@ -311,6 +311,96 @@ def enroll_matching(
         ),
         as_json=as_json,
     )
+
+
+@group.command("resume", epilog=RUN_EPILOG)
+@handle_errors
+def resume(
+    enrollment_ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ENROLLMENT_ID]...",
+            help="Enrollments to resume (ids or unique prefixes; default: every WAITING one).",
+        ),
+    ] = None,
+    until: UntilOpt = None,
+    inject: InjectOpt = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Enrollments stepped at once (default 1, with many: 2 per CPU).", min=1),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the enrollments as JSON.")] = False,
+) -> None:
+    """Continue enrollments that --until left WAITING, from the journal, on the same virtual
+    clock (outputs, retry state and attempt counts carry on), to the end or --until."""
+    from runtime.config import get_settings
+    from runtime.invoke import RunOptions
+    from runtime.journal.enrollments import get_enrollment, list_enrollments
+    from runtime.secrets import default_source
+    from runtime.workflow import Engine, resume_workflow
+    from runtime.workflow.clock import parse_duration
+    from runtime.workflow.engine import options_of
+    from runtime.workflow.enrollment import WAITING
+
+    settings = get_settings()
+    until_s = parse_duration(until) if until else None
+    with _engine_parts(settings, inject) as (served, runner, journal):
+        if enrollment_ids:
+            chosen = [get_enrollment(journal, given) for given in enrollment_ids]
+            for enrollment in chosen:
+                if not enrollment.resumable:
+                    Engine.refuse(enrollment)
+        else:
+            chosen = [
+                e
+                for e in reversed(list_enrollments(journal, status=WAITING, limit=10**9))
+                if e.resumable
+            ]
+        if not chosen:
+            print("No WAITING enrollments to resume (hsrun workflow list).", file=sys.stderr)
+            return
+        groups: dict[tuple[str, str], list[Enrollment]] = {}
+        for enrollment in chosen:
+            switches = json.dumps((enrollment.pending or {}).get("options"), sort_keys=True)
+            groups.setdefault((enrollment.flow, switches), []).append(enrollment)
+        workers = concurrency or (2 * (os.cpu_count() or 1) if len(chosen) > 1 else 1)
+        done: list[Enrollment] = []
+        flow = None
+        with interrupt_stops(runner, "the workflow run"):
+            for (key, _), members in groups.items():
+                if runner.interrupted:
+                    break
+                flow = _recorded_flow(settings, key, served.portal)
+                options = options_of(members[0], concurrency=workers, run_options=RunOptions())
+                done += resume_workflow(
+                    flow,
+                    members,
+                    portal=served.portal,
+                    url=served.url,
+                    runner=runner,
+                    code_cache=settings.home / "workflow-code",
+                    options=options,
+                    secrets=default_source(settings),
+                    until_s=until_s,
+                    journal=journal,
+                )
+        interrupted = runner.interrupted
+        timezone = options_of(chosen[0]).timezone
+    _report(done, flow, as_json=as_json, timezone=timezone, interrupted=interrupted)
+
+
+def _recorded_flow(settings: Settings, key: str, portal: Any) -> Flow:
+    """The flow an enrollment names: a portal flow id, or a file relative to the project.
+
+    Raises:
+        WorkflowError: it is gone or no longer a valid flow.
+    """
+    from runtime.workflow import open_flow
+
+    if key.isdigit():
+        return open_flow(key, portal=portal)
+    path = Path(key)
+    return open_flow(path if path.is_absolute() else settings.project_root / path)
 
 
 @group.command("show")

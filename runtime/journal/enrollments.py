@@ -95,12 +95,20 @@ def get_enrollment(journal: Journal, enrollment_id: str) -> Enrollment:
 
 
 def list_enrollments(
-    journal: Journal, *, flow: str | None = None, object_id: str | None = None, limit: int = 50
+    journal: Journal,
+    *,
+    flow: str | None = None,
+    object_id: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
 ) -> list[Enrollment]:
-    """Enrollments, newest first, optionally of one flow and one record."""
+    """Enrollments, newest first, optionally of one flow, one record and one status."""
     if not journal.path.exists():
         return []
     where, params = [], []
+    if status is not None:
+        where.append("status = ?")
+        params.append(status)
     if flow is not None:
         where.append("flow = ?")
         params.append(flow)

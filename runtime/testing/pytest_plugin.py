@@ -185,11 +185,12 @@ def run_workflow(
     flow document itself as a dict) for one record to the end, or until ``until`` (``"3d"``)
     on the virtual clock. Extra keyword arguments are :class:`runtime.workflow.EngineOptions`
     fields (``on_failure``, ``seed``, ``timezone``...). ``inject="429@2"`` answers the 2nd API
-    call with a 429.
+    call with a 429. An enrollment left ``WAITING`` by ``until`` goes on with
+    ``e.resume(until=None)`` on the same virtual clock (in place; it returns ``e``).
     """
     from runtime.fake_hubspot import attach_memory
     from runtime.fake_hubspot.core.faults import parse_faults
-    from runtime.workflow import EngineOptions, load_flow, open_flow
+    from runtime.workflow import EngineOptions, load_flow, open_flow, resume_workflow
     from runtime.workflow import run_workflow as run
     from runtime.workflow.clock import parse_duration
 
@@ -218,6 +219,7 @@ def run_workflow(
             loaded = open_flow(path if path.exists() else flow, portal=hubspot_portal)
         if inject:
             hubspot_portal.faults.set(parse_faults(inject))
+        chosen = dict(secrets or {})
         [enrollment] = run(
             loaded,
             portal=hubspot_portal,
@@ -226,9 +228,24 @@ def run_workflow(
             object_ids=[object_id],
             code_cache=cache,
             options=EngineOptions(**options),
-            secrets=dict(secrets or {}),
+            secrets=chosen,
             until_s=parse_duration(until) if until else None,
         )
+
+        def resume(waiting: Enrollment, more: str | None) -> Enrollment:
+            resume_workflow(
+                loaded,
+                [waiting],
+                portal=hubspot_portal,
+                url=link[0].url,
+                runner=_hsrun_runner,
+                code_cache=cache,
+                secrets=chosen,
+                until_s=parse_duration(more) if more else None,
+            )
+            return waiting
+
+        enrollment.resumer = resume
         return enrollment
 
     with stack:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.errors import WorkflowError
 from runtime.workflow.code import NON_IDEMPOTENT_RETRY
-from runtime.workflow.engine import Engine, EngineOptions
+from runtime.workflow.engine import Engine, EngineOptions, options_of
 from runtime.workflow.enrollment import Enrollment, Step
 from runtime.workflow.model import Flow, load_flow
 
@@ -43,6 +43,7 @@ __all__ = [
     "flow_key_of",
     "load_flow",
     "open_flow",
+    "resume_workflow",
     "run_workflow",
 ]
 
@@ -138,4 +139,56 @@ def run_workflow(
         for object_id, why in report.skipped:
             if skipped is not None:
                 skipped(object_id, why)
+    return engine.run(until=until_s, progress=progress)
+
+
+def resume_workflow(
+    flow: Flow,
+    enrollments: Iterable[Enrollment],
+    *,
+    portal: FakePortal,
+    url: str,
+    runner: Runner,
+    code_cache: Path,
+    options: EngineOptions | None = None,
+    secrets: Any = None,
+    until_s: float | None = None,
+    journal: Any = None,
+    progress: Callable[[Enrollment], None] | None = None,
+) -> list[Enrollment]:
+    """Continue ``WAITING`` enrollments of ``flow`` (left by ``until_s``, read back from the
+    journal) on the same virtual clock: it starts where their run stopped (the latest, when
+    they stopped at different times), and runs until every one finished or the clock moved
+    ``until_s`` seconds further. Outputs, path, retry state and attempt counts carry on.
+    The enrollments are updated in place.
+
+    ``options`` default to the switches the enrollments' run had (``on_failure``,
+    ``timezone``, ``seed``...), taken from the first one.
+
+    Raises:
+        WorkflowError: one of them is not waiting (finished, interrupted), belongs to another
+            flow or resumes at an action the flow no longer has.
+    """
+    from runtime.workflow.clock import VirtualClock
+
+    chosen = list(enrollments)
+    if not chosen:
+        return []
+    for enrollment in chosen:
+        if not enrollment.resumable:
+            Engine.refuse(enrollment)
+    stopped = max(float((e.pending or {}).get("clock") or 0.0) for e in chosen)
+    engine = Engine(
+        flow,
+        portal=portal,
+        url=url,
+        runner=runner,
+        options=options if options is not None else options_of(chosen[0]),
+        secrets=secrets,
+        code_cache=code_cache,
+        journal=journal,
+        clock=VirtualClock(stopped or None),
+    )
+    for enrollment in chosen:
+        engine.resume(enrollment)
     return engine.run(until=until_s, progress=progress)

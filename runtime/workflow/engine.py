@@ -96,6 +96,46 @@ class EngineOptions:
             raise WorkflowError("concurrency must be at least 1")
 
 
+#: The switches a WAITING enrollment keeps for its resume (the rest are the command's).
+_SAVED = ("on_failure", "branch_match", "seed", "timezone", "time_windows", "allow_hosts",
+          "allow_net")  # fmt: skip
+
+
+def saved_options(options: EngineOptions) -> dict[str, Any]:
+    """The switches of a run that its waiting enrollments keep, JSON-ready."""
+    out = {name: getattr(options, name) for name in _SAVED}
+    out["allow_hosts"] = list(options.allow_hosts)
+    return out
+
+
+def options_of(enrollment: Enrollment, **overrides: Any) -> EngineOptions:
+    """The switches ``enrollment``'s run had (``overrides`` win: concurrency, run options)."""
+    saved = dict(((enrollment.pending or {}).get("options")) or {})
+    known = {k: v for k, v in saved.items() if k in _SAVED}
+    if "allow_hosts" in known:
+        known["allow_hosts"] = tuple(known["allow_hosts"])
+    return EngineOptions(**{**known, **overrides})
+
+
+def freeze_state(state: dict[str, Any]) -> dict[str, Any]:
+    """An action's retry state as JSON (the retried custom code event as its payload)."""
+    out = dict(state)
+    event = out.get("event")
+    if event is not None and hasattr(event, "to_payload"):
+        out["event"] = event.to_payload()
+    return out
+
+
+def thaw_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`freeze_state`: a retry sends the very same event again."""
+    out = dict(state)
+    if isinstance(out.get("event"), dict):
+        from runtime.contract import Event
+
+        out["event"] = Event.model_validate(out["event"])
+    return out
+
+
 class Engine:
     """Runs enrollments of one flow. Not reusable across portals; cheap to make.
 
@@ -184,6 +224,51 @@ class Engine:
         self._push(now, enrollment.id, self.flow.start, {})
         return enrollment
 
+    def resume(self, enrollment: Enrollment) -> Enrollment:
+        """Take back a ``WAITING`` enrollment (from the journal) where its run stopped: the
+        action and time it resumes at, its outputs, path and steps, and the retry state of
+        that action (attempt count, first failure, the very event, earlier writes). It moves
+        on when :meth:`run` reaches its time. The engine's clock should start where the
+        enrollment's run stopped (``enrollment.pending["clock"]``): :func:`resume_workflow`
+        does that.
+
+        Raises:
+            WorkflowError: it is not waiting (finished, interrupted, or saved before hsrun
+                kept what resuming needs), belongs to another flow, resumes at an action
+                the flow no longer has, or its record is still enrolled in this run.
+        """
+        if not enrollment.resumable:
+            self.refuse(enrollment)
+        if enrollment.flow != self.flow_key:
+            raise WorkflowError(
+                f"enrollment {enrollment.id} belongs to {enrollment.flow}, not {self.flow_key}"
+            )
+        action_id = enrollment.current
+        if action_id is not None and action_id not in self.flow.actions:
+            raise WorkflowError(
+                f"enrollment {enrollment.id} resumes at action {action_id}, which "
+                f"{self.flow.source} no longer has"
+            )
+        if any(
+            e.object_id == enrollment.object_id and not e.finished and e.id != enrollment.id
+            for e in self.enrollments.values()
+        ):
+            raise WorkflowError(
+                f"{self.object_type} {enrollment.object_id} is still enrolled in {self.flow.name}"
+            )
+        pending = enrollment.pending or {}
+        state = thaw_state(pending.get("state") or {})
+        self.enrollments[enrollment.id] = enrollment
+        # HubSpot's create-record loop guard: the records this enrollment made earlier.
+        for step in enrollment.steps:
+            if step.event == ev.SUCCEEDED and step.details.get("objectTypeId"):
+                self.builtins.created.add(
+                    (str(step.details["objectTypeId"]), str(step.details.get("id")))
+                )
+        when = enrollment.resume_at if enrollment.resume_at is not None else self.clock.now()
+        self._push(when, enrollment.id, action_id, state)
+        return enrollment
+
     # -- the loop ----------------------------------------------------------------------
 
     def run(
@@ -224,21 +309,48 @@ class Engine:
             self.portal.clock = previous
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-            waiting = {eid: (when, aid) for when, _, eid, aid, _ in self._queue}
+            waiting = {eid: (when, aid, state) for when, _, eid, aid, state in self._queue}
             interrupted = self.interrupted
+            stopped_at = self.clock.now()
             for enrollment in self.enrollments.values():
                 if enrollment.id in waiting and not enrollment.finished:
-                    when, aid = waiting[enrollment.id]
+                    when, aid, state = waiting[enrollment.id]
                     if interrupted:
                         self._interrupt(enrollment, aid, running=False)
                     else:
                         enrollment.status = ev.WAITING
                         enrollment.resume_at, enrollment.current = when, aid
+                        enrollment.pending = {
+                            "clock": stopped_at,
+                            "state": freeze_state(state),
+                            "options": saved_options(self.options),
+                        }
             if self.journal is not None:
                 from runtime.journal.enrollments import save_enrollments
 
                 save_enrollments(self.journal, list(self.enrollments.values()))
         return list(self.enrollments.values())
+
+    @staticmethod
+    def refuse(enrollment: Enrollment) -> None:
+        """Raise the error that says why ``enrollment`` cannot be resumed.
+
+        Raises:
+            WorkflowError: always.
+        """
+        why = (
+            "it has finished"
+            if enrollment.status in (ev.COMPLETED, ev.STOPPED)
+            else "Ctrl-C interrupted it"
+            if enrollment.status == ev.INTERRUPTED
+            else "its record holds no resume state (recorded by an older hsrun)"
+            if enrollment.status == ev.WAITING
+            else "it is running"
+        )
+        raise WorkflowError(
+            f"enrollment {enrollment.id} is {enrollment.status}: {why}; only an enrollment "
+            "left WAITING by --until can be resumed"
+        )
 
     def _push(self, when: float, eid: str, action_id: str | None, state: dict[str, Any]) -> None:
         with self._lock:
@@ -249,6 +361,7 @@ class Engine:
         enrollment = self.enrollments[eid]
         enrollment.status = ev.ACTIVE
         enrollment.resume_at = None
+        enrollment.pending = None
         while action_id is not _END:
             if self.interrupted:
                 return self._interrupt(enrollment, action_id, running=False)

@@ -8,6 +8,7 @@ the journal keeps it and how ``--json`` prints it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,10 +78,42 @@ class Enrollment:
     output_types: dict[str, dict[str, str | None]] = field(default_factory=dict)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    #: While ``WAITING``: what ``hsrun workflow resume`` needs to go on exactly where the run
+    #: stopped (``clock``: the virtual time it stopped at; ``state``: the retry state of the
+    #: action it resumes at, the event of a retried custom code step included; ``options``:
+    #: the run's engine switches). ``None`` otherwise. JSON-ready.
+    pending: dict[str, Any] | None = None
+    #: Set by the pytest ``run_workflow`` fixture: what :meth:`resume` calls. Not recorded.
+    resumer: Callable[[Enrollment, str | None], Enrollment] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def finished(self) -> bool:
         return self.status in (COMPLETED, STOPPED, INTERRUPTED)
+
+    @property
+    def resumable(self) -> bool:
+        """Whether ``hsrun workflow resume`` can continue it: waiting, with its state kept."""
+        return self.status == WAITING and self.pending is not None
+
+    def resume(self, *, until: str | None = None) -> Enrollment:
+        """Continue this ``WAITING`` enrollment on the same virtual clock, to the end or for
+        ``until`` (``"2d"``) more; updated in place and returned. Enrollments from the pytest
+        ``run_workflow`` fixture can; elsewhere use :func:`runtime.workflow.resume_workflow`
+        or ``hsrun workflow resume``.
+
+        Raises:
+            WorkflowError: it is not waiting, or it did not come from the fixture.
+        """
+        if self.resumer is None:
+            from runtime.errors import WorkflowError
+
+            raise WorkflowError(
+                f"enrollment {self.id} was not run by the run_workflow fixture: resume it "
+                "with runtime.workflow.resume_workflow or hsrun workflow resume"
+            )
+        return self.resumer(self, until)
 
     def log(
         self, at: float, action_id: str | None, event: str, message: str = "", **details: Any
@@ -97,6 +130,7 @@ class Enrollment:
         # By hand, not dataclasses.asdict: its deep copy costs milliseconds per enrollment,
         # and a batch of thousands is journalled at once. Values are JSON-ready already.
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data.pop("resumer")
         data["path"] = list(self.path)
         data["steps"] = [
             {"at": s.at, "action_id": s.action_id, "event": s.event, "message": s.message,
@@ -110,7 +144,7 @@ class Enrollment:
     def from_dict(cls, data: dict[str, Any]) -> Enrollment:
         data = dict(data)
         data.pop("version", None)
-        known = cls.__dataclass_fields__
+        known = set(cls.__dataclass_fields__) - {"resumer"}
         for key in [k for k in data if k not in known]:
             data.pop(key)
         data["steps"] = [Step(**s) for s in data.get("steps", [])]
