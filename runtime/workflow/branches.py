@@ -15,10 +15,9 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-from runtime.contract.object_types import find as find_object_type
 from runtime.workflow import enrollment as ev
 from runtime.workflow.builtins import Outcome
-from runtime.workflow.filters import evaluate
+from runtime.workflow.filters import evaluate, property_names
 from runtime.workflow.model import arms, target_of
 from runtime.workflow.values import ValueContext, as_text, resolve
 
@@ -60,16 +59,21 @@ def default_arm(action: dict[str, Any], why: str, value: Any = None) -> Outcome:
 
 
 def list_branch(engine: Engine, enrollment: Enrollment, action: dict[str, Any]) -> Outcome:
-    kind = find_object_type(engine.flow.object_type_id)
-    record = engine.portal.objects.find(kind, enrollment.object_id) if kind else None
+    arms_ = action.get("listBranches") or []
+    view = engine.records.filter_view(
+        engine.flow.object_type_id,
+        enrollment.object_id,
+        sorted({n for arm in arms_ for n in property_names(arm.get("filterBranch"))}),
+    )
     checks: list[str] = []
     notes: list[str] = []
-    if record is not None:
-        for index, arm in enumerate(action.get("listBranches") or []):
+    if view is not None:
+        portal, record = view
+        for index, arm in enumerate(arms_):
             name = str(arm.get("branchName") or f"branch {index + 1}")
             if not arm.get("filterBranch"):
                 continue
-            verdict = evaluate(engine.portal, record, arm["filterBranch"])
+            verdict = evaluate(portal, record, arm["filterBranch"])
             checks += [f"{name}: {c}" for c in verdict.checks]
             notes += verdict.notes
             if verdict.matched:

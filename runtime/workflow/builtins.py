@@ -34,8 +34,8 @@ from runtime.workflow import enrollment as ev
 from runtime.workflow.values import UNIT_SECONDS, ValueContext, as_text, fill_tokens, resolve
 
 if TYPE_CHECKING:
-    from runtime.fake_hubspot.portal import FakePortal
     from runtime.workflow.enrollment import Enrollment
+    from runtime.workflow.records import Records
 
 DELAY = "0-1"
 DELAY_UNTIL = "0-35"
@@ -76,8 +76,8 @@ class Outcome:
 class Builtins:
     """Runs built-in actions for one engine (one portal, one clock, one time zone)."""
 
-    def __init__(self, portal: FakePortal, *, timezone: str, created: set[tuple[str, str]]) -> None:
-        self.portal = portal
+    def __init__(self, records: Records, *, timezone: str, created: set[tuple[str, str]]) -> None:
+        self.records = records
         self.timezone = timezone
         #: (object type id, record id) of records this workflow run created (loop guard).
         self.created = created
@@ -114,12 +114,11 @@ class Builtins:
         if type_id in LIST_ACTIONS:
             operation = LIST_ACTIONS[type_id] or str(fields.get("operation") or "ADD").upper()
             list_id = fields.get("list_id") or fields.get("listId")
-            verb = "added to" if operation == "ADD" else "removed from"
-            return Outcome(
-                ev.SUCCEEDED,
-                f"{verb} list {list_id} (recorded: the fake portal has no lists)",
-                details={"operation": operation, "listId": list_id},
-            )
+            try:
+                done = self.records.list_membership(str(list_id), enrollment.object_id, operation)
+            except PortalError as exc:
+                return Outcome(ev.FAILED, exc.message)
+            return Outcome(ev.SUCCEEDED, done, details={"operation": operation, "listId": list_id})
         return Outcome(
             ev.NOT_EMULATED,
             f"action type {type_id or '?'} is not emulated by hsrun: passed through",
@@ -182,13 +181,15 @@ class Builtins:
                 return Outcome(ev.SUCCEEDED, f"no associated records: {name} not set")
         written: list[str] = []
         for type_id, record_id in targets:
-            current = self.portal.get(type_id, record_id).properties.get(name)
+            current = None
+            if _reads_current(value):
+                current = self.records.values(type_id, record_id).get(name)
             new = self._new_value(value, current, values)
             if new is None:
                 # No value (an output of an action not on this path): nothing is written
                 # (workflows contract §3.2, emulator note).
                 return Outcome(ev.SUCCEEDED, f"{name}: no value to set, left unchanged")
-            self.portal.update(type_id, record_id, {name: new})
+            self.records.update(type_id, record_id, {name: new})
             written.append(record_id)
         shown = ", ".join(written)
         return Outcome(
@@ -223,26 +224,11 @@ class Builtins:
         self, enrollment: Enrollment, association: dict[str, Any]
     ) -> list[tuple[str, str]]:
         """Records associated with the enrolled one by exactly this association type."""
-        from runtime.contract.object_types import OBJECT_TYPES
-
-        from_type = find_object_type(enrollment.object_type_id)
-        if from_type is None:
-            return []
         wanted = (
             str(association.get("associationCategory") or "HUBSPOT_DEFINED"),
             int(association.get("associationTypeId") or 0),
         )
-        backend = self.portal.associations
-        source = int(enrollment.object_id)
-        out: list[tuple[str, str]] = []
-        with self.portal.lock:
-            for to_type in OBJECT_TYPES:
-                if not any(t.spec() == wanted for t in backend.types_between(from_type, to_type)):
-                    continue
-                for linked in backend.linked_ids(from_type, source, to_type):
-                    if wanted in backend.specs(from_type, source, to_type, linked):
-                        out.append((to_type.type_id, str(linked)))
-        return out
+        return self.records.associated(enrollment.object_type_id, enrollment.object_id, wanted)
 
     def _create_record(
         self, enrollment: Enrollment, fields: dict[str, Any], values: ValueContext
@@ -260,18 +246,18 @@ class Builtins:
             value = as_text(resolve(item.get("value"), values))
             if value is not None:
                 props[str(item.get("targetProperty"))] = value
-        record = self.portal.create(kind.name, props)
-        self.created.add((kind.type_id, str(record.id)))
+        record_id = self.records.create(kind.name, props)
+        self.created.add((kind.type_id, record_id))
         if fields.get("associations"):
-            self.portal.associate(
-                enrollment.object_type_id, enrollment.object_id, kind.name, record.id
+            self.records.associate(
+                enrollment.object_type_id, enrollment.object_id, kind.name, record_id
             )
         return Outcome(
             ev.SUCCEEDED,
-            f"created {kind.singular} {record.id}",
-            outputs={"hs_object_id": str(record.id)},
+            f"created {kind.singular} {record_id}",
+            outputs={"hs_object_id": record_id},
             output_types={"hs_object_id": "number"},
-            details={"objectTypeId": kind.type_id, "id": str(record.id), "properties": props},
+            details={"objectTypeId": kind.type_id, "id": record_id, "properties": props},
         )
 
     def _create_task(
@@ -299,11 +285,19 @@ class Builtins:
             props["hs_task_priority"] = str(fields["priority"])
         if fields.get("task_type"):
             props["hs_task_type"] = str(fields["task_type"])
-        record = self.portal.create(kind.name, props)
-        self.portal.associate(kind.name, record.id, enrollment.object_type_id, enrollment.object_id)
+        record_id = self.records.create(kind.name, props)
+        self.records.associate(
+            kind.name, record_id, enrollment.object_type_id, enrollment.object_id
+        )
         return Outcome(
             ev.SUCCEEDED,
-            f"created task {record.id}: {subject!r}",
-            outputs={"hs_object_id": str(record.id)},
-            details={"task": task, "id": str(record.id)},
+            f"created task {record_id}: {subject!r}",
+            outputs={"hs_object_id": record_id},
+            details={"task": task, "id": record_id},
         )
+
+
+def _reads_current(value: Any) -> bool:
+    """Whether a set-property value builds on the current one (increment, append)."""
+    kind = value.get("type") if isinstance(value, dict) else None
+    return kind in ("INCREMENT", "APPEND_OBJECT_PROPERTY", "STATIC_APPEND_VALUE")

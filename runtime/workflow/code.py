@@ -39,7 +39,6 @@ from runtime.workflow.values import ValueContext, as_text, resolve
 if TYPE_CHECKING:
     from runtime.contract import Event
     from runtime.contract.record import RunResult
-    from runtime.fake_hubspot.portal import FakePortal
     from runtime.workflow.engine import Engine
     from runtime.workflow.enrollment import Enrollment
 
@@ -137,29 +136,6 @@ def _slug(text: str) -> str:
 # -- running a step ------------------------------------------------------------------
 
 
-class _StepLink:
-    """The portal as the runner sees it for one step: its calls are those logged since the
-    step began (the virtual clock stands still during a step, so times cannot tell them)."""
-
-    def __init__(self, portal: FakePortal, url: str) -> None:
-        self.portal = portal
-        self._url = url
-        self.mark = portal.call_log.total
-
-    @property
-    def url(self) -> str:
-        return self._url
-
-    def record_properties(
-        self, object_type: str, object_id: int, names: list[str]
-    ) -> Mapping[str, str | None]:
-        return self.portal.record_properties(object_type, object_id, names)
-
-    def calls_between(self, start: float, end: float) -> list[dict[str, Any]]:
-        with self.portal.lock:
-            return self.portal.call_log.since(self.mark)
-
-
 class _MarkedJournal:
     """Records a custom code step's run with the enrollment it belongs to.
 
@@ -214,7 +190,7 @@ def custom_code_step(
             str(item["name"]): as_text(resolve(item.get("value"), values))
             for item in action.get("inputFields") or []
         }
-        portal_id = engine.portal.portal_id
+        portal_id = engine.records.portal_id
         callback = f"ap-{portal_id}-{int(enrollment.id, 16) % 10**10}-{action_id}-0"
         event = build_event(
             portal_id=portal_id,
@@ -225,7 +201,7 @@ def custom_code_step(
         )  # kept as an Event: the runner takes it as it is, and so does every retry
     try:
         spec = engine.code_for(action)
-        link = _StepLink(engine.portal, engine.url)
+        link = engine.records.step_link(engine.url)
         marker = {"enrollment": enrollment.id, "flow": engine.flow_key, "actionId": action_id}
         journal = _MarkedJournal(engine.journal, marker) if engine.journal is not None else None
         result = engine.runner.run(

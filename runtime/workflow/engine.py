@@ -42,6 +42,7 @@ from runtime.workflow.clock import Calendar, VirtualClock
 from runtime.workflow.code import action_file, custom_code_step
 from runtime.workflow.enrollment import Enrollment
 from runtime.workflow.model import Flow, target_of
+from runtime.workflow.records import FakeRecords, Records
 from runtime.workflow.values import ValueContext
 from runtime.workflow.webhook import webhook_step
 
@@ -163,9 +164,12 @@ class Engine:
         code_cache: Path,
         journal: Any = None,
         clock: VirtualClock | None = None,
+        records: Records | None = None,
     ) -> None:
         self.flow = flow
         self.portal = portal
+        #: Where records are read and written: the fake portal, or HubSpot (``--live``).
+        self.records: Records = records if records is not None else FakeRecords(portal)
         self.url = url
         self.runner = runner
         self.options = options or EngineOptions()
@@ -175,7 +179,7 @@ class Engine:
         self.clock = clock or VirtualClock(real_time=self.options.real_time)
         self.calendar = Calendar(flow.data, timezone=self.options.timezone)
         self.enrollments: dict[str, Enrollment] = {}
-        self.builtins = Builtins(portal, timezone=self.options.timezone, created=set())
+        self.builtins = Builtins(self.records, timezone=self.options.timezone, created=set())
         self._queue: list[tuple[float, int, str, str | None, dict[str, Any]]] = []
         self._seq = itertools.count()
         self._lock = threading.Lock()
@@ -204,7 +208,7 @@ class Engine:
         """
         oid = str(object_id).strip()
         try:
-            self.portal.get(self.object_type, oid)
+            self.records.check(self.object_type, oid)
         except PortalError as exc:
             raise WorkflowError(f"cannot enroll {self.object_type} {oid}: {exc.message}") from exc
         if any(e.object_id == oid and not e.finished for e in self.enrollments.values()):
@@ -417,11 +421,7 @@ class Engine:
         return self._finish(enrollment, ev.COMPLETED, "reached the end of the workflow")
 
     def _record_exists(self, enrollment: Enrollment) -> bool:
-        kind = find_object_type(self.flow.object_type_id)
-        if kind is None:
-            return True
-        with self.portal.lock:
-            return self.portal.objects.find(kind, enrollment.object_id) is not None
+        return self.records.exists(self.flow.object_type_id, enrollment.object_id)
 
     def _finish(self, enrollment: Enrollment, status: str, message: str) -> Enrollment:
         now = self.clock.now()
@@ -467,9 +467,7 @@ class Engine:
         def prop(name: str) -> str | None:
             if name not in cache:
                 try:
-                    found = self.portal.record_properties(
-                        self.object_type, int(enrollment.object_id), [name]
-                    )
+                    found = self.records.properties(self.object_type, enrollment.object_id, [name])
                 except PortalError:
                     found = {}
                 cache[name] = found.get(name)

@@ -63,6 +63,20 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
 
 
+def property_names(node: Any) -> set[str]:
+    """The property names a filter tree reads (what to fetch of a live record)."""
+    if not isinstance(node, dict):
+        return set()
+    names = {
+        str(f["property"])
+        for f in node.get("filters") or []
+        if isinstance(f, dict) and f.get("filterType") == "PROPERTY" and f.get("property")
+    }
+    for child in node.get("filterBranches") or []:
+        names |= property_names(child)
+    return names
+
+
 def evaluate(portal: FakePortal, record: Record, node: Any) -> Evaluation:
     """Whether ``record`` meets the filter tree ``node``."""
     result = Evaluation(False)

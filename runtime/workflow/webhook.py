@@ -106,8 +106,11 @@ def webhook_step(
 ) -> Outcome:
     """Send a flow's webhook for one enrollment; 429/5xx/no answer retried on the clock."""
     attempt = int(state.get("attempt") or 1)
-    view = engine.portal.get(engine.object_type, enrollment.object_id)
-    record = {"objectId": int(view.id), "properties": view.properties}
+    try:
+        stored = engine.records.values(engine.object_type, enrollment.object_id)
+    except HsrunError as exc:
+        return Outcome(ev.FAILED, f"webhook: cannot read the record: {exc.message}")
+    record = {"objectId": int(enrollment.object_id), "properties": stored}
     query = {
         str(item.get("name")): as_text(resolve(item.get("value"), values)) or ""
         for item in action.get("queryParams") or []
