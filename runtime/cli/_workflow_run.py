@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from runtime.cli._common import console, handle_errors, interrupt_stops
+from runtime.contract.hosts import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
     from runtime.config import Settings
@@ -50,6 +51,35 @@ FlowArg = Annotated[
 UntilOpt = Annotated[
     str | None,
     typer.Option("--until", metavar="DURATION", help="Stop the virtual clock after 90m, 8h, 3d."),
+]
+LiveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--live",
+        help="Write to HubSpot: built-in steps through its CRM API, custom code's HubSpot calls "
+        "to HubSpot; on real time (asks first, naming the portal).",
+    ),
+]
+YesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes-write-to-hubspot", help="With --live: confirmed, do not ask (needed without a TTY)."
+    ),
+]
+TokenSecretOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="With --live: the secret holding the private app token "
+        "(default HUBSPOT_LIVE_DEPLOY_TOKEN).",
+    ),
+]
+HubspotUrlOpt = Annotated[
+    str,
+    typer.Option(
+        metavar="URL",
+        help="With --live: HubSpot's API (EU accounts: https://api-eu1.hubapi.com).",
+    ),
 ]
 InjectOpt = Annotated[
     list[str] | None,
@@ -260,26 +290,43 @@ def run(
         list[str] | None, typer.Option(help="A host webhooks may reach (repeatable).")
     ] = None,
     allow_net: Annotated[bool, typer.Option(help="Webhooks may reach any host.")] = False,
-    live: Annotated[bool, typer.Option("--live", help="Not supported: refused.")] = False,
+    live: LiveOpt = False,
+    yes_write_to_hubspot: YesOpt = False,
+    token_secret: TokenSecretOpt = None,
+    hubspot_url: HubspotUrlOpt = DEFAULT_BASE_URL,
     as_json: Annotated[bool, typer.Option("--json", help="Print the enrollments as JSON.")] = False,
 ) -> None:
-    """Run a flow for records of the local portal, on a virtual clock."""
+    """Run a flow for records of the local portal, on a virtual clock (or, with --live, for
+    HubSpot's records against HubSpot, on real time: what is not due yet is left WAITING
+    for `hsrun workflow resume --live`, unless --until waits for it)."""
     from runtime.errors import UsageError
 
+    switches = _options(
+        seed, concurrency, on_failure, branch_match, timezone, real_time, allow_host, allow_net
+    )
     if live:
-        raise UsageError(
-            "workflow run --live is not supported: the engine writes to the local fake portal "
-            "only (pull the flow with hsrun workflow pull --live and run it locally)"
+        from runtime.cli._workflow_live import run_live
+
+        if inject:
+            raise UsageError("--inject makes the local fake portal fail calls: not with --live")
+        run_live(
+            flow,
+            ids=_object_ids(object_id, objects),
+            until=until,
+            options=switches,
+            as_json=as_json,
+            token_secret=token_secret,
+            api_url=hubspot_url,
+            yes=yes_write_to_hubspot,
         )
+        return
     _run(
         flow,
         ids=_object_ids(object_id, objects),
         matching=False,
         until=until,
         inject=inject,
-        options=_options(
-            seed, concurrency, on_failure, branch_match, timezone, real_time, allow_host, allow_net
-        ),
+        options=switches,
         as_json=as_json,
     )
 
@@ -329,12 +376,22 @@ def resume(
         int | None,
         typer.Option(help="Enrollments stepped at once (default 1, with many: 2 per CPU).", min=1),
     ] = None,
+    live: Annotated[
+        bool,
+        typer.Option("--live", help="Resume enrollments a --live run left WAITING (asks first)."),
+    ] = False,
+    yes_write_to_hubspot: YesOpt = False,
+    token_secret: TokenSecretOpt = None,
+    hubspot_url: HubspotUrlOpt = DEFAULT_BASE_URL,
     as_json: Annotated[bool, typer.Option("--json", help="Print the enrollments as JSON.")] = False,
 ) -> None:
     """Continue enrollments that --until left WAITING, from the journal, on the same virtual
-    clock (outputs, retry state and attempt counts carry on), to the end or --until."""
+    clock (outputs, retry state and attempt counts carry on), to the end or --until. With
+    --live: enrollments of --live runs, on real time (what is due now, or by --until)."""
     from runtime.config import get_settings
+    from runtime.errors import UsageError, WorkflowError
     from runtime.invoke import RunOptions
+    from runtime.journal import Journal
     from runtime.journal.enrollments import get_enrollment, list_enrollments
     from runtime.secrets import default_source
     from runtime.workflow import Engine, resume_workflow
@@ -344,21 +401,43 @@ def resume(
 
     settings = get_settings()
     until_s = parse_duration(until) if until else None
-    with _engine_parts(settings, inject) as (served, runner, journal):
+    with Journal(settings.journal_path) as journal:
         if enrollment_ids:
             chosen = [get_enrollment(journal, given) for given in enrollment_ids]
             for enrollment in chosen:
                 if not enrollment.resumable:
                     Engine.refuse(enrollment)
+                if bool((enrollment.pending or {}).get("live")) != live:
+                    where = "HubSpot (--live)" if live is False else "the local fake portal"
+                    flag = "with --live" if live is False else "without --live"
+                    raise WorkflowError(
+                        f"enrollment {enrollment.id} ran against {where}: resume it {flag}"
+                    )
         else:
             chosen = [
                 e
                 for e in reversed(list_enrollments(journal, status=WAITING, limit=10**9))
-                if e.resumable
+                if e.resumable and bool((e.pending or {}).get("live")) == live
             ]
-        if not chosen:
-            print("No WAITING enrollments to resume (hsrun workflow list).", file=sys.stderr)
-            return
+    if not chosen:
+        print("No WAITING enrollments to resume (hsrun workflow list).", file=sys.stderr)
+        return
+    if live:
+        from runtime.cli._workflow_live import resume_live
+
+        if inject:
+            raise UsageError("--inject makes the local fake portal fail calls: not with --live")
+        resume_live(
+            chosen,
+            until=until,
+            concurrency=concurrency,
+            as_json=as_json,
+            token_secret=token_secret,
+            api_url=hubspot_url,
+            yes=yes_write_to_hubspot,
+        )
+        return
+    with _engine_parts(settings, inject) as (served, runner, journal):
         groups: dict[tuple[str, str], list[Enrollment]] = {}
         for enrollment in chosen:
             switches = json.dumps((enrollment.pending or {}).get("options"), sort_keys=True)
@@ -367,10 +446,10 @@ def resume(
         done: list[Enrollment] = []
         flow = None
         with interrupt_stops(runner, "the workflow run"):
-            for (key, _), members in groups.items():
+            for _group, members in groups.items():
                 if runner.interrupted:
                     break
-                flow = _recorded_flow(settings, key, served.portal)
+                flow = _recorded_flow(settings, members[0], served.portal)
                 options = options_of(members[0], concurrency=workers, run_options=RunOptions())
                 done += resume_workflow(
                     flow,
@@ -389,18 +468,28 @@ def resume(
     _report(done, flow, as_json=as_json, timezone=timezone, interrupted=interrupted)
 
 
-def _recorded_flow(settings: Settings, key: str, portal: Any) -> Flow:
-    """The flow an enrollment names: a portal flow id, or a file relative to the project.
+def _recorded_flow(settings: Settings, enrollment: Enrollment, portal: Any) -> Flow:
+    """The flow an enrollment names: a portal flow id, or its file.
 
     Raises:
         WorkflowError: it is gone or no longer a valid flow.
     """
     from runtime.workflow import open_flow
 
+    key = enrollment.flow
     if key.isdigit():
         return open_flow(key, portal=portal)
-    path = Path(key)
-    return open_flow(path if path.is_absolute() else settings.project_root / path)
+    return open_flow(flow_file(settings, enrollment))
+
+
+def flow_file(settings: Settings, enrollment: Enrollment) -> str:
+    """The file of an enrollment's flow: where its run found it, else relative to the
+    project."""
+    saved = (enrollment.pending or {}).get("flowFile")
+    if saved and Path(saved).is_file():
+        return str(saved)
+    path = Path(enrollment.flow)
+    return str(path if path.is_absolute() else settings.project_root / path)
 
 
 @group.command("show")

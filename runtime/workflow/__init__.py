@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from runtime.fake_hubspot.portal import FakePortal
     from runtime.invoke import Runner
     from runtime.workflow.clock import VirtualClock
+    from runtime.workflow.records import Records
 
 __all__ = [
     "NON_IDEMPOTENT_RETRY",
@@ -104,9 +105,13 @@ def run_workflow(
     clock: VirtualClock | None = None,
     progress: Callable[[Enrollment], None] | None = None,
     skipped: Callable[[str, str], None] | None = None,
+    records: Records | None = None,
 ) -> list[Enrollment]:
     """Enroll records (by id, and with ``matching`` every record meeting the triggers) and run
     until every enrollment finished or the clock reached ``until_s`` seconds.
+
+    ``records`` is where records are read and written (default: ``portal`` itself;
+    :class:`runtime.workflow.live.LiveRecords` for HubSpot).
 
     ``skipped(object_id, why)`` hears of each record that met the triggers but was not
     enrolled (still enrolled; enrolled before in a flow that does not re-enroll).
@@ -124,6 +129,7 @@ def run_workflow(
         code_cache=code_cache,
         journal=journal,
         clock=clock,
+        records=records,
     )
     for object_id in object_ids:
         engine.enroll(object_id)
@@ -155,6 +161,7 @@ def resume_workflow(
     until_s: float | None = None,
     journal: Any = None,
     progress: Callable[[Enrollment], None] | None = None,
+    records: Records | None = None,
 ) -> list[Enrollment]:
     """Continue ``WAITING`` enrollments of ``flow`` (left by ``until_s``, read back from the
     journal) on the same virtual clock: it starts where their run stopped (the latest, when
@@ -178,6 +185,7 @@ def resume_workflow(
         if not enrollment.resumable:
             Engine.refuse(enrollment)
     stopped = max(float((e.pending or {}).get("clock") or 0.0) for e in chosen)
+    live = records is not None and records.live
     engine = Engine(
         flow,
         portal=portal,
@@ -187,7 +195,9 @@ def resume_workflow(
         secrets=secrets,
         code_cache=code_cache,
         journal=journal,
-        clock=VirtualClock(stopped or None),
+        # HubSpot's time is the real one: a live enrollment resumes now, not where it stopped.
+        clock=VirtualClock(real_time=True) if live else VirtualClock(stopped or None),
+        records=records,
     )
     for enrollment in chosen:
         engine.resume(enrollment)

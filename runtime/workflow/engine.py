@@ -223,7 +223,15 @@ class Engine:
             enrolled_at=now,
             current=self.flow.start,
         )
-        enrollment.log(now, None, ev.ENROLLED, f"enrolled {self.object_type} {oid}")
+        if self.records.live:
+            # Marked: what a live run wrote is in HubSpot, and only --live may resume it.
+            enrollment.log(
+                now, None, ev.ENROLLED,
+                f"enrolled {self.object_type} {oid} of HubSpot portal {self.records.portal_id}",
+                live=True, portalId=self.records.portal_id,
+            )  # fmt: skip
+        else:
+            enrollment.log(now, None, ev.ENROLLED, f"enrolled {self.object_type} {oid}")
         self.enrollments[enrollment.id] = enrollment
         self._push(now, enrollment.id, self.flow.start, {})
         return enrollment
@@ -261,6 +269,12 @@ class Engine:
                 f"{self.object_type} {enrollment.object_id} is still enrolled in {self.flow.name}"
             )
         pending = enrollment.pending or {}
+        if bool(pending.get("live")) != self.records.live:
+            where = "HubSpot (--live)" if pending.get("live") else "the local fake portal"
+            raise WorkflowError(
+                f"enrollment {enrollment.id} ran against {where}: resume it there"
+                + (" with hsrun workflow resume --live" if pending.get("live") else "")
+            )
         state = thaw_state(pending.get("state") or {})
         self.enrollments[enrollment.id] = enrollment
         # HubSpot's create-record loop guard: the records this enrollment made earlier.
@@ -280,7 +294,9 @@ class Engine:
     ) -> list[Enrollment]:
         """Process the queue until it is empty or the clock reaches ``until`` (seconds after
         the clock's start). Enrollments left mid-flow are ``WAITING`` with ``resume_at``."""
-        stop = None if until is None else self.clock.started + until
+        # Virtual time counts from the clock's start; real time (--real-time, --live) from now.
+        base = self.clock.now() if self.clock.real_time else self.clock.started
+        stop = None if until is None else base + until
         previous = self.portal.clock
         self.portal.clock = self.clock
         pool = (
@@ -306,7 +322,7 @@ class Engine:
                     for enrollment in done:
                         if enrollment.finished:
                             progress(enrollment)
-            if stop is not None and not self.interrupted:
+            if stop is not None and not self.interrupted and not self.clock.real_time:
                 self.clock.advance_to(max(stop, self.clock.now()))
         finally:
             # Also on Ctrl-C or an error: what happened so far is recorded.
@@ -328,6 +344,8 @@ class Engine:
                             "clock": stopped_at,
                             "state": freeze_state(state),
                             "options": saved_options(self.options),
+                            "live": self.records.live,
+                            "flowFile": self._flow_file(),
                         }
             if self.journal is not None:
                 from runtime.journal.enrollments import save_enrollments
@@ -355,6 +373,13 @@ class Engine:
             f"enrollment {enrollment.id} is {enrollment.status}: {why}; only an enrollment "
             "left WAITING by --until can be resumed"
         )
+
+    def _flow_file(self) -> str | None:
+        """The flow's file, absolute (``None`` for a portal's flow): where a resume finds it."""
+        if self.flow.flow_id is not None or self.flow.base_dir is None:
+            return None
+        path = Path(self.flow.source)
+        return str(path if path.is_absolute() else (self.flow.base_dir / path).resolve())
 
     def _push(self, when: float, eid: str, action_id: str | None, state: dict[str, Any]) -> None:
         with self._lock:

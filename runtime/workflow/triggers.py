@@ -59,9 +59,11 @@ def enroll_matching(engine: Engine, *, earlier: list[Enrollment] | None = None) 
     for enrollment in earlier or []:
         if enrollment.status == "INTERRUPTED" and not enrollment.path:
             continue  # Ctrl-C came before its first action: it never ran
-        # An earlier command's enrollment left WAITING cannot resume (its clock is gone): it
-        # counts as enrolled before, not as still enrolled.
-        history.setdefault(enrollment.object_id, []).append("EARLIER")
+        # An earlier command's enrollment left WAITING can be resumed (hsrun workflow
+        # resume): the record is still enrolled. Any other counts as enrolled before.
+        history.setdefault(enrollment.object_id, []).append(
+            "WAITING" if enrollment.resumable else "EARLIER"
+        )
     for enrollment in engine.enrollments.values():
         history.setdefault(enrollment.object_id, []).append(enrollment.status)
     report = TriggerReport()
