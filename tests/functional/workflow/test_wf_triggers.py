@@ -82,3 +82,17 @@ def test_flows_without_list_based_criteria_are_refused(hubspot: Any, tmp_path: P
                     runner=None, code_cache=tmp_path)  # type: ignore[arg-type]  # fmt: skip
     with pytest.raises(WorkflowError, match="LIST_BASED"):
         enroll_matching(engine)
+
+
+def test_a_record_waiting_from_an_earlier_command_is_still_enrolled(
+    hubspot: Any, tmp_path: Path
+) -> None:
+    c = hubspot.create("contacts", {"email": "a@x.com", "hs_lead_status": "NEW"})
+    with attach_memory(hubspot) as served:
+        first = _engine(hubspot, tmp_path, again=True, served=served)
+        enroll_matching(first)
+        [waiting] = first.run(until=3600)  # in the delay: resumable later
+        assert waiting.status == "WAITING" and waiting.resumable
+        later = _engine(hubspot, tmp_path, again=True, served=served)
+        report = enroll_matching(later, earlier=[waiting])
+        assert report.enrolled == [] and report.skipped == [(c.id, "still enrolled")]
