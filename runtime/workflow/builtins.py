@@ -1,4 +1,5 @@
-"""Built-in actions (``SINGLE_CONNECTION``, chosen by ``actionTypeId``) against the fake portal.
+"""Built-in actions (``SINGLE_CONNECTION``, chosen by ``actionTypeId``) against the engine's
+records (:mod:`.records`: the fake portal, or HubSpot with ``--live``).
 
 Emulated, as the workflows contract's emulator note suggests (§2.1):
 
@@ -12,8 +13,9 @@ Emulated, as the workflows contract's emulator note suggests (§2.1):
 - ``0-14`` create record (+ an association to the enrolled record when ``associations`` is
   set; HubSpot's loop guard skips it when the enrolled record was made by this workflow);
 - ``0-3`` create task (a ``tasks`` record when the portal has that type, else recorded);
-- ``0-8``/``0-9`` notifications and ``0-13``/``0-63809083``/``0-63863438`` list membership:
-  recorded (with tokens filled in), never sent.
+- ``0-8``/``0-9`` notifications: recorded (with tokens filled in), never sent;
+- ``0-13``/``0-63809083``/``0-63863438`` list membership: recorded locally, changed in HubSpot
+  with ``--live`` (the list id is sent as the flow holds it).
 
 Any other ``actionTypeId`` is logged ``NOT_EMULATED`` and the enrollment continues.
 Writes that HubSpot would refuse (an unknown property, a bad option) fail the step with

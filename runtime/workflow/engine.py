@@ -7,6 +7,11 @@ enrollment back in the queue for later; the clock jumps straight to the next due
 three-day retry story takes as long as its actions do. While the engine runs, the portal's
 clock is the virtual clock, so records' timestamps follow it.
 
+Records are read and written through :mod:`.records` (the fake portal in-process, or HubSpot's
+API with ``--live``, on real time). An enrollment the clock stopped (``until``) is
+``WAITING`` and keeps in ``pending`` what :meth:`Engine.resume` needs to go on later, from the
+journal, on the same virtual clock.
+
 Choices where HubSpot is silent (each a documented switch of :class:`EngineOptions`):
 
 - after a custom code action finally fails, the enrollment continues (``on_failure``, §0.8);
