@@ -4,6 +4,10 @@ it (a second fake portal, served; ``--hubspot-url`` points at it), never to the 
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -167,3 +171,40 @@ def test_what_live_refuses(project: Path, hubspot_standin: StandIn) -> None:
     assert code_ == 7 and "has no secret NOPE" in err
     code_, _, err = _live(h, *base[:3], "--object-id", "424242", "--yes-write-to-hubspot")
     assert code_ == 2 and "HubSpot answered 404" in err
+
+
+def _at_a_terminal(project: Path, args: list[str], answer: str) -> tuple[int, str]:
+    """``hsrun ARGS`` in a child whose stdin is a terminal (a pty), answering its prompt."""
+    master, slave = pty.openpty()
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "runtime", *args],
+            cwd=project,
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.write(master, answer.encode())
+        out, err = child.communicate(timeout=120)
+    finally:
+        os.close(master)
+        os.close(slave)
+    return child.returncode, out + err
+
+
+def test_at_a_terminal_live_asks_naming_the_portal_and_the_count(
+    project: Path, hubspot_standin: StandIn
+) -> None:
+    h = hubspot_standin
+    args = ["workflow", "run", "flows/live.json", "--object-id", h.contact, "--live",
+            "--hubspot-url", h.url]  # fmt: skip
+    code_, text = _at_a_terminal(project, args, "n\n")
+    assert code_ == 1, text
+    assert f"This writes to HubSpot portal {h.portal.portal_id}" in text
+    assert "1 enrollment(s) in 'test flow'. Go on? [y/N]" in text
+    assert "Nothing written." in text
+    assert "message" not in h.portal.get("contacts", h.contact).properties
+    code_, text = _at_a_terminal(project, args, "y\n")
+    assert code_ == 0, text
+    assert h.portal.get("contacts", h.contact).properties["message"] == "Ada"
