@@ -17,13 +17,16 @@ HubSpot's hosts (a local server standing in for HubSpot), those calls are routed
 instead, as they are to the fake portal.
 
 HubSpot's refusals (a missing scope, an unknown property) fail the step with HubSpot's
-message; the token appears in no message. ``LIST_BRANCH`` filter trees are evaluated here,
-on the record's values fetched from HubSpot, with the property types hsrun knows for the
-standard properties (any other property compares as text).
+message; the token appears in no message. A 429 (the private app's rate limit) is waited out
+as its ``Retry-After`` says (at most 10 s) and the call sent again, three tries in all.
+``LIST_BRANCH`` filter trees are evaluated here, on the record's values fetched from HubSpot,
+with the property types hsrun knows for the standard properties (any other property compares
+as text).
 """
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,6 +46,10 @@ if TYPE_CHECKING:
     from runtime.secrets.value import SecretValue
 
 TIMEOUT_S = 30.0
+#: Tries of one call HubSpot answers 429 (rate limit) before the step fails with it.
+RATE_LIMIT_ATTEMPTS = 3
+#: Longest wait for a 429's Retry-After (seconds).
+MAX_RETRY_AFTER_S = 10.0
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -244,15 +251,21 @@ class LiveRecords:
 
         url = self.target.base_url.rstrip("/") + path
         headers = {"Authorization": f"Bearer {self.target.token.reveal()}"}
-        try:
-            answer = self._session.request(
-                method, url, params=params, json=body, headers=headers, timeout=TIMEOUT_S
-            )
-        except requests.RequestException as exc:
-            raise PortalError(
-                f"HubSpot ({self.target.base_url}) did not answer {method} {path}: "
-                f"{type(exc).__name__}"
-            ) from exc
+        for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
+            try:
+                answer = self._session.request(
+                    method, url, params=params, json=body, headers=headers, timeout=TIMEOUT_S
+                )
+            except requests.RequestException as exc:
+                raise PortalError(
+                    f"HubSpot ({self.target.base_url}) did not answer {method} {path}: "
+                    f"{type(exc).__name__}"
+                ) from exc
+            if answer.status_code != 429 or attempt == RATE_LIMIT_ATTEMPTS:
+                break
+            # The private app's rate limit (100-190 requests per 10 s, contract §1): wait as
+            # HubSpot says (Retry-After), then send the same request again.
+            time.sleep(_retry_after(answer.headers.get("Retry-After")))
         if answer.status_code >= 400:
             message = _message(answer)
             error = _NotFound if answer.status_code == 404 else PortalError
@@ -307,3 +320,11 @@ def _message(answer: Any) -> str:
     if isinstance(data, dict) and data.get("message"):
         return str(data["message"])
     return str(data)[:300]
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        seconds = float(value) if value else 1.0
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)

@@ -8,7 +8,9 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,11 @@ from helpers import hsrun
 from wf_support import builtin, code, flow, set_prop, static
 
 from runtime.config import get_settings
+from runtime.errors import PortalError
 from runtime.fake_hubspot import FakePortal, PortalFile, serve
 from runtime.fake_hubspot.lists.models import ListsBackend
+from runtime.secrets import SecretValue
+from runtime.workflow.live import LiveRecords, LiveTarget
 
 #: Reads the enrolled contact through HubSpot's API (routed to the stand-in) with the
 #: action's own token, and returns its first name.
@@ -208,3 +213,55 @@ def test_at_a_terminal_live_asks_naming_the_portal_and_the_count(
     code_, text = _at_a_terminal(project, args, "y\n")
     assert code_ == 0, text
     assert h.portal.get("contacts", h.contact).properties["message"] == "Ada"
+
+
+@pytest.fixture
+def rate_limited() -> Iterator[tuple[str, list[str], list[int]]]:
+    """A stand-in answering GETs with the statuses queued in the third item (then 200)."""
+    calls: list[str] = []
+    queued: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            calls.append(self.path)
+            status = queued.pop(0) if queued else 200
+            body = (
+                {"id": "7", "properties": {"firstname": "Ada"}}
+                if status == 200
+                else {"status": "error", "message": "You have reached your secondly limit.",
+                      "errorType": "RATE_LIMIT", "category": "RATE_LIMITS"}
+            )  # fmt: skip
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            if status == 429:
+                self.send_header("Retry-After", "0")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", calls, queued
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_hubspot_rate_limits_on_the_engines_own_calls_are_waited_out(
+    rate_limited: tuple[str, list[str], list[int]],
+) -> None:
+    url, calls, queued = rate_limited
+    records = LiveRecords(LiveTarget(url, SecretValue("pat-na1-test")))
+    queued.extend([429, 429])
+    assert records.properties("contacts", "7", ["firstname"]) == {"firstname": "Ada"}
+    assert len(calls) == 3
+    queued.extend([429, 429, 429])
+    with pytest.raises(PortalError, match=r"HubSpot answered 429 to GET .*secondly limit"):
+        records.properties("contacts", "7", ["firstname"])
+    assert len(calls) == 6
