@@ -165,14 +165,15 @@ def resume_live(
     yes: bool,
 ) -> None:
     """``workflow resume --live``: continue live enrollments whose time has come."""
-    from runtime.cli._workflow_run import _report, flow_file
+    from runtime.cli._workflow_resume import flow_file
+    from runtime.cli._workflow_run import _report
     from runtime.config import get_settings
     from runtime.invoke import Runner, RunOptions
     from runtime.journal import Journal
     from runtime.secrets import default_source
     from runtime.workflow import resume_workflow
     from runtime.workflow.clock import parse_duration
-    from runtime.workflow.engine import options_of
+    from runtime.workflow.resume import options_of
 
     settings = get_settings()
     records = live_records(settings, token_secret=token_secret, api_url=api_url)

@@ -1,4 +1,4 @@
-"""`hsrun deploy`, and the `hsrun workflow` group: run|enroll-matching|show|list|check|pull.
+"""`hsrun deploy`, and the `hsrun workflow` group: run|resume|enroll-matching|show|list|check|pull.
 
 ``deploy`` puts a packaged action into a workflow's custom code action
 (:func:`runtime.packaging.deploy.deploy_from_settings`) and renders the report: the code diff,
@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 def register(app: typer.Typer) -> None:
     """Add the ``deploy`` command and the ``workflow`` group to ``app``."""
-    from runtime.cli import _workflow_run
+    from runtime.cli import _workflow_resume, _workflow_run
 
+    del _workflow_resume  # imported for its command, registered on _workflow_run.group
     app.command("deploy")(deploy)
     app.add_typer(_workflow_run.group, name="workflow")
 

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.errors import WorkflowError
 from runtime.workflow.code import NON_IDEMPOTENT_RETRY
-from runtime.workflow.engine import Engine, EngineOptions, options_of
+from runtime.workflow.engine import Engine, EngineOptions
 from runtime.workflow.enrollment import Enrollment, Step
 from runtime.workflow.model import Flow, load_flow
+from runtime.workflow.resume import options_of, refuse
 
 if TYPE_CHECKING:
     from runtime.fake_hubspot.portal import FakePortal
@@ -183,7 +184,7 @@ def resume_workflow(
         return []
     for enrollment in chosen:
         if not enrollment.resumable:
-            Engine.refuse(enrollment)
+            refuse(enrollment)
     stopped = max(float((e.pending or {}).get("clock") or 0.0) for e in chosen)
     live = records is not None and records.live
     engine = Engine(

@@ -48,6 +48,7 @@ from runtime.workflow.code import action_file, custom_code_step
 from runtime.workflow.enrollment import Enrollment
 from runtime.workflow.model import Flow, target_of
 from runtime.workflow.records import FakeRecords, Records
+from runtime.workflow.resume import freeze_state, refuse, saved_options, thaw_state
 from runtime.workflow.values import ValueContext
 from runtime.workflow.webhook import webhook_step
 
@@ -100,46 +101,6 @@ class EngineOptions:
             )
         if self.concurrency < 1:
             raise WorkflowError("concurrency must be at least 1")
-
-
-#: The switches a WAITING enrollment keeps for its resume (the rest are the command's).
-_SAVED = ("on_failure", "branch_match", "seed", "timezone", "time_windows", "allow_hosts",
-          "allow_net")  # fmt: skip
-
-
-def saved_options(options: EngineOptions) -> dict[str, Any]:
-    """The switches of a run that its waiting enrollments keep, JSON-ready."""
-    out = {name: getattr(options, name) for name in _SAVED}
-    out["allow_hosts"] = list(options.allow_hosts)
-    return out
-
-
-def options_of(enrollment: Enrollment, **overrides: Any) -> EngineOptions:
-    """The switches ``enrollment``'s run had (``overrides`` win: concurrency, run options)."""
-    saved = dict(((enrollment.pending or {}).get("options")) or {})
-    known = {k: v for k, v in saved.items() if k in _SAVED}
-    if "allow_hosts" in known:
-        known["allow_hosts"] = tuple(known["allow_hosts"])
-    return EngineOptions(**{**known, **overrides})
-
-
-def freeze_state(state: dict[str, Any]) -> dict[str, Any]:
-    """An action's retry state as JSON (the retried custom code event as its payload)."""
-    out = dict(state)
-    event = out.get("event")
-    if event is not None and hasattr(event, "to_payload"):
-        out["event"] = event.to_payload()
-    return out
-
-
-def thaw_state(state: dict[str, Any]) -> dict[str, Any]:
-    """The inverse of :func:`freeze_state`: a retry sends the very same event again."""
-    out = dict(state)
-    if isinstance(out.get("event"), dict):
-        from runtime.contract import Event
-
-        out["event"] = Event.model_validate(out["event"])
-    return out
 
 
 class Engine:
@@ -255,7 +216,7 @@ class Engine:
                 the flow no longer has, or its record is still enrolled in this run.
         """
         if not enrollment.resumable:
-            self.refuse(enrollment)
+            refuse(enrollment)
         if enrollment.flow != self.flow_key:
             raise WorkflowError(
                 f"enrollment {enrollment.id} belongs to {enrollment.flow}, not {self.flow_key}"
@@ -357,27 +318,6 @@ class Engine:
 
                 save_enrollments(self.journal, list(self.enrollments.values()))
         return list(self.enrollments.values())
-
-    @staticmethod
-    def refuse(enrollment: Enrollment) -> None:
-        """Raise the error that says why ``enrollment`` cannot be resumed.
-
-        Raises:
-            WorkflowError: always.
-        """
-        why = (
-            "it has finished"
-            if enrollment.status in (ev.COMPLETED, ev.STOPPED)
-            else "Ctrl-C interrupted it"
-            if enrollment.status == ev.INTERRUPTED
-            else "its record holds no resume state (recorded by an older hsrun)"
-            if enrollment.status == ev.WAITING
-            else "it is running"
-        )
-        raise WorkflowError(
-            f"enrollment {enrollment.id} is {enrollment.status}: {why}; only an enrollment "
-            "left WAITING by --until can be resumed"
-        )
 
     def _flow_file(self) -> str | None:
         """The flow's file, absolute (``None`` for a portal's flow): where a resume finds it."""

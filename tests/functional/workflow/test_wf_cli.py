@@ -87,10 +87,15 @@ def test_enroll_matching_and_unknown_records(project: Path) -> None:
     # The demo's customer (Ada) does not meet the trigger; the leads with an email do.
     assert _contact("alan.turing@acme.example") in enrolled
     assert _contact("ada.lovelace@acme.example") not in enrolled
-    # Enrolled before, and the flow does not re-enroll: nobody enrolls a second time.
+    # Waiting in the delay (resumable): still enrolled.
     code, out, err = hsrun("workflow", "enroll-matching", "flows/lead_routing.json", "--json")
     assert code == 0 and json.loads(out) == []
     alan = _contact("alan.turing@acme.example")
+    assert f"not enrolled: {alan} (still enrolled)" in err
+    # Once they finished: enrolled before, and the flow does not re-enroll.
+    assert hsrun("workflow", "resume")[0] == 0
+    code, out, err = hsrun("workflow", "enroll-matching", "flows/lead_routing.json", "--json")
+    assert code == 0 and json.loads(out) == []
     assert f"not enrolled: {alan} (enrolled before and the flow does not re-enroll)" in err
     code, _, err = hsrun("workflow", "run", "flows/lead_routing.json", "--object-id", "999999")
     assert code == 2 and "no live contact with id 999999" in err
