@@ -36,7 +36,7 @@ def resume(
     enrollment_ids: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[ENROLLMENT_ID]...",
+            metavar="ENROLLMENT_ID",
             help="Enrollments to resume (ids or unique prefixes; default: every WAITING one).",
         ),
     ] = None,
