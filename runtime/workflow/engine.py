@@ -301,7 +301,9 @@ class Engine:
             for enrollment in self.enrollments.values():
                 if enrollment.id in waiting and not enrollment.finished:
                     when, aid, state = waiting[enrollment.id]
-                    if interrupted:
+                    if interrupted and enrollment.resumable:
+                        pass  # resumed, but Ctrl-C came first: it waits on, as it was
+                    elif interrupted:
                         self._interrupt(enrollment, aid, running=False)
                     else:
                         enrollment.status = ev.WAITING

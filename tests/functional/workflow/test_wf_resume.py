@@ -201,3 +201,29 @@ def test_resume_by_id_and_what_it_refuses(project: Path) -> None:
     assert "is COMPLETED: it has finished; only an enrollment left WAITING" in err
     code_, _, err = hsrun("workflow", "resume")
     assert code_ == 0 and "No WAITING enrollments to resume" in err
+
+
+def test_ctrl_c_before_a_resumed_enrollment_moved_leaves_it_waiting(hubspot: Any) -> None:
+    from runtime.fake_hubspot import attach_memory
+    from runtime.invoke import Runner
+    from runtime.workflow import load_flow, resume_workflow, run_workflow
+
+    c = hubspot.create("contacts", {"email": "ada@example.com"})
+    doc = load_flow(
+        flow(
+            builtin("1", "0-1", {"delta": "1", "time_unit": "DAYS"}, "2"),
+            set_prop("2", "firstname", static("after")),
+        ),
+        source="the test's flow",
+    )
+    with attach_memory(hubspot) as served, Runner() as runner:
+        parts = {"portal": hubspot, "url": served.url, "code_cache": Path("unused")}
+        [e] = run_workflow(doc, runner=runner, object_ids=[c.id], until_s=3600, **parts)
+        assert e.status == "WAITING"
+        runner.interrupt()  # Ctrl-C, before the resumed enrollment's time came
+        resume_workflow(doc, [e], runner=runner, **parts)
+        assert e.status == "WAITING" and e.resumable and e.current == "2"
+        with Runner() as fresh:
+            resume_workflow(doc, [e], runner=fresh, **parts)
+    assert e.status == "COMPLETED"
+    assert hubspot.get("contacts", c.id).properties["firstname"] == "after"
