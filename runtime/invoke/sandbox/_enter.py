@@ -66,6 +66,8 @@ def libc():
     global _LIBC
     if _LIBC is None:
         _LIBC = ctypes.CDLL(None, use_errno=True)
+        for name in ("unshare", "mount", "prctl", "syscall"):
+            getattr(_LIBC, name)  # looked up once: a forked worker finds them resolved
     return _LIBC
 
 
