@@ -672,10 +672,11 @@ def _settings_for_libs(action: Path | None = None) -> Settings:
     # Finding the project root walks up the folders: once per (folders, settings) is enough
     # for a runner that runs thousands of times in the same place.
     folder = str(action.parent) if action is not None else ""
+    # Every HSRUN_* variable is part of the key: a test that sets one sees it at once.
     key = (
         os.getcwd(),
         folder,
-        *(os.environ.get(name, "") for name in ("HSRUN_HOME", "HSRUN_LIBS", "HSRUN_CONFIG_DIR")),
+        *sorted(item for item in os.environ.items() if item[0].startswith("HSRUN_")),
     )
     settings = _SETTINGS_SEEN.get(key)
     if settings is None:
