@@ -665,7 +665,7 @@ def with_project_libs(opts: RunOptions, *, action: Path | None = None) -> RunOpt
     return replace(opts, libs=found) if found is not None else opts
 
 
-_SETTINGS_SEEN: dict[tuple[str, ...], Settings] = {}
+_SETTINGS_SEEN: dict[tuple[object, ...], Settings] = {}
 
 
 def _settings_for_libs(action: Path | None = None) -> Settings:
