@@ -51,6 +51,9 @@ class Settings:
     #: ``HSRUN_ISOLATION``: ``auto`` (the kernel's namespaces where it allows them, else a
     #: plain process), ``namespaces`` (required: a run fails without them) or ``process``.
     isolation: str = "auto"
+    #: ``HSRUN_LIVE_ADDRESS``: ``host:port`` that a sandboxed ``--live`` run's HubSpot
+    #: connections are relayed to instead of HubSpot's hosts (a stand-in, for tests).
+    live_address: tuple[str, int] | None = None
 
     @property
     def journal_path(self) -> Path:
@@ -188,7 +191,19 @@ def get_settings(*, action: Path | None = None) -> Settings:
         home_is_cwd_project=bool(home_env) or root == cwd_root,
         node_libs_setting=os.environ.get("HSRUN_NODE_LIBS", ""),
         isolation=_isolation(os.environ.get("HSRUN_ISOLATION", "")),
+        live_address=_address(os.environ.get("HSRUN_LIVE_ADDRESS", "")),
     )
+
+
+def _address(text: str) -> tuple[str, int] | None:
+    if not text.strip():
+        return None
+    host, _, port = text.strip().rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        from runtime.errors import UsageError
+
+        raise UsageError(f"HSRUN_LIVE_ADDRESS={text!r}: expected host:port")
+    return host.strip("[]"), int(port)
 
 
 ISOLATION_MODES = ("auto", "namespaces", "process")

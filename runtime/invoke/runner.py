@@ -58,6 +58,7 @@ from runtime.invoke._process import (
     take_prespawned,
 )
 from runtime.invoke._session import Outcome, run_job
+from runtime.invoke._spares import Spares
 from runtime.invoke.node_libs import NodeRuntime
 from runtime.invoke.node_libs import resolve as resolve_node
 from runtime.invoke.sandbox import Sandbox
@@ -193,6 +194,8 @@ class Runner:
         self._warm: dict[tuple[str, str | None], list[Child]] = {}
         self._lock = threading.Lock()
         self._node_pool = NodePool()
+        # Python workers that entered an action's sandbox before their run was asked for.
+        self._spares = Spares(size=max(1, min(4, os.cpu_count() or 1)))
         # Children running a job now, so that an interrupt (Ctrl-C) can stop them all.
         self._active: set[Child] = set()
         self._interrupted = False
@@ -224,6 +227,7 @@ class Runner:
                 child.close()
         self._warm.clear()
         self._node_pool.close()
+        self._spares.close()
         for zygote in self._zygotes.values():
             zygote.close()
         self._zygotes.clear()
@@ -432,7 +436,7 @@ class Runner:
         if prepared.node is not None:
             child = self._node_child(key, prepared, path)
         else:
-            child = self._child_for(key, opts)
+            child = self._python_child(key, prepared, path)
         self._active.add(child)
         if self._interrupted:  # interrupted while the child was being started
             child.kill()
@@ -502,7 +506,9 @@ class Runner:
             ),
             hubspot_url=opts.hubspot_url,
             allow_hosts=(*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
-            host_network=opts.allow_net or opts.live,
+            host_network=opts.allow_net,
+            live=opts.live,
+            live_address=settings.live_address,
             manifest=str(manifest or prepared.action.source_path.with_suffix(".toml")),
             memory_mb=opts.memory_mb,
             max_processes=opts.max_processes,
@@ -566,6 +572,49 @@ class Runner:
             node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
         ) or spawn_node(node.node, memory_mb=opts.memory_mb, node_path=libs, preload=preload)
 
+    def _python_child(self, key: tuple[str, str | None], prepared: PreparedRun, path: str) -> Child:
+        """A Python worker for this run. A cold run through the zygote takes one forked (and,
+        in the kernel sandbox, one that entered the action's sandbox) ahead of time, when
+        there is one."""
+        opts = prepared.options
+        libs = key[1]
+        zygote = opts.zygote or _shared_zygote(opts.python, libs) is not None
+        if opts.warm or not zygote:
+            return self._child_for(key, opts)
+        settings = _settings_for_libs(prepared.action.source_path)
+        mode = opts.isolation or settings.isolation
+
+        def start() -> Child:
+            child = self._get_zygote(opts.python, libs).spawn()
+            try:
+                box = child.sandbox = self._sandbox(prepared, path)
+                if box is not None:
+                    enter = {"type": "enter", "sandbox": box.spec}
+                    child.channel.send({**enter, "max_processes": opts.max_processes})
+            except BaseException:
+                child.kill()
+                child.close()
+                raise
+            return child
+
+        # What makes two sandboxes interchangeable: the action and its folder, the libraries,
+        # the network policy and the limits (the event, secrets and inputs come with the job).
+        boxed = (
+            path,
+            libs,
+            opts.python,
+            mode,
+            opts.hubspot_url,
+            opts.allow_net,
+            opts.live,
+            (*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
+            opts.memory_mb,
+            opts.max_processes,
+            str(prepared.action.manifest_path),
+            settings.home,
+        )
+        return self._spares.take(boxed, start)
+
     def _child_for(self, key: tuple[str, str | None], opts: RunOptions) -> Child:
         libs = key[1]
         if opts.warm:
@@ -616,17 +665,18 @@ def with_project_libs(opts: RunOptions, *, action: Path | None = None) -> RunOpt
     return replace(opts, libs=found) if found is not None else opts
 
 
-_SETTINGS_SEEN: dict[tuple[str, ...], Settings] = {}
+_SETTINGS_SEEN: dict[tuple[object, ...], Settings] = {}
 
 
 def _settings_for_libs(action: Path | None = None) -> Settings:
     # Finding the project root walks up the folders: once per (folders, settings) is enough
     # for a runner that runs thousands of times in the same place.
     folder = str(action.parent) if action is not None else ""
+    # Every HSRUN_* variable is part of the key: a test that sets one sees it at once.
     key = (
         os.getcwd(),
         folder,
-        *(os.environ.get(name, "") for name in ("HSRUN_HOME", "HSRUN_LIBS", "HSRUN_CONFIG_DIR")),
+        *sorted(item for item in os.environ.items() if item[0].startswith("HSRUN_")),
     )
     settings = _SETTINGS_SEEN.get(key)
     if settings is None:

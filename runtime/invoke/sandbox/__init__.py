@@ -34,6 +34,9 @@ NAMESPACES = "namespaces"
 PROCESS = "process"
 #: Where the egress proxy listens inside a run's network namespace.
 PROXY_PORT = 3128
+#: With ``--live``, HubSpot's hosts resolve to loopback addresses from here on (one each),
+#: where init relays port 443 to the real host.
+LIVE_FIRST_IP = 10
 
 
 @dataclass
@@ -144,11 +147,18 @@ def prepare(
     allow_hosts: tuple[str, ...],
     host_network: bool,
     manifest: str,
+    live: bool = False,
+    live_address: tuple[str, int] | None = None,
     memory_mb: int,
     max_processes: int,
 ) -> Sandbox | None:
     """A sandbox for one action process, or None when ``mode`` (``auto``, ``namespaces``,
-    ``process``) or the platform says to run without one."""
+    ``process``) or the platform says to run without one.
+
+    ``host_network`` (``--allow-net``) gives the run the machine's network. Otherwise it has
+    loopback only: the fake portal (``hubspot_url``) and ``allow_hosts`` (through the egress
+    proxy) are relayed to it, and with ``live`` HubSpot's own hosts (to ``live_address``
+    instead when given), and nothing else."""
     if mode == PROCESS or not supported_platform():
         return None
     token = secrets.token_hex(8)
@@ -164,13 +174,28 @@ def prepare(
     box = Sandbox(token, spec)
     if not host_network:
         gateway = shared_gateway()
-        portal = _portal_address(hubspot_url)
-        gateway.register(token, Policy(portal=portal, allow_hosts=allow_hosts, manifest=manifest))
+        portal = None if live else _portal_address(hubspot_url)
+        gateway.register(
+            token,
+            Policy(
+                portal=portal,
+                allow_hosts=allow_hosts,
+                manifest=manifest,
+                live_hosts=HUBSPOT_HOSTS if live else frozenset(),
+                live_address=live_address,
+            ),
+        )
         box.gateway = gateway
         spec["gateway"] = gateway.path
         spec["keep"].append(gateway.folder)
         if portal is not None:
             spec["listeners"].append(["127.0.0.1", portal[1], "portal"])
+        if live:
+            spec["hosts"] = []
+            for number, host in enumerate(sorted(HUBSPOT_HOSTS), start=LIVE_FIRST_IP):
+                ip = f"127.0.0.{number}"
+                spec["hosts"].append([ip, host])
+                spec["listeners"].append([ip, 443, "live " + host])
         if allow_hosts:
             port = PROXY_PORT if portal is None or portal[1] != PROXY_PORT else PROXY_PORT + 1
             spec["listeners"].append(["127.0.0.1", port, "proxy"])

@@ -66,6 +66,8 @@ def libc():
     global _LIBC
     if _LIBC is None:
         _LIBC = ctypes.CDLL(None, use_errno=True)
+        for name in ("unshare", "mount", "prctl", "syscall"):
+            getattr(_LIBC, name)  # looked up once: a forked worker finds them resolved
     return _LIBC
 
 
@@ -293,6 +295,8 @@ def _build_root(spec, keep):
             _mount(root + "/dev/null", root + path, None, MS_BIND)
     for path in nested_in_hidden:
         _bind_path(root, path, keep[path])
+    if spec.get("hosts"):
+        _private_hosts(root, spec["hosts"])
     for link in SYSTEM_KEEP:
         if os.path.islink(link) and not os.path.lexists(root + link):
             os.symlink(os.readlink(link), root + link)
@@ -318,6 +322,21 @@ def _build_root(spec, keep):
     _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     for fd in keep.values():
         os.close(fd)
+
+
+def _private_hosts(root, entries):
+    """The run's own ``/etc/hosts``: loopback, and each ``[ip, name]`` of ``entries`` (with
+    ``--live``, HubSpot's hosts at the addresses init relays to HubSpot)."""
+    lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
+    lines += ["%s\t%s" % (ip, name) for ip, name in entries]
+    source = root + "/.hosts"
+    with open(source, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    target = root + "/etc/hosts"
+    if not os.path.exists(target):
+        raise SandboxError(errno.ENOENT, "/etc/hosts is missing: --live cannot be routed")
+    _mount(source, target, None, MS_BIND)
+    _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
 
 
 def _bind_path(root, path, fd):

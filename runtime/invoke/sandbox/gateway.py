@@ -6,6 +6,9 @@ else. Each connection starts with ``TOKEN KIND\\n``: the token names the run (re
 the runner for its duration), the kind the listener it came in on:
 
 - ``portal``: piped to the fake portal's loopback server, HubSpot's API for the action;
+- ``live HOST``: with ``--live``, piped to that HubSpot host's port 443 (TLS stays end to
+  end: the action's client talks to HubSpot itself; this only carries the bytes). The run's
+  ``/etc/hosts`` points each HubSpot host at its own loopback address, where init listens;
 - ``proxy``: an HTTP proxy (``CONNECT host:port`` or an absolute ``http://`` URL) that opens
   a connection only to a host the run's ``allow_hosts`` names exactly (``*.example.com``
   matches subdomains, never a prefix), and otherwise answers 403 with the same advice the
@@ -37,6 +40,10 @@ class Policy:
     allow_hosts: tuple[str, ...] = ()
     manifest: str = "the action's manifest"
     extra: dict[str, str] = field(default_factory=dict)
+    #: With ``--live``: HubSpot's hosts the run may reach, and where their connections go
+    #: (``None``: the host itself, port 443; a test points it at a stand-in).
+    live_hosts: frozenset[str] = frozenset()
+    live_address: tuple[str, int] | None = None
 
 
 def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
@@ -110,6 +117,14 @@ class Gateway:
                 policy = self._policies.get(token)
             if policy is not None and kind == "portal" and policy.portal is not None:
                 upstream = socket.create_connection(policy.portal, timeout=CONNECT_TIMEOUT_S)
+                if rest:
+                    upstream.sendall(rest)
+            elif policy is not None and kind.startswith("live "):
+                host = kind[len("live ") :]
+                if host not in policy.live_hosts:
+                    return
+                target = policy.live_address or (host, 443)
+                upstream = socket.create_connection(target, timeout=CONNECT_TIMEOUT_S)
                 if rest:
                     upstream.sendall(rest)
             elif policy is not None and kind == "proxy":

@@ -1,0 +1,100 @@
+"""Workers started ahead of their run (a runner's spares): each run still gets a fresh
+process and a sandbox of its own, as a cold Lambda start would; a closed runner leaves
+nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from runtime.invoke import Runner, RunOptions
+from runtime.invoke.sandbox import probe
+
+SUPPORT = probe()
+
+STATE = """\
+import os
+
+COUNT = 0
+
+def main(event):
+    global COUNT
+    COUNT += 1
+    seen = os.path.exists("/tmp/left-by-an-earlier-run")
+    open("/tmp/left-by-an-earlier-run", "w").close()
+    return {"outputFields": {"count": COUNT, "seen": seen, "pid": os.getpid()}}
+"""
+
+
+def live_children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.parametrize("isolation", ["process", "namespaces"])
+def test_every_run_of_a_repeated_action_starts_cold(
+    isolation: str, write_action: Callable[..., Path]
+) -> None:
+    if isolation == "namespaces" and not SUPPORT.namespaces:
+        pytest.skip(f"no kernel sandbox here: {SUPPORT.reason}")
+    action = write_action(STATE)
+    with Runner(RunOptions(timeout_s=5, isolation=isolation)) as runner:
+        results = [runner.run(action) for _ in range(4)]
+    for result in results:
+        assert result.status == "SUCCESS", result
+        assert result.outputs["count"] == 1  # module state is fresh in every run
+        assert result.isolation == isolation
+    if isolation == "namespaces":
+        # Each run has a private /tmp: nothing an earlier run wrote is there.
+        assert [r.outputs["seen"] for r in results] == [False] * 4
+        # PID 1 is the run's own init: the action is PID 2 of its namespace every time.
+        assert {r.outputs["pid"] for r in results} == {2}
+    else:
+        assert len({r.outputs["pid"] for r in results}) == 4
+
+
+@pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
+def test_a_closed_runner_leaves_no_worker_waiting(write_action: Callable[..., Path]) -> None:
+    action = write_action(STATE)
+    with Runner(RunOptions(timeout_s=5, isolation="namespaces")) as runner:
+        for _ in range(3):
+            assert runner.run(action).status == "SUCCESS"
+        (zygote,) = runner._zygotes.values()
+        assert zygote._proc is not None
+        pid = zygote._proc.pid
+        waiting = live_children(pid)
+        assert waiting  # the next run's worker, already in its sandbox
+        runner._spares.close()
+        deadline = time.monotonic() + 5
+        while set(waiting) & set(live_children(pid)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not set(waiting) & set(live_children(pid))
+
+
+@pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
+def test_a_spare_is_not_shared_between_actions(write_action: Callable[..., Path]) -> None:
+    first = write_action(STATE, name="first")
+    second = write_action(
+        """\
+        import os
+
+        def main(event):
+            return {"outputFields": {"here": sorted(os.listdir(os.path.dirname(__file__)))}}
+        """,
+        name="second",
+    )
+    with Runner(RunOptions(timeout_s=5, isolation="namespaces")) as runner:
+        for _ in range(2):
+            runner.run(first)
+        result = runner.run(second)
+    assert result.status == "SUCCESS", result
+    assert "second.py" in json.dumps(result.outputs["here"])
+    assert os.path.exists(second)
