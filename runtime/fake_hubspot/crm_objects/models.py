@@ -36,6 +36,7 @@ from runtime.fake_hubspot.crm_objects.tokens import TokenIndex, tokens
 from runtime.fake_hubspot.crm_objects.values import normalise_properties
 
 if TYPE_CHECKING:
+    from runtime.fake_hubspot.crm_objects.search import SearchIndex
     from runtime.fake_hubspot.portal import FakePortal
 
 #: Stored on create when the caller did not set them (contract §4.6, captured contact).
@@ -108,6 +109,10 @@ class ObjectsBackend:
         self.sort_cache = {}
         #: (type, property) → its CONTAINS_TOKEN index, kept current by :meth:`_touch`.
         self.token_indexes: dict[tuple[str, str], TokenIndex] = {}
+        #: The durable store's search index (``None``: memory only), set by the store.
+        self.search_index: SearchIndex | None = None
+        #: Per type: (version, live records) — the ``total`` of an unfiltered search.
+        self.live_counts: dict[str, tuple[int, int]] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -116,6 +121,18 @@ class ObjectsBackend:
         self.dirty = set()
         self.sort_cache = {}
         self.token_indexes = {}
+        self.live_counts = {}
+
+    def live_count(self, object_type: ObjectType) -> int:
+        """How many live (not archived) records the type has, kept until they change."""
+        version = self.versions.get(object_type.name, 0)
+        cached = self.live_counts.get(object_type.name)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        records = self.store(object_type).records.values()
+        count = len(records) - sum(1 for r in records if r.archived)
+        self.live_counts[object_type.name] = (version, count)
+        return count
 
     def _touch(self, record: Record) -> None:
         name = record.object_type.name
