@@ -35,10 +35,11 @@ first time it is opened: a one-off cost of seconds at 100,000 records.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,7 @@ from runtime.fake_hubspot.crm_objects.values import sort_key
 
 if TYPE_CHECKING:
     from runtime.fake_hubspot.crm_objects.models import ObjectsBackend
+    from runtime.fake_hubspot.properties.models import PropertiesBackend
 
 # ``rev`` is never NULL, but declared NOT NULL it makes SQLite 3.40's integrity_check report
 # "NULL value in search_tokens.rev" for every row of the WITHOUT ROWID table (a false alarm).
@@ -59,13 +61,10 @@ CREATE TABLE IF NOT EXISTS search_fields (
 CREATE TABLE IF NOT EXISTS search_sort (
     field INTEGER NOT NULL, key NOT NULL, rec INTEGER NOT NULL,
     PRIMARY KEY (field, key, rec)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS search_sort_desc ON search_sort (field, key DESC, rec);
-CREATE INDEX IF NOT EXISTS search_sort_rec ON search_sort (rec);
 CREATE TABLE IF NOT EXISTS search_tokens (
     field INTEGER NOT NULL, token TEXT NOT NULL, rev TEXT, rec INTEGER NOT NULL,
     PRIMARY KEY (field, token, rec)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS search_tokens_rev ON search_tokens (field, rev);
-CREATE INDEX IF NOT EXISTS search_tokens_rec ON search_tokens (rec);
 """
 #: ``meta`` keys: the index's format (absent: not built yet) and a counter bumped whenever
 #: ``search_fields`` changes (other processes reload their copy of it).
@@ -77,7 +76,7 @@ _TOP = "\U0010ffff"
 _WILD = frozenset("*?[")
 
 SortRow = tuple[int, Any, int]
-TokenRow = tuple[int, str, str, int]
+TokenRow = tuple[int, str, int]
 
 
 def kind_of(prop_type: str) -> str:
@@ -130,6 +129,7 @@ class SearchIndex:
         #: (type, property) → (field id, kind), as of ``fields_version``.
         self.fields: dict[tuple[str, str], tuple[int, str]] = {}
         self.fields_version: str | None = None
+        self._props: PropertiesBackend | None = None
 
     def is_current(self) -> bool:
         """Whether the tables describe exactly the records in memory: nothing changed here
@@ -164,12 +164,18 @@ class SearchIndex:
         self.fields_version = version
 
     def _prop_type(self, object_type: ObjectType, name: str) -> str:
-        prop = self.objects.portal.properties.find(object_type, name)
+        if self._props is None:
+            self._props = self.objects.portal.properties
+        prop = self._props.find(object_type, name)
         return prop.type if prop is not None else "string"
 
     def _field(self, object_type: ObjectType, name: str, prop_type: str) -> int:
         """The field id of (type, property), made or re-keyed to the property's kind now."""
         kind = kind_of(prop_type)
+        found = self.fields.get((object_type.name, name))
+        if found is not None and found[1] == kind:
+            return found[0]
+        self._load_fields()  # another process may have made it, or re-keyed it
         found = self.fields.get((object_type.name, name))
         if found is not None and found[1] == kind:
             return found[0]
@@ -207,23 +213,31 @@ class SearchIndex:
 
     # -- writing ---------------------------------------------------------------------------
 
+    def _values(self, record: Record) -> dict[str, str]:
+        """What the index holds of a record: its stored values (not those of calculated
+        names) and its created and modified timestamps."""
+        object_type = record.object_type
+        calculated = calculated_names(object_type.name)
+        values = {n: v for n, v in record.properties.items() if n not in calculated and v}
+        for name in (object_type.created_property, object_type.modified_property):
+            value = record.value(name)
+            if value:
+                values[name] = value
+        return values
+
     def _rows(
         self,
         record: Record,
+        values: dict[str, str],
         sort: list[SortRow],
         toks: list[TokenRow],
         memo: dict[tuple[str, str], tuple[int, str]],
     ) -> None:
-        """Append a record's rows; ``memo`` keeps (field, property type) for one call."""
+        """Append the rows of ``values`` (of ``record``); ``memo`` keeps (field, property
+        type) for one call."""
         object_type = record.object_type
-        calculated = calculated_names(object_type.name)
         stamps = (object_type.created_property, object_type.modified_property)
-        values = {n: v for n, v in record.properties.items() if n not in calculated}
-        for name in stamps:
-            values[name] = record.value(name) or ""
         for name, value in values.items():
-            if not value:
-                continue
             found = memo.get((object_type.name, name))
             if found is None:
                 prop_type = self._prop_type(object_type, name)
@@ -234,38 +248,58 @@ class SearchIndex:
             field, prop_type = found
             sort.append((field, _key(prop_type, value), record.id))
             if name not in stamps:
-                toks.extend((field, t, t[::-1], record.id) for t in map(_text, tokens(value)))
+                toks.extend((field, t, record.id) for t in map(_text, tokens(value)))
 
-    def write(self, keys: Iterable[str]) -> None:
-        """Bring the rows of the changed entities (``contacts/12``...) in step (inside the
-        caller's write transaction)."""
-        recs: list[tuple[int]] = []
-        sort: list[SortRow] = []
-        toks: list[TokenRow] = []
+    def write(self, before: dict[str, str | None]) -> None:
+        """Bring the rows of the changed entities in step (inside the caller's write
+        transaction). ``before`` maps each changed key (``contacts/12``) to the record as
+        last written (its ``entities`` text, ``None`` if it was not there): its rows are the
+        ones in the index now, so only the values that changed have their rows deleted and
+        inserted (a PATCH of one property changes its rows and the modified date's, not every
+        row of the record), and no index by record is needed.
+        """
         stores = self.objects.stores
         memo: dict[tuple[str, str], tuple[int, str]] = {}
-        loaded = False
-        for key in keys:
+        old_sort: list[SortRow] = []
+        old_toks: list[TokenRow] = []
+        new_sort: list[SortRow] = []
+        new_toks: list[TokenRow] = []
+        for key, text in before.items():
             type_name, _, rest = key.partition("/")
-            if not rest.isdigit():
-                continue  # merged-id pointers and the GDPR blocklist hold no values
-            if not loaded:
-                self._load_fields()
-                loaded = True
-            rec = int(rest)
-            recs.append((rec,))
             store = stores.get(type_name)
-            record = store.records.get(rec) if store is not None else None
-            if record is not None and not record.archived:
-                self._rows(record, sort, toks, memo)
-        if not recs:
-            return
+            if not rest.isdigit() or store is None:
+                continue  # merged-id pointers and the GDPR blocklist hold no values
+            old = None if text is None else Record.from_state(store.object_type, json.loads(text))
+            was = {} if old is None or old.archived else self._values(old)
+            record = store.records.get(int(rest))
+            now = {} if record is None or record.archived else self._values(record)
+            if was and now:
+                changed = {n for n in was.keys() | now.keys() if was.get(n) != now.get(n)}
+                was = {n: v for n, v in was.items() if n in changed}
+                now = {n: v for n, v in now.items() if n in changed}
+            if was:
+                assert old is not None
+                self._rows(old, was, old_sort, old_toks, memo)
+            if now:
+                assert record is not None
+                self._rows(record, now, new_sort, new_toks, memo)
+        sort_now, sort_was = set(new_sort), set(old_sort)
+        toks_now, toks_was = set(new_toks), set(old_toks)
         conn = self.conn
-        conn.executemany("DELETE FROM search_sort WHERE rec = ?", recs)
-        conn.executemany("DELETE FROM search_tokens WHERE rec = ?", recs)
-        conn.executemany("INSERT OR IGNORE INTO search_sort (field, key, rec) VALUES (?,?,?)", sort)
         conn.executemany(
-            "INSERT OR IGNORE INTO search_tokens (field, token, rev, rec) VALUES (?,?,?,?)", toks
+            "DELETE FROM search_sort WHERE field = ? AND key = ? AND rec = ?", sort_was - sort_now
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO search_sort (field, key, rec) VALUES (?,?,?)",
+            sort_now - sort_was,
+        )
+        conn.executemany(
+            "DELETE FROM search_tokens WHERE field = ? AND token = ? AND rec = ?",
+            toks_was - toks_now,
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO search_tokens (field, token, rev, rec) VALUES (?,?,?,?)",
+            [(f, t, t[::-1], r) for f, t, r in toks_now - toks_was],
         )
 
     def rebuild(self) -> None:
@@ -275,10 +309,7 @@ class SearchIndex:
         b-tree from sorted rows is several times faster than inserting into three.
         """
         conn = self.conn
-        conn.execute("DROP INDEX IF EXISTS search_sort_desc")
-        conn.execute("DROP INDEX IF EXISTS search_sort_rec")
         conn.execute("DROP INDEX IF EXISTS search_tokens_rev")
-        conn.execute("DROP INDEX IF EXISTS search_tokens_rec")
         conn.execute("DELETE FROM search_sort")
         conn.execute("DELETE FROM search_tokens")
         conn.execute("DELETE FROM search_fields")
@@ -289,12 +320,13 @@ class SearchIndex:
         for store in self.objects.stores.values():
             for record in store.records.values():
                 if not record.archived:
-                    self._rows(record, sort, toks, memo)
+                    self._rows(record, self._values(record), sort, toks, memo)
         sort.sort()
         toks.sort()
         conn.executemany("INSERT OR IGNORE INTO search_sort (field, key, rec) VALUES (?,?,?)", sort)
         conn.executemany(
-            "INSERT OR IGNORE INTO search_tokens (field, token, rev, rec) VALUES (?,?,?,?)", toks
+            "INSERT OR IGNORE INTO search_tokens (field, token, rev, rec) VALUES (?,?,?,?)",
+            ((f, t, t[::-1], r) for f, t, r in toks),
         )
         self._make_indexes()
         conn.execute(
@@ -341,12 +373,53 @@ class SearchIndex:
         field = self._field_for_read(object_type, name, kind_of(prop_type))
         if not field:
             return None if field is None else []
-        order = "key DESC, rec" if descending else "key, rec"
-        rows = self.conn.execute(
-            f"SELECT rec FROM search_sort WHERE field = ? ORDER BY {order} LIMIT ? OFFSET ?",
+        if not descending:
+            rows = self.conn.execute(
+                "SELECT rec FROM search_sort WHERE field = ? ORDER BY key, rec LIMIT ? OFFSET ?",
+                (field, limit, offset),
+            )
+            return [rec for (rec,) in rows]
+        return self._descending(field, offset, limit)
+
+    def _descending(self, field: int, offset: int, limit: int) -> list[int]:
+        """A descending page, ties in id order: the primary key read backwards gives the
+        keys of the page (ties in reverse id order); each run of equal keys is then put in id
+        order, and a run cut by the page's start or end is read again for the right ids (one
+        more b-tree per row would cost every write more than this costs a read)."""
+        conn = self.conn
+        rows = conn.execute(
+            "SELECT key, rec FROM search_sort WHERE field = ? "
+            "ORDER BY key DESC, rec DESC LIMIT ? OFFSET ?",
             (field, limit, offset),
-        )
-        return [rec for (rec,) in rows]
+        ).fetchall()
+        runs: list[tuple[Any, list[int]]] = []
+        for key, rec in rows:
+            if runs and runs[-1][0] == key:
+                runs[-1][1].append(rec)
+            else:
+                runs.append((key, [rec]))
+        out: list[int] = []
+        for i, (key, recs) in enumerate(runs):
+            if i == 0 or i == len(runs) - 1:
+                skip = 0
+                if i == 0:
+                    ahead = conn.execute(
+                        "SELECT count(*) FROM search_sort WHERE field = ? AND key > ?",
+                        (field, key),
+                    ).fetchone()[0]
+                    skip = offset - int(ahead)
+                recs = [
+                    rec
+                    for (rec,) in conn.execute(
+                        "SELECT rec FROM search_sort WHERE field = ? AND key = ? "
+                        "ORDER BY rec LIMIT ? OFFSET ?",
+                        (field, key, len(recs), skip),
+                    )
+                ]
+            else:
+                recs.sort()
+            out.extend(recs)
+        return out
 
     def count(self, object_type: ObjectType, name: str, prop_type: str) -> int | None:
         """How many live records have a value for ``name`` (``None``: not in the index)."""

@@ -242,7 +242,19 @@ class StoreLink:
         for key in objects.dirty:
             data = objects.entity(key)
             rows.append((OBJECTS, key, None if data is None else _RECORD_DUMP(data)))
-        self.index.write(objects.dirty)
+        if objects.dirty:
+            # The index rows to replace are those of the records as last written.
+            before = dict.fromkeys(objects.dirty)
+            for chunk in _chunks(list(before), 500):
+                marks = ",".join("?" * len(chunk))
+                before.update(
+                    self.conn.execute(
+                        "SELECT key, value FROM entities"
+                        f" WHERE collection = ? AND key IN ({marks})",
+                        (OBJECTS, *chunk),
+                    )
+                )
+            self.index.write(before)
         objects.dirty = set()
         names: set[str] | None
         if area in ("", "hsrun"):
@@ -302,6 +314,11 @@ class StoreLink:
         except BaseException:
             self.rollback()
             raise
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _index_built(conn: sqlite3.Connection) -> bool:
