@@ -80,9 +80,22 @@ class AssociationsBackend:
         return self.types.get((from_type, to_type, spec[0], spec[1]))
 
     def create_label(
-        self, from_type: ObjectType, to_type: ObjectType, label: str, inverse_label: str | None
+        self,
+        from_type: ObjectType,
+        to_type: ObjectType,
+        label: str,
+        inverse_label: str | None,
+        *,
+        type_ids: tuple[int, int] | None = None,
     ) -> list[AssociationType]:
-        """A user-defined label (and its inverse when the pair differs or one is given)."""
+        """A user-defined label (and its inverse when the pair differs or one is given).
+
+        ``type_ids`` (a seed's): the label's typeId and its inverse's, instead of the next
+        free ones, because real actions hard-code the typeIds of their portal's labels.
+
+        Raises:
+            ValidationError: no label, the label exists, or a chosen typeId is taken.
+        """
         self.changes += 1
         if not label.strip():
             raise ValidationError(
@@ -91,8 +104,22 @@ class AssociationsBackend:
         for existing in self.types_between(from_type, to_type):
             if existing.label == label:
                 raise ValidationError(f"An association label named '{label}' already exists")
-        forward, backward = self._next_label_id, self._next_label_id + 1
-        self._next_label_id += 2
+        if type_ids is None:
+            forward, backward = self._next_label_id, self._next_label_id + 1
+            self._next_label_id += 2
+        else:
+            forward, backward = type_ids
+            if forward == backward:
+                raise ValidationError(f"A label and its inverse need two typeIds, got {forward}")
+            for wanted in type_ids:
+                taken = next((t for t in self.types.values() if t.type_id == wanted), None)
+                if taken is not None:
+                    raise ValidationError(
+                        f"association typeId {wanted} is taken ({taken.category} "
+                        f"{taken.from_type} to {taken.to_type}"
+                        + (f", label '{taken.label}')" if taken.label else ")")
+                    )
+            self._next_label_id = max(self._next_label_id, forward + 1, backward + 1)
         name = label.lower().replace(" ", "_")
         created = [
             AssociationType(

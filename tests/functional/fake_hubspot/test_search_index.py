@@ -273,3 +273,14 @@ def test_a_write_outside_a_request_is_searched_from_memory() -> None:
         assert twin.sorted_ids("lastname", "ASCENDING")[0] == unwritten.id
     finally:
         store.close(portal)
+
+
+def test_long_runs_of_equal_values_page_in_id_order_both_ways(twins: tuple[Twin, Twin]) -> None:
+    stages = ["lead"] * 3 + ["customer"] * 9 + ["lead"] * 2 + ["other"]
+    ids = [both(twins, "create", firstname=s) for s in stages]
+    by_stage = {s: [i for i, t in zip(ids, stages, strict=True) if t == s] for s in stages}
+    expected = by_stage["other"] + by_stage["lead"] + by_stage["customer"]
+    for limit in (1, 4, 5, 200):
+        assert both(twins, "sorted_ids", "firstname", "DESCENDING", limit=limit) == expected
+    expected = by_stage["customer"] + by_stage["lead"] + by_stage["other"]
+    assert both(twins, "sorted_ids", "firstname", "ASCENDING", limit=4) == expected
