@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING, Any
 
+from runtime.fake_hubspot.associations import limits
 from runtime.fake_hubspot.associations.types import (
     BUILTIN,
     CATEGORIES,
@@ -53,6 +54,8 @@ class AssociationsBackend:
         self.types: dict[tuple[str, str, str, int], AssociationType] = {}
         self._edges: dict[Key, dict[int, set[Spec]]] = {}
         self._next_label_id = FIRST_USER_TYPE_ID
+        #: User-enforced limits (definition configurations, :mod:`.limits`).
+        self.limits: dict[tuple[str, str, str, int], int] = {}
         #: Bumped on every change, so a store writes associations only when they changed.
         self.changes = 0
         self.reset()
@@ -62,6 +65,7 @@ class AssociationsBackend:
         self.types = {(t.from_type, t.to_type, t.category, t.type_id): t for t in BUILTIN}
         self._edges = {}
         self._next_label_id = FIRST_USER_TYPE_ID
+        self.limits = {}
 
     # -- types --------------------------------------------------------------------------
 
@@ -193,6 +197,8 @@ class AssociationsBackend:
             )
         self.types.pop((found.from_type, found.to_type, USER_DEFINED, type_id), None)
         self.types.pop((found.to_type, found.from_type, USER_DEFINED, found.inverse_id), None)
+        self.limits.pop((found.from_type, found.to_type, USER_DEFINED, type_id), None)
+        self.limits.pop((found.to_type, found.from_type, USER_DEFINED, found.inverse_id), None)
         for edges in self._edges.values():
             for specs in edges.values():
                 specs.discard((USER_DEFINED, type_id))
@@ -243,6 +249,7 @@ class AssociationsBackend:
         """Associate two live records with ``specs`` (and the inverses); the pair's labels."""
         self._require(from_type, from_id)
         self._require(to_type, to_id)
+        limits.check(self, from_type, from_id, to_type, to_id, specs)
         for spec in specs:
             kind = self.type_of(from_type.name, to_type.name, spec)
             assert kind is not None
@@ -272,6 +279,10 @@ class AssociationsBackend:
             spec = found.spec()
         self.add(from_type, from_id, to_type, to_id, [spec])
         return spec
+
+    def edges_from(self, a: str, a_id: int, b: str) -> dict[int, set[Spec]]:
+        """The records of type ``b`` one record is associated with, and with which types."""
+        return self._edges.get((a, a_id, b), {})
 
     def _link(self, a: str, a_id: int, b: str, b_id: int, spec: Spec) -> None:
         self.changes += 1
@@ -440,6 +451,8 @@ class AssociationsBackend:
                     "inverseId": kind.inverse_id,
                 }
         out["labels/next-id"] = {"value": self._next_label_id}
+        for (a, b, category, type_id), limit in self.limits.items():
+            out[f"limits/{a}/{b}/{category}/{type_id}"] = {"maxToObjectIds": limit}
         return out
 
     def load_state(self, data: dict[str, Any]) -> None:
@@ -448,6 +461,9 @@ class AssociationsBackend:
             parts = key.split("/")
             if key == "labels/next-id":
                 self._next_label_id = max(self._next_label_id, int(raw["value"]))
+            elif parts[0] == "limits" and len(parts) == 5:
+                limit_key = (parts[1], parts[2], parts[3], int(parts[4]))
+                self.limits[limit_key] = int(raw["maxToObjectIds"])
             elif parts[0] == "labels" and len(parts) == 4:
                 kind = AssociationType(
                     parts[1],
