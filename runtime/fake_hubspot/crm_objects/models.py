@@ -61,16 +61,21 @@ class TypeStore:
         #: unique property → lower-cased value → id (live records only).
         self.unique: dict[str, dict[str, int]] = {}
         self.merged: dict[int, int] = {}  # merged-away id → surviving id
+        #: How many of ``records`` are archived (search's ``total`` is the others).
+        self.archived = 0
 
     def add(self, record: Record) -> None:
         self.records[record.id] = record
+        self.archived += record.archived
         if not self.ids or record.id > self.ids[-1]:
             self.ids.append(record.id)
         else:
             bisect.insort(self.ids, record.id)
 
     def remove(self, record_id: int) -> None:
-        self.records.pop(record_id, None)
+        gone = self.records.pop(record_id, None)
+        if gone is not None:
+            self.archived -= gone.archived
         index = bisect.bisect_left(self.ids, record_id)
         if index < len(self.ids) and self.ids[index] == record_id:
             del self.ids[index]
@@ -111,8 +116,6 @@ class ObjectsBackend:
         self.token_indexes: dict[tuple[str, str], TokenIndex] = {}
         #: The durable store's search index (``None``: memory only), set by the store.
         self.search_index: SearchIndex | None = None
-        #: Per type: (version, live records) — the ``total`` of an unfiltered search.
-        self.live_counts: dict[str, tuple[int, int]] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -121,18 +124,11 @@ class ObjectsBackend:
         self.dirty = set()
         self.sort_cache = {}
         self.token_indexes = {}
-        self.live_counts = {}
 
     def live_count(self, object_type: ObjectType) -> int:
-        """How many live (not archived) records the type has, kept until they change."""
-        version = self.versions.get(object_type.name, 0)
-        cached = self.live_counts.get(object_type.name)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        records = self.store(object_type).records.values()
-        count = len(records) - sum(1 for r in records if r.archived)
-        self.live_counts[object_type.name] = (version, count)
-        return count
+        """How many live (not archived) records the type has."""
+        store = self.store(object_type)
+        return len(store.records) - store.archived
 
     def _touch(self, record: Record) -> None:
         name = record.object_type.name
@@ -389,6 +385,7 @@ class ObjectsBackend:
         self._index(record, add=False)
         now = self.portal.now_ms()
         record.archived, record.archived_at, record.updated_at = True, now, now
+        self.store(record.object_type).archived += 1
         self._touch(record)
 
     def list_page(
@@ -559,6 +556,7 @@ class ObjectsBackend:
             store.records[record.id] = record
         for store in self.stores.values():
             store.ids = sorted(store.records)
+            store.archived = sum(r.archived for r in store.records.values())
         # Unique-value indexes are built on first use (TypeStore.index_of), not here: opening
         # a large portal stays fast.
         self.dirty = set()
