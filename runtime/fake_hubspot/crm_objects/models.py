@@ -211,12 +211,15 @@ class ObjectsBackend:
     def normalise(self, object_type: ObjectType, raw: dict[str, Any]) -> dict[str, str | None]:
         """Validated, normalised property values (see :mod:`.values`)."""
         props = self.portal.properties
+        pipelines = self.portal.backends.get("pipelines")
+        options = getattr(pipelines, "options", None)
         return normalise_properties(
             object_type,
             raw,
             lambda name: props.find(object_type, name),
             portal_id=self.portal.portal_id,
             owner_exists=self.portal.owners.exists,
+            options=None if options is None else lambda name: options(object_type, name),
         )
 
     def create(
