@@ -116,7 +116,7 @@ def builtin_areas() -> list[Area]:
         Area("lists", _routes("lists"), _backend("lists", "ListsBackend")),
         Area("hubdb", _routes("hubdb"), _backend("hubdb", "HubDbBackend")),
         Area("marketing", _routes("marketing"), _backend("marketing", "MarketingEmailsBackend")),
-        Area("pipelines", _routes("pipelines")),
+        Area("pipelines", _routes("pipelines"), _backend("pipelines", "PipelinesBackend")),
         Area("engagements", _routes("engagements")),
         Area("oauth", _routes("oauth")),
         Area("account", _routes("account")),

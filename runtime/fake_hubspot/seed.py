@@ -5,21 +5,32 @@ A seed document (every key optional)::
     {
       "portal": {"tier": "professional"},
       "apps": [{"name": "ci", "scopes": ["crm.objects.contacts.read"]}],
-      "owners": [{"ref": "sam", "email": "sam@example.com", "firstName": "Sam"}],
+      "owners": [{"ref": "sam", "email": "sam@example.com", "firstName": "Sam"},
+                 {"email": "kim@example.com", "id": 75201345, "userId": 9112}],
       "properties": {"contacts": [{"name": "tier", "label": "Tier", "type": "enumeration",
                                    "fieldType": "select",
                                    "options": [{"label": "Gold", "value": "gold"}]}]},
       "records": {"contacts": [{"ref": "ada", "properties": {"email": "ada@example.com",
                                                             "hubspot_owner_id": "@sam"}}],
                   "companies": [{"ref": "acme", "properties": {"name": "Acme"}}]},
+      "associationLabels": [{"from": "contacts", "to": "companies", "label": "Billing contact",
+                             "inverseLabel": "Billed company", "typeId": 41,
+                             "inverseTypeId": 42}],
       "associations": [{"from": "contacts:ada", "to": "companies:acme"},
-                       {"from": "contacts:ada", "to": "companies:acme", "typeId": 1}],
+                       {"from": "contacts:ada", "to": "companies:acme", "typeId": 1},
+                       {"from": "contacts:ada", "to": "companies:acme", "typeId": 41,
+                        "category": "USER_DEFINED"}],
       "flows": [{"type": "CONTACT_FLOW", "objectTypeId": "0-1", "flowType": "WORKFLOW", ...}]
     }
 
-Ids are allocated by the portal; ``ref`` names let associations and ``hubspot_owner_id``
-(``"@<owner ref>"``) point at seeded entries. Records go through HubSpot's validation, so a
-seed that HubSpot would refuse is refused here too, naming the entry. ``flows`` are Workflows
+Ids are allocated by the portal unless an entry gives its own, because real actions hard-code
+their portal's ids: a record's ``id``, a schema's ``objectTypeId``, an owner's ``id`` and
+``userId``, an association label's ``typeId`` and ``inverseTypeId`` (default: ``typeId + 1``).
+A chosen id something else already holds is an error naming the entry and the holder; seeding
+the same document twice finds its owners and labels again. ``ref`` names let associations and
+``hubspot_owner_id`` (``"@<owner ref>"``) point at seeded entries. Records go through
+HubSpot's validation, so a seed that HubSpot would refuse is refused here too, naming the
+entry. ``flows`` are Workflows
 v4 create requests (``POST /automation/v4/flows`` bodies); their ids are allocated too.
 """
 
@@ -58,6 +69,7 @@ SEED_KEYS = frozenset(
         "schemas",
         "properties",
         "records",
+        "associationLabels",
         "associations",
         "flows",
         "hubdb",
@@ -104,6 +116,7 @@ def _seed(
         "marketing emails": 0,
         "properties": 0,
         "records": 0,
+        "association labels": 0,
         "associations": 0,
         "flows": 0,
     }
@@ -121,20 +134,13 @@ def _seed(
                 counts["apps"] += 1
         owners: dict[str, str] = {}
         for i, owner in enumerate(_list(data, "owners")):
+            where = f"owners[{i}]"
             if not isinstance(owner, dict) or not owner.get("email"):
-                raise PortalError(f"seed owners[{i}]: needs an email")
-            _known_keys(owner, f"owners[{i}]", {"ref", "email", "firstName", "lastName"})
-            email = str(owner["email"])
-            existing = next(
-                (o for o in portal.owners.owners.values() if o.email.lower() == email.lower()),
-                None,
-            )
-            if existing is None:
-                existing = portal.owners.create(
-                    email, str(owner.get("firstName", "")), str(owner.get("lastName", ""))
-                )
-                counts["owners"] += 1
-            owners[str(owner.get("ref") or email)] = str(existing.id)
+                raise PortalError(f"seed {where}: needs an email")
+            _known_keys(owner, where, {"ref", "email", "firstName", "lastName", "id", "userId"})
+            existing, made = _seed_owner(portal, owner, where)
+            counts["owners"] += made
+            owners[str(owner.get("ref") or owner["email"])] = str(existing.id)
         for i, egg in enumerate(_list(data, "schemas")):
             where = f"schemas[{i}]"
             if not isinstance(egg, dict):
@@ -174,6 +180,14 @@ def _seed(
                 if created is not None:
                     name = str(item.get("ref") or record.value(kind.primary_property) or "")
                     created.append((kind.name, str(record.id), name))
+        for i, egg in enumerate(_list(data, "associationLabels")):
+            where = f"associationLabels[{i}]"
+            if not isinstance(egg, dict):
+                raise PortalError(f"seed {where}: must be an object")
+            _known_keys(
+                egg, where, {"from", "to", "label", "inverseLabel", "typeId", "inverseTypeId"}
+            )
+            counts["association labels"] += _seed_label(portal, egg, where)
         for i, link in enumerate(_list(data, "associations")):
             where = f"associations[{i}]"
             if not isinstance(link, dict):
@@ -216,6 +230,81 @@ def _seed(
             _guard(f"flows[{i}]", flows_of(portal).create, flow)
             counts["flows"] += 1
     return counts
+
+
+def _seed_id(value: Any, where: str, key: str) -> int | None:
+    if value is None:
+        return None
+    text = str(value)
+    if isinstance(value, bool) or not text.isdigit() or len(text) > 18:
+        raise PortalError(f"seed {where}: {key} must be a number, got {value!r}")
+    return int(text)
+
+
+def _seed_owner(portal: FakePortal, owner: dict[str, Any], where: str) -> tuple[Any, int]:
+    """The owner an entry names: found again by email (a seed run twice), else created at
+    its chosen ids; (owner, 1 if created)."""
+    email = str(owner["email"])
+    owner_id = _seed_id(owner.get("id"), where, "id")
+    user_id = _seed_id(owner.get("userId"), where, "userId")
+    existing = next(
+        (o for o in portal.owners.owners.values() if o.email.lower() == email.lower()), None
+    )
+    if existing is not None:
+        for chosen, have, key in (
+            (owner_id, existing.id, "id"),
+            (user_id, existing.user_id, "userId"),
+        ):
+            if chosen is not None and chosen != have:
+                raise PortalError(
+                    f"seed {where}: the owner {email} exists with {key} {have}, not {chosen}"
+                )
+        return existing, 0
+    try:
+        made = portal.owners.create(
+            email,
+            str(owner.get("firstName", "")),
+            str(owner.get("lastName", "")),
+            owner_id=owner_id,
+            user_id=user_id,
+        )
+    except PortalError as exc:
+        raise PortalError(f"seed {where}: {exc}") from exc
+    bump = getattr(portal.ids, "bump", None)
+    if bump is not None:  # later owners are allocated above a seeded id
+        bump("owners", made.id)
+        bump("users", made.user_id)
+    return made, 1
+
+
+def _seed_label(portal: FakePortal, egg: dict[str, Any], where: str) -> int:
+    """A user-defined association label, at its chosen typeIds; 1 if created (0: the same
+    label with the same typeId exists, a seed run twice)."""
+    from_type = _kind(str(egg.get("from", "")), where)
+    to_type = _kind(str(egg.get("to", "")), where)
+    label = str(egg.get("label") or "")
+    type_id = _seed_id(egg.get("typeId"), where, "typeId")
+    inverse_id = _seed_id(egg.get("inverseTypeId"), where, "inverseTypeId")
+    if inverse_id is not None and type_id is None:
+        raise PortalError(f"seed {where}: inverseTypeId needs a typeId")
+    associations = portal.associations
+    for existing in associations.types_between(from_type, to_type):
+        if existing.label == label and label:
+            if type_id in (None, existing.type_id):
+                return 0
+            raise PortalError(
+                f"seed {where}: the label '{label}' exists with typeId {existing.type_id}, "
+                f"not {type_id}"
+            )
+    ids = None if type_id is None else (type_id, type_id + 1 if inverse_id is None else inverse_id)
+    inverse = egg.get("inverseLabel")
+    _guard(
+        where,
+        lambda: associations.create_label(
+            from_type, to_type, label, None if inverse is None else str(inverse), type_ids=ids
+        ),
+    )
+    return 1
 
 
 def _seed_email(portal: FakePortal, data: dict[str, Any]) -> None:

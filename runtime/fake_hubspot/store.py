@@ -40,6 +40,10 @@ from runtime.errors import PortalError
 from runtime.fake_hubspot.core.logs import DEFAULT_CALL_LOG_SIZE
 from runtime.fake_hubspot.persistence import RESET_HINT, FileIds, load_into, read_json
 from runtime.fake_hubspot.portal import STATE_VERSION, FakePortal
+from runtime.fake_hubspot.search_index import SCHEMA as INDEX_SCHEMA
+from runtime.fake_hubspot.search_index import VERSION as INDEX_VERSION
+from runtime.fake_hubspot.search_index import VERSION_KEY as INDEX_VERSION_KEY
+from runtime.fake_hubspot.search_index import SearchIndex
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (
@@ -113,6 +117,33 @@ class StoreLink:
             name: {k: _dump(v) for k, v in data.items()}
             for name, data in _collections(portal, None).items()
         }
+        #: Sort keys and tokens, written with the records (``search_index``).
+        self.index = SearchIndex(conn, portal.objects, lambda: self.seq)
+        portal.objects.search_index = self.index
+
+    def ensure_index(self) -> None:
+        """Build the search index of a database written before it existed (a write
+        transaction of its own; others' changes are taken in first)."""
+        if _index_built(self.conn):
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.catch_up()
+            if not _index_built(self.conn):
+                self.index.rebuild()
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+    def rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
+        self.index.forget()
+
+    def detach(self) -> None:
+        """Stop keeping the portal's search index (the connection closes)."""
+        if self.portal.objects.search_index is self.index:
+            self.portal.objects.search_index = None
 
     # -- the dispatch hook ------------------------------------------------------------
 
@@ -123,7 +154,7 @@ class StoreLink:
             self.catch_up()
         except BaseException:
             if write:
-                self.conn.execute("ROLLBACK")
+                self.rollback()
             raise
 
     def end(self, *, write: bool, area: str) -> None:
@@ -135,7 +166,7 @@ class StoreLink:
             self.write_changes(area)
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.rollback()
             raise
 
     # -- reading others' changes ------------------------------------------------------
@@ -211,6 +242,19 @@ class StoreLink:
         for key in objects.dirty:
             data = objects.entity(key)
             rows.append((OBJECTS, key, None if data is None else _RECORD_DUMP(data)))
+        if objects.dirty:
+            # The index rows to replace are those of the records as last written.
+            before = dict.fromkeys(objects.dirty)
+            for chunk in _chunks(list(before), 500):
+                marks = ",".join("?" * len(chunk))
+                before.update(
+                    self.conn.execute(
+                        "SELECT key, value FROM entities"
+                        f" WHERE collection = ? AND key IN ({marks})",
+                        (OBJECTS, *chunk),
+                    )
+                )
+            self.index.write(before)
         objects.dirty = set()
         names: set[str] | None
         if area in ("", "hsrun"):
@@ -268,8 +312,18 @@ class StoreLink:
             self.write_changes(area)
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.rollback()
             raise
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _index_built(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (INDEX_VERSION_KEY,)).fetchone()
+    return row is not None and row[0] == INDEX_VERSION
 
 
 class PortalFile:
@@ -300,7 +354,7 @@ class PortalFile:
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + INDEX_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise PortalError(
                 f"{self.path} is not a usable portal database: {exc}{RESET_HINT}"
@@ -343,6 +397,7 @@ class PortalFile:
                 rows,
             )
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq', ?)", (str(seq),))
+            SearchIndex(conn, portal.objects, lambda: seq).rebuild()
             conn.execute("DELETE FROM calls")
             conn.executemany(
                 "INSERT OR IGNORE INTO calls (correlation_id, time, body) VALUES (?,?,?)",
@@ -416,7 +471,9 @@ class PortalFile:
             seq = self._read(conn, portal)
         finally:
             conn.execute("COMMIT")
-        portal.storage = StoreLink(conn, portal, seq)
+        link = StoreLink(conn, portal, seq)
+        portal.storage = link
+        link.ensure_index()
         return portal, {}
 
     def save(self, portal: FakePortal, base: dict[str, Any] | None = None) -> None:
@@ -439,6 +496,7 @@ class PortalFile:
         self.save(portal)
         if isinstance(link, StoreLink):
             portal.storage = None
+            link.detach()
             link.conn.close()
 
     @staticmethod
@@ -447,6 +505,7 @@ class PortalFile:
         link = portal.storage
         portal.storage = None
         if isinstance(link, StoreLink):
+            link.detach()
             link.conn.close()
 
     def sync(self, portal: FakePortal, base: dict[str, Any]) -> dict[str, Any]:
@@ -461,12 +520,15 @@ class PortalFile:
     def transaction(self) -> Iterator[FakePortal]:
         """Load, change and save under the database's write lock (short CLI commands)."""
         conn = self.connect()
+        link: StoreLink | None = None
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 portal = self.new_portal()
                 seq = self._read(conn, portal)
                 link = StoreLink(conn, portal, seq)
+                if not _index_built(conn):
+                    link.index.rebuild()
                 yield portal
                 link.write_changes("")
                 conn.execute("COMMIT")
@@ -474,6 +536,8 @@ class PortalFile:
                 conn.execute("ROLLBACK")
                 raise
         finally:
+            if link is not None:
+                link.detach()
             conn.close()
         self._release(portal)
 

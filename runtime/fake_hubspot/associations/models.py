@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING, Any
 
+from runtime.fake_hubspot.associations import limits
 from runtime.fake_hubspot.associations.types import (
     BUILTIN,
     CATEGORIES,
@@ -53,6 +54,8 @@ class AssociationsBackend:
         self.types: dict[tuple[str, str, str, int], AssociationType] = {}
         self._edges: dict[Key, dict[int, set[Spec]]] = {}
         self._next_label_id = FIRST_USER_TYPE_ID
+        #: User-enforced limits (definition configurations, :mod:`.limits`).
+        self.limits: dict[tuple[str, str, str, int], int] = {}
         #: Bumped on every change, so a store writes associations only when they changed.
         self.changes = 0
         self.reset()
@@ -62,6 +65,7 @@ class AssociationsBackend:
         self.types = {(t.from_type, t.to_type, t.category, t.type_id): t for t in BUILTIN}
         self._edges = {}
         self._next_label_id = FIRST_USER_TYPE_ID
+        self.limits = {}
 
     # -- types --------------------------------------------------------------------------
 
@@ -80,9 +84,22 @@ class AssociationsBackend:
         return self.types.get((from_type, to_type, spec[0], spec[1]))
 
     def create_label(
-        self, from_type: ObjectType, to_type: ObjectType, label: str, inverse_label: str | None
+        self,
+        from_type: ObjectType,
+        to_type: ObjectType,
+        label: str,
+        inverse_label: str | None,
+        *,
+        type_ids: tuple[int, int] | None = None,
     ) -> list[AssociationType]:
-        """A user-defined label (and its inverse when the pair differs or one is given)."""
+        """A user-defined label (and its inverse when the pair differs or one is given).
+
+        ``type_ids`` (a seed's): the label's typeId and its inverse's, instead of the next
+        free ones, because real actions hard-code the typeIds of their portal's labels.
+
+        Raises:
+            ValidationError: no label, the label exists, or a chosen typeId is taken.
+        """
         self.changes += 1
         if not label.strip():
             raise ValidationError(
@@ -91,8 +108,22 @@ class AssociationsBackend:
         for existing in self.types_between(from_type, to_type):
             if existing.label == label:
                 raise ValidationError(f"An association label named '{label}' already exists")
-        forward, backward = self._next_label_id, self._next_label_id + 1
-        self._next_label_id += 2
+        if type_ids is None:
+            forward, backward = self._next_label_id, self._next_label_id + 1
+            self._next_label_id += 2
+        else:
+            forward, backward = type_ids
+            if forward == backward:
+                raise ValidationError(f"A label and its inverse need two typeIds, got {forward}")
+            for wanted in type_ids:
+                taken = next((t for t in self.types.values() if t.type_id == wanted), None)
+                if taken is not None:
+                    raise ValidationError(
+                        f"association typeId {wanted} is taken ({taken.category} "
+                        f"{taken.from_type} to {taken.to_type}"
+                        + (f", label '{taken.label}')" if taken.label else ")")
+                    )
+            self._next_label_id = max(self._next_label_id, forward + 1, backward + 1)
         name = label.lower().replace(" ", "_")
         created = [
             AssociationType(
@@ -166,6 +197,8 @@ class AssociationsBackend:
             )
         self.types.pop((found.from_type, found.to_type, USER_DEFINED, type_id), None)
         self.types.pop((found.to_type, found.from_type, USER_DEFINED, found.inverse_id), None)
+        self.limits.pop((found.from_type, found.to_type, USER_DEFINED, type_id), None)
+        self.limits.pop((found.to_type, found.from_type, USER_DEFINED, found.inverse_id), None)
         for edges in self._edges.values():
             for specs in edges.values():
                 specs.discard((USER_DEFINED, type_id))
@@ -216,6 +249,7 @@ class AssociationsBackend:
         """Associate two live records with ``specs`` (and the inverses); the pair's labels."""
         self._require(from_type, from_id)
         self._require(to_type, to_id)
+        limits.check(self, from_type, from_id, to_type, to_id, specs)
         for spec in specs:
             kind = self.type_of(from_type.name, to_type.name, spec)
             assert kind is not None
@@ -245,6 +279,10 @@ class AssociationsBackend:
             spec = found.spec()
         self.add(from_type, from_id, to_type, to_id, [spec])
         return spec
+
+    def edges_from(self, a: str, a_id: int, b: str) -> dict[int, set[Spec]]:
+        """The records of type ``b`` one record is associated with, and with which types."""
+        return self._edges.get((a, a_id, b), {})
 
     def _link(self, a: str, a_id: int, b: str, b_id: int, spec: Spec) -> None:
         self.changes += 1
@@ -413,6 +451,8 @@ class AssociationsBackend:
                     "inverseId": kind.inverse_id,
                 }
         out["labels/next-id"] = {"value": self._next_label_id}
+        for (a, b, category, type_id), limit in self.limits.items():
+            out[f"limits/{a}/{b}/{category}/{type_id}"] = {"maxToObjectIds": limit}
         return out
 
     def load_state(self, data: dict[str, Any]) -> None:
@@ -421,6 +461,9 @@ class AssociationsBackend:
             parts = key.split("/")
             if key == "labels/next-id":
                 self._next_label_id = max(self._next_label_id, int(raw["value"]))
+            elif parts[0] == "limits" and len(parts) == 5:
+                limit_key = (parts[1], parts[2], parts[3], int(parts[4]))
+                self.limits[limit_key] = int(raw["maxToObjectIds"])
             elif parts[0] == "labels" and len(parts) == 4:
                 kind = AssociationType(
                     parts[1],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from runtime.fake_hubspot.associations import configurations as c
 from runtime.fake_hubspot.associations import responses as r
 from runtime.fake_hubspot.associations import v3
 from runtime.fake_hubspot.core.routing import Route
-from runtime.fake_hubspot.core.scopes import associations_rule
+from runtime.fake_hubspot.core.scopes import associations_rule, fixed
 
 OBJECT = "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}"
 DEFAULT = (
@@ -14,7 +15,18 @@ DEFAULT = (
 )
 PAIR = "/crm/v4/associations/{fromObjectType}/{toObjectType}"
 V3_PAIR = "/crm/v3/associations/{fromObjectType}/{toObjectType}"
+CONFIGS = "/crm/v4/associations/definitions/configurations"
 V3_OBJECT = "/crm/v3/objects/{objectType}/{objectId}/associations/{toObjectType}"
+
+
+#: ``/configurations/all`` names no type: any contacts or companies object scope will do
+#: (UNCONFIRMED; the spec lists the object scopes of every type).
+LIMIT_SCOPES = (
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.write",
+    "crm.objects.companies.read",
+    "crm.objects.companies.write",
+)
 
 
 def routes() -> list[Route]:
@@ -22,6 +34,27 @@ def routes() -> list[Route]:
     on_object = associations_rule("objectType", "toObjectType")
     on_pair = associations_rule("fromObjectType", "toObjectType")
     return [
+        # Definition configurations (user-enforced limits) before the pair routes.
+        Route("GET", f"{CONFIGS}/all", c.list_all, fixed(*LIMIT_SCOPES)),
+        Route("GET", f"{CONFIGS}/{{fromObjectType}}/{{toObjectType}}", c.list_pair, on_pair),
+        Route(
+            "POST",
+            f"{CONFIGS}/{{fromObjectType}}/{{toObjectType}}/batch/create",
+            c.batch_create,
+            on_pair,
+        ),
+        Route(
+            "POST",
+            f"{CONFIGS}/{{fromObjectType}}/{{toObjectType}}/batch/update",
+            c.batch_update,
+            on_pair,
+        ),
+        Route(
+            "POST",
+            f"{CONFIGS}/{{fromObjectType}}/{{toObjectType}}/batch/purge",
+            c.batch_purge,
+            on_pair,
+        ),
         Route("PUT", f"{OBJECT}/{{toObjectId}}", r.create_labelled, on_object),
         Route("DELETE", f"{OBJECT}/{{toObjectId}}", r.delete_pair, on_object),
         Route("GET", OBJECT, r.list_associations, on_object),

@@ -36,6 +36,7 @@ from runtime.fake_hubspot.crm_objects.tokens import TokenIndex, tokens
 from runtime.fake_hubspot.crm_objects.values import normalise_properties
 
 if TYPE_CHECKING:
+    from runtime.fake_hubspot.crm_objects.search import SearchIndex
     from runtime.fake_hubspot.portal import FakePortal
 
 #: Stored on create when the caller did not set them (contract §4.6, captured contact).
@@ -60,16 +61,21 @@ class TypeStore:
         #: unique property → lower-cased value → id (live records only).
         self.unique: dict[str, dict[str, int]] = {}
         self.merged: dict[int, int] = {}  # merged-away id → surviving id
+        #: How many of ``records`` are archived (search's ``total`` is the others).
+        self.archived = 0
 
     def add(self, record: Record) -> None:
         self.records[record.id] = record
+        self.archived += record.archived
         if not self.ids or record.id > self.ids[-1]:
             self.ids.append(record.id)
         else:
             bisect.insort(self.ids, record.id)
 
     def remove(self, record_id: int) -> None:
-        self.records.pop(record_id, None)
+        gone = self.records.pop(record_id, None)
+        if gone is not None:
+            self.archived -= gone.archived
         index = bisect.bisect_left(self.ids, record_id)
         if index < len(self.ids) and self.ids[index] == record_id:
             del self.ids[index]
@@ -108,6 +114,8 @@ class ObjectsBackend:
         self.sort_cache = {}
         #: (type, property) → its CONTAINS_TOKEN index, kept current by :meth:`_touch`.
         self.token_indexes: dict[tuple[str, str], TokenIndex] = {}
+        #: The durable store's search index (``None``: memory only), set by the store.
+        self.search_index: SearchIndex | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -116,6 +124,11 @@ class ObjectsBackend:
         self.dirty = set()
         self.sort_cache = {}
         self.token_indexes = {}
+
+    def live_count(self, object_type: ObjectType) -> int:
+        """How many live (not archived) records the type has."""
+        store = self.store(object_type)
+        return len(store.records) - store.archived
 
     def _touch(self, record: Record) -> None:
         name = record.object_type.name
@@ -198,12 +211,15 @@ class ObjectsBackend:
     def normalise(self, object_type: ObjectType, raw: dict[str, Any]) -> dict[str, str | None]:
         """Validated, normalised property values (see :mod:`.values`)."""
         props = self.portal.properties
+        pipelines = self.portal.backends.get("pipelines")
+        options = getattr(pipelines, "options", None)
         return normalise_properties(
             object_type,
             raw,
             lambda name: props.find(object_type, name),
             portal_id=self.portal.portal_id,
             owner_exists=self.portal.owners.exists,
+            options=None if options is None else lambda name: options(object_type, name),
         )
 
     def create(
@@ -372,6 +388,7 @@ class ObjectsBackend:
         self._index(record, add=False)
         now = self.portal.now_ms()
         record.archived, record.archived_at, record.updated_at = True, now, now
+        self.store(record.object_type).archived += 1
         self._touch(record)
 
     def list_page(
@@ -542,6 +559,7 @@ class ObjectsBackend:
             store.records[record.id] = record
         for store in self.stores.values():
             store.ids = sorted(store.records)
+            store.archived = sum(r.archived for r in store.records.values())
         # Unique-value indexes are built on first use (TypeStore.index_of), not here: opening
         # a large portal stays fast.
         self.dirty = set()

@@ -8,6 +8,7 @@ values always consistent (contract §4.6's captured contact-create response).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,6 +179,25 @@ CALCULATED: dict[str, tuple[str, ...]] = {
     "tickets": ("hs_lastmodifieddate",),
     "line_items": ("hs_lastmodifieddate", "amount"),
 }
+#: Names :func:`calculated` answers for every type (keep in step with it).
+_ALWAYS_CALCULATED: frozenset[str] = frozenset(
+    {
+        "createdate",
+        "hs_createdate",
+        "lastmodifieddate",
+        "hs_lastmodifieddate",
+        "num_associated_contacts",
+        "num_associated_deals",
+        *_COMMON_CALCULATED,
+    }
+)
+
+
+@functools.cache
+def calculated_names(type_name: str) -> frozenset[str]:
+    """Every name :func:`calculated` may answer for a type (the search index holds stored
+    values only: a search on one of these is answered from memory)."""
+    return _ALWAYS_CALCULATED.union(CALCULATED.get(type_name, ()))
 
 
 def calculated(record: Record, name: str) -> str | None:

@@ -26,7 +26,8 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.fake_hubspot.core.clock import parse_instant
 from runtime.fake_hubspot.core.errors import ValidationError
@@ -56,6 +57,30 @@ OPERATORS = (
 MAX_LIMIT = 200
 MAX_RESULTS = 10_000
 _TOKEN_SPLIT = re.compile(r"[\s,;:@/_\-.]+")
+
+
+class SearchIndex(Protocol):
+    """A durable index of sort keys and tokens (the store's, :mod:`..search_index`).
+
+    ``None`` from a lookup means it cannot answer exactly (search then answers from memory).
+    """
+
+    def is_current(self) -> bool: ...
+
+    def sorted_ids(
+        self,
+        object_type: ObjectType,
+        name: str,
+        prop_type: str,
+        *,
+        descending: bool,
+        offset: int,
+        limit: int,
+    ) -> list[int] | None: ...
+
+    def count(self, object_type: ObjectType, name: str, prop_type: str) -> int | None: ...
+
+    def token_ids(self, object_type: ObjectType, name: str, token: str) -> set[int] | None: ...
 
 
 @dataclass
@@ -204,6 +229,9 @@ def search(
                 raise ValidationError(f'Property "{item.property_name}" does not exist')
     lag_s = backend.portal.search_lag_s
     if sorts and not groups and not query and lag_s <= 0:
+        indexed = _indexed_page(backend, object_type, sorts, after, limit, properties)
+        if indexed is not None:
+            return indexed
         # Every live record, sorted: the cached order is the answer (no per-page filtering).
         matches = _sorted_order(backend, object_type, sorts)
         return _page(matches, after, limit, properties)
@@ -217,10 +245,71 @@ def search(
         terms = [t.lower() for t in query.split() if t]
         matches = [r for r in matches if _query_match(r, object_type.query_properties, terms)]
     if sorts:
-        order = _sorted_order(backend, object_type, sorts)
-        wanted = {id(r) for r in matches}
-        matches = [r for r in order if id(r) in wanted] if len(wanted) < len(order) else order
+        cached = backend.sort_cache.get((object_type.name, tuple(sorts)))
+        fresh = cached is not None and cached[0] == backend.versions.get(object_type.name, 0)
+        few = len(matches) * 4 < backend.live_count(object_type)
+        if len(matches) <= DIRECT_SORT or (few and not fresh):
+            # A few matches: sorting them costs less than the type's whole order.
+            matches = _order(backend, object_type, matches, sorts)
+        else:
+            order = _sorted_order(backend, object_type, sorts)
+            wanted = {id(r) for r in matches}
+            matches = [r for r in order if id(r) in wanted] if len(wanted) < len(order) else order
     return _page(matches, after, limit, properties)
+
+
+#: Matches sorted on their own rather than picked from the type's cached order.
+DIRECT_SORT = 2_000
+
+
+def _indexed_page(
+    backend: ObjectsBackend,
+    object_type: ObjectType,
+    sorts: list[tuple[str, bool]],
+    after: int,
+    limit: int,
+    properties: list[str] | None,
+) -> SearchPage | None:
+    """A page of every live record sorted by one property without sorting them all: by id
+    from memory, by another property from the store's index; ``None``: it cannot answer."""
+    if len(sorts) != 1:
+        return None
+    name, descending = sorts[0]
+    prop = backend.portal.properties.find(object_type, name)
+    prop_type = prop.type if prop is not None else "string"
+    store = backend.store(object_type)
+    total = backend.live_count(object_type)
+    following = min(after + limit, MAX_RESULTS)
+    wanted = max(0, following - after)
+    if name == "hs_object_id" and prop_type == "number":
+        # Every live record has an id, the list of ids is in order.
+        ordered = reversed(store.ids) if descending else iter(store.ids)
+        live = (store.records[i] for i in ordered if not store.records[i].archived)
+        page = list(islice(live, after, following))
+        next_after = str(following) if following < total and following < MAX_RESULTS else None
+        return SearchPage(total, page, next_after, properties)
+    index = backend.search_index
+    if index is None or not index.is_current():
+        return None
+    ids = index.sorted_ids(
+        object_type, name, prop_type, descending=descending, offset=after, limit=wanted
+    )
+    if ids is None:
+        return None
+    records = [store.records.get(i) for i in ids]
+    page = [r for r in records if r is not None and not r.archived]
+    if len(page) != len(ids):
+        return None  # the index and memory disagree: answer from memory
+    if len(page) < wanted and after + len(page) < total:
+        # Past the records with a value: those without one follow, in id order.
+        present = after + len(page) if page else index.count(object_type, name, prop_type)
+        if present is None:
+            return None
+        missing = (r for r in _live(store.records, store.ids) if r.value(name) in (None, ""))
+        start = max(0, after - present)
+        page.extend(islice(missing, start, start + wanted - len(page)))
+    next_after = str(following) if following < total and following < MAX_RESULTS else None
+    return SearchPage(total, page, next_after, properties)
 
 
 def _page(
@@ -246,8 +335,22 @@ def _sorted_order(
     if cached is not None and cached[0] == version:
         return cached[1]
     store = backend.store(object_type)
-    order = list(_live(store.records, store.ids))
+    order = _order(backend, object_type, list(_live(store.records, store.ids)), sorts)
+    if len(backend.sort_cache) >= SORT_CACHE_SIZE:
+        backend.sort_cache.pop(next(iter(backend.sort_cache)))
+    backend.sort_cache[key] = (version, order)
+    return order
+
+
+def _order(
+    backend: ObjectsBackend,
+    object_type: ObjectType,
+    records: list[Record],
+    sorts: list[tuple[str, bool]],
+) -> list[Record]:
+    """``records`` (in id order) in ``sorts`` order; ties keep id order in both directions."""
     props = backend.portal.properties
+    order = records
     for name, descending in reversed(sorts):
         prop = props.find(object_type, name)
         kind = prop.type if prop is not None else "string"
@@ -256,9 +359,6 @@ def _sorted_order(
         missing = [r for r in order if r.value(name) in (None, "")]
         present.sort(key=_sorter(name, kind), reverse=descending)
         order = present + missing
-    if len(backend.sort_cache) >= SORT_CACHE_SIZE:
-        backend.sort_cache.pop(next(iter(backend.sort_cache)))
-    backend.sort_cache[key] = (version, order)
     return order
 
 
@@ -288,23 +388,13 @@ def _candidates(
             None,
         )
         if indexed is None:
-            token = next(
-                (
-                    f
-                    for f in group
-                    if f.operator == "CONTAINS_TOKEN"
-                    and f.value
-                    and "*" not in f.value
-                    and not f.property_name.startswith("associations.")
-                ),
-                None,
-            )
-            if token is None:
+            hits = _token_candidates(backend, object_type, group)
+            if hits is None:
                 return _live(store.records, store.ids)
-            assert token.value is not None
-            index = backend.token_index(object_type, token.property_name)
-            for token_hit in index.lookup(token.value):
-                found[token_hit] = store.records[token_hit]
+            for token_hit in hits:
+                record = store.records.get(token_hit)
+                if record is not None and not record.archived:
+                    found[token_hit] = record
             continue
         assert indexed.value is not None
         if indexed.property_name == "hs_object_id":
@@ -319,6 +409,32 @@ def _candidates(
         if record is not None and not record.archived:
             found[record.id] = record
     return [found[k] for k in sorted(found)]
+
+
+def _token_candidates(
+    backend: ObjectsBackend, object_type: ObjectType, group: list[Filter]
+) -> set[int] | None:
+    """Ids of the records a group's ``CONTAINS_TOKEN`` filter can match (a superset the
+    filters then check), from the store's index or the in-memory token index; ``None``: none
+    of them can tell, every record is a candidate."""
+    tokens = [
+        f
+        for f in group
+        if f.operator == "CONTAINS_TOKEN"
+        and f.value
+        and not f.property_name.startswith("associations.")
+    ]
+    index = backend.search_index
+    if index is not None and tokens and index.is_current():
+        for item in tokens:
+            assert item.value is not None
+            hits = index.token_ids(object_type, item.property_name, item.value)
+            if hits is not None:
+                return hits
+    for item in tokens:
+        if item.value and "*" not in item.value:
+            return set(backend.token_index(object_type, item.property_name).lookup(item.value))
+    return None
 
 
 def _live(records: dict[int, Record], ids: list[int]) -> Iterable[Record]:

@@ -57,8 +57,12 @@ def normalise_properties(
     *,
     portal_id: int,
     owner_exists: Callable[[str], bool],
+    options: Callable[[str], tuple[str, ...] | None] | None = None,
 ) -> dict[str, str | None]:
     """Validate and normalise a ``properties`` object; ``None`` means "clear".
+
+    ``options`` gives the values a property accepts now where they are not the definition's
+    own (a pipeline or stage property: the portal's live pipelines and stages).
 
     Raises:
         ValidationError: a value is an array or object (a JSON shape error).
@@ -84,7 +88,7 @@ def normalise_properties(
         if value is None or value == "":
             out[name] = None
             continue
-        result = _convert(prop, value, owner_exists)
+        result = _convert(prop, value, owner_exists, None if options is None else options(name))
         if isinstance(result, tuple):
             problems.append((name, *result))
         else:
@@ -95,7 +99,10 @@ def normalise_properties(
 
 
 def _convert(
-    prop: PropertyDefinition, value: Any, owner_exists: Callable[[str], bool]
+    prop: PropertyDefinition,
+    value: Any,
+    owner_exists: Callable[[str], bool],
+    allowed: tuple[str, ...] | None = None,
 ) -> str | tuple[str, str]:
     """The stored text, or ``(code, message)``."""
     text = raw_text(value)
@@ -122,7 +129,7 @@ def _convert(
             return lowered
         return "INVALID_OPTION", f"{text} was not one of the allowed options: [true, false]"
     if kind == "enumeration":
-        return _enumeration(prop, text, owner_exists)
+        return _enumeration(prop, text, owner_exists, allowed)
     if kind == "datetime":
         instant = parse_instant(text)
         return _invalid_for(kind, text) if instant is None else iso_ms(instant)
@@ -139,14 +146,17 @@ def _convert(
 
 
 def _enumeration(
-    prop: PropertyDefinition, text: str, owner_exists: Callable[[str], bool]
+    prop: PropertyDefinition,
+    text: str,
+    owner_exists: Callable[[str], bool],
+    options: tuple[str, ...] | None = None,
 ) -> str | tuple[str, str]:
     if prop.name == "hubspot_owner_id":
         # The owner property's options are the portal's owners.
         if owner_exists(text):
             return text
         return "INVALID_OPTION", f"{text} was not one of the allowed options: [owner ids]"
-    allowed = prop.option_values
+    allowed = prop.option_values if options is None else options
     # Checkbox enumerations hold several values separated by ";".
     values = text.split(";") if prop.field_type == "checkbox" else [text]
     for item in values:

@@ -6,8 +6,15 @@
 ``createdAt``, ``lastUpdated``, ...), its associations and metadata, as the legacy reference
 shows; ``GET /engagements/v1/engagements/{id}`` reads one back. The record is a note, task,
 call, email or meeting of the v3 APIs (``metadata`` fields become their ``hs_…`` properties;
-associations use HubSpot's engagement association types), so either API sees it. Other legacy
-engagement endpoints (list, update, delete, associate) are not emulated.
+associations use HubSpot's engagement association types), so either API sees it.
+
+``GET /engagements/v1/engagements/paged?limit=&offset=`` lists them oldest first
+(``{"results", "hasMore", "offset"}``, ``limit`` up to 250 as the legacy reference caps it;
+``offset`` is the last id returned, UNCONFIRMED: HubSpot calls it opaque).
+``PATCH /engagements/v1/engagements/{id}`` changes only the ``engagement`` and ``metadata``
+fields it names; ``PUT`` replaces them (a metadata field left out is cleared). Both answer 200
+with the engagement; associations are kept (the legacy API changes them with its associate
+endpoint, not emulated). ``DELETE`` answers 204 and archives the record, as a v3 DELETE does.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.fake_hubspot.core.errors import ValidationError
-from runtime.fake_hubspot.core.http import Response, field_object, json_response
+from runtime.fake_hubspot.core.http import Response, field_object, json_response, no_content
 from runtime.fake_hubspot.core.object_types import ObjectType, resolve_object_type
 from runtime.fake_hubspot.core.routing import Context
 from runtime.fake_hubspot.crm_objects.record import Record
@@ -115,16 +122,86 @@ def create_engagement(ctx: Context) -> Response:
     return json_response(200, _answer(ctx, kind_name, kind, record))
 
 
-def get_engagement(ctx: Context) -> Response:
-    """``GET /engagements/v1/engagements/{engagementId}``."""
+def _find(ctx: Context) -> tuple[str, ObjectType, Record]:
     raw = ctx.params["engagementId"]
     for kind_name, (type_name, _) in MAPPING.items():
         kind = resolve_object_type(type_name)
         record = ctx.portal.objects.find(kind, raw)
         if record is not None:
-            return json_response(200, _answer(ctx, kind_name, kind, record))
+            return kind_name, kind, record
     ctx.portal.objects.resolve(resolve_object_type("notes"), raw)  # HubSpot's 404
     raise AssertionError("resolve raises for an unknown id")  # pragma: no cover
+
+
+def get_engagement(ctx: Context) -> Response:
+    """``GET /engagements/v1/engagements/{engagementId}``."""
+    kind_name, kind, record = _find(ctx)
+    return json_response(200, _answer(ctx, kind_name, kind, record))
+
+
+#: The legacy reference's page cap for ``/paged``.
+MAX_PAGE = 250
+
+
+def list_engagements(ctx: Context) -> Response:
+    """``GET /engagements/v1/engagements/paged`` → ``{"results", "hasMore", "offset"}``."""
+    limit = ctx.request.query_int("limit", 100, maximum=MAX_PAGE)
+    offset_text = ctx.request.query_str("offset") or "0"
+    if not offset_text.isdigit() or len(offset_text) > 19:
+        raise ValidationError(f"Unable to parse the value of 'offset' as an integer: {offset_text}")
+    offset = int(offset_text)
+    found: list[tuple[int, str, ObjectType, Record]] = []
+    for kind_name, (type_name, _) in MAPPING.items():
+        kind = resolve_object_type(type_name)
+        page, _after = ctx.portal.objects.list_page(
+            kind, limit=limit + 1, after=str(offset + 1), archived=False
+        )
+        found.extend((r.id, kind_name, kind, r) for r in page)
+    found.sort(key=lambda item: item[0])
+    page_items = found[:limit]
+    results = [_answer(ctx, name, kind, record) for _, name, kind, record in page_items]
+    last = page_items[-1][0] if page_items else offset
+    return json_response(200, {"results": results, "hasMore": len(found) > limit, "offset": last})
+
+
+def _update(ctx: Context, *, replace: bool) -> Response:
+    kind_name, kind, record = _find(ctx)
+    body = ctx.request.json_object()
+    engagement = field_object(body, "engagement")
+    given = engagement.get("type")
+    if given is not None and str(given).upper() != kind_name:
+        # UNCONFIRMED wording: the type of an engagement cannot change.
+        raise ValidationError(f"An engagement's type cannot change ({kind_name} to {given})")
+    fields = MAPPING[kind_name][1]
+    metadata = field_object(body, "metadata")
+    props: dict[str, Any] = {fields[k]: v for k, v in metadata.items() if k in fields}
+    if replace:
+        props = {prop: props.get(prop) for prop in fields.values()} | props
+    if "timestamp" in engagement:
+        props["hs_timestamp"] = str(engagement["timestamp"] or ctx.portal.now_ms())
+    if "ownerId" in engagement or replace:
+        owner = engagement.get("ownerId")
+        props["hubspot_owner_id"] = None if owner is None else str(owner)
+    objects = ctx.portal.objects
+    objects.update(record, objects.normalise(kind, props))
+    return json_response(200, _answer(ctx, kind_name, kind, record))
+
+
+def patch_engagement(ctx: Context) -> Response:
+    """``PATCH /engagements/v1/engagements/{engagementId}``: the named fields change."""
+    return _update(ctx, replace=False)
+
+
+def put_engagement(ctx: Context) -> Response:
+    """``PUT /engagements/v1/engagements/{engagementId}``: the engagement is replaced."""
+    return _update(ctx, replace=True)
+
+
+def delete_engagement(ctx: Context) -> Response:
+    """``DELETE /engagements/v1/engagements/{engagementId}`` → 204 (the record archived)."""
+    _, _, record = _find(ctx)
+    ctx.portal.objects.archive(record)
+    return no_content()
 
 
 def _answer(ctx: Context, kind_name: str, kind: ObjectType, record: Record) -> dict[str, Any]:

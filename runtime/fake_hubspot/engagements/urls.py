@@ -1,4 +1,4 @@
-"""Routes of the legacy engagements v1 API (create and read)."""
+"""Routes of the legacy engagements v1 API (create, read, list, update, delete)."""
 
 from __future__ import annotations
 
@@ -15,5 +15,9 @@ def routes() -> list[Route]:
     write = fixed("crm.objects.contacts.write")
     return [
         Route("POST", BASE, r.create_engagement, write),
+        Route("GET", f"{BASE}/paged", r.list_engagements, read),
         Route("GET", f"{BASE}/{{engagementId}}", r.get_engagement, read),
+        Route("PATCH", f"{BASE}/{{engagementId}}", r.patch_engagement, write),
+        Route("PUT", f"{BASE}/{{engagementId}}", r.put_engagement, write),
+        Route("DELETE", f"{BASE}/{{engagementId}}", r.delete_engagement, write),
     ]

@@ -84,22 +84,39 @@ class OwnersBackend:
         self.owners.clear()
 
     def create(
-        self, email: str, first_name: str = "", last_name: str = "", *, archived: bool = False
+        self,
+        email: str,
+        first_name: str = "",
+        last_name: str = "",
+        *,
+        archived: bool = False,
+        owner_id: int | None = None,
+        user_id: int | None = None,
     ) -> Owner:
-        """Add an owner (user ids are allocated beside owner ids).
+        """Add an owner (user ids are allocated beside owner ids; a seed may choose both,
+        as real actions hard-code their portal's owner ids).
 
         Raises:
-            PortalError: the email is taken by a live owner.
+            PortalError: the email is taken by a live owner, or a chosen id by any owner.
         """
         if any(o.email.lower() == email.lower() and not o.archived for o in self.owners.values()):
             raise PortalError(f"an owner with email {email!r} already exists")
+        if owner_id is not None and owner_id in self.owners:
+            taken = self.owners[owner_id]
+            raise PortalError(f"owner id {owner_id} is taken by {taken.email}")
+        if user_id is not None:
+            taken_user = next((o for o in self.owners.values() if o.user_id == user_id), None)
+            if taken_user is not None:
+                raise PortalError(f"user id {user_id} is taken by {taken_user.email}")
+        while owner_id is None or owner_id in self.owners:  # above any seeded id
+            owner_id = self._allocate("owners")
         now = self._now_ms()
         owner = Owner(
-            id=self._allocate("owners"),
+            id=owner_id,
             email=email,
             first_name=first_name,
             last_name=last_name,
-            user_id=self._allocate("users"),
+            user_id=self._allocate("users") if user_id is None else user_id,
             created_at=now,
             updated_at=now,
             archived=archived,

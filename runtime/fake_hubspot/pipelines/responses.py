@@ -1,117 +1,124 @@
-"""Pipelines v3, read-only: ``GET /crm/v3/pipelines/{objectType}`` and below.
+"""Pipelines v3: parse requests, serialise answers (the rules are in :mod:`.models`).
 
-Every portal has HubSpot's default pipelines (the same values the ``pipeline`` /
-``dealstage`` and ``hs_pipeline`` / ``hs_pipeline_stage`` properties accept): deals' "Sales
-Pipeline" (id ``default``; stages ``appointmentscheduled`` 20 % … ``closedwon`` 100 %,
-``closedlost`` 0 %, the closed ones with ``isClosed``) and tickets' "Support Pipeline" (id
-``0``; stages ``1`` New, ``2`` Waiting on contact, ``3`` Waiting on us, ``4`` Closed with
-``ticketState`` ``OPEN``/``CLOSED``). Shapes: the reference's ``Pipeline`` (``id``, ``label``,
-``displayOrder``, ``stages``, ``createdAt``, ``updatedAt``, ``archived``) and
+Shapes: the reference's ``Pipeline`` (``id``, ``label``, ``displayOrder``, ``stages``,
+``createdAt``, ``updatedAt``, ``archived``, ``archivedAt`` once archived) and
 ``PipelineStage`` (``id``, ``label``, ``displayOrder``, ``metadata``, ``createdAt``,
-``updatedAt``, ``archived``, ``writePermissions``). Other types have no pipeline here (an
-empty list). Creating and editing pipelines is not emulated.
+``updatedAt``, ``archived``, ``writePermissions``). Codes as the reference gives them: create
+201, reads, updates and replaces 200, archives 204. Types without pipelines list none.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from runtime.fake_hubspot.core.errors import ObjectNotFound
-from runtime.fake_hubspot.core.http import Response, json_response
-from runtime.fake_hubspot.core.object_types import resolve_object_type
+from runtime.fake_hubspot.core.http import Response, json_response, no_content
+from runtime.fake_hubspot.core.object_types import ObjectType, resolve_object_type
 from runtime.fake_hubspot.core.routing import Context
-
-#: A fixed creation time: the default pipelines exist before any record.
-_CREATED = "2020-01-01T00:00:00.000Z"
-
-_DEAL_STAGES = (
-    ("appointmentscheduled", "Appointment Scheduled", "0.2", False),
-    ("qualifiedtobuy", "Qualified To Buy", "0.4", False),
-    ("presentationscheduled", "Presentation Scheduled", "0.6", False),
-    ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8", False),
-    ("contractsent", "Contract Sent", "0.9", False),
-    ("closedwon", "Closed Won", "1.0", True),
-    ("closedlost", "Closed Lost", "0.0", True),
-)
-_TICKET_STAGES = (
-    ("1", "New", "OPEN"),
-    ("2", "Waiting on contact", "OPEN"),
-    ("3", "Waiting on us", "OPEN"),
-    ("4", "Closed", "CLOSED"),
-)
+from runtime.fake_hubspot.pipelines.models import PipelinesBackend
 
 
-def _stage(stage_id: str, label: str, order: int, metadata: dict[str, str]) -> dict[str, Any]:
-    return {
-        "id": stage_id,
-        "label": label,
-        "displayOrder": order,
-        "metadata": metadata,
-        "createdAt": _CREATED,
-        "updatedAt": _CREATED,
-        "archived": False,
-        "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
-    }
+def _backend(ctx: Context) -> tuple[PipelinesBackend, ObjectType]:
+    backend = ctx.portal.backend(PipelinesBackend)
+    return backend, resolve_object_type(ctx.params["objectType"])
 
 
-def _pipeline(pipeline_id: str, label: str, stages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "id": pipeline_id,
-        "label": label,
-        "displayOrder": 0,
-        "stages": stages,
-        "createdAt": _CREATED,
-        "updatedAt": _CREATED,
-        "archived": False,
-    }
-
-
-def pipelines_of(type_name: str) -> list[dict[str, Any]]:
-    """The pipelines of an object type (plural name)."""
-    if type_name == "deals":
-        stages = [
-            _stage(i, label, n, {"probability": p, "isClosed": str(closed).lower()})
-            for n, (i, label, p, closed) in enumerate(_DEAL_STAGES)
-        ]
-        return [_pipeline("default", "Sales Pipeline", stages)]
-    if type_name == "tickets":
-        stages = [
-            _stage(i, label, n, {"ticketState": state})
-            for n, (i, label, state) in enumerate(_TICKET_STAGES)
-        ]
-        return [_pipeline("0", "Support Pipeline", stages)]
-    return []
-
-
-def _pipeline_of(ctx: Context) -> dict[str, Any]:
-    kind = resolve_object_type(ctx.params["objectType"])
-    wanted = ctx.params["pipelineId"]
-    for pipeline in pipelines_of(kind.name):
-        if pipeline["id"] == wanted:
-            return pipeline
-    # UNCONFIRMED wording of the pipelines 404.
-    raise ObjectNotFound(f"Unable to find pipeline {wanted} for object type {kind.type_id}")
+def _check_refs(ctx: Context) -> bool:
+    return ctx.request.query_bool("validateReferencesBeforeDelete") or ctx.request.query_bool(
+        "validateDealStageUsagesBeforeDelete"
+    )
 
 
 def list_pipelines(ctx: Context) -> Response:
     """``GET /crm/v3/pipelines/{objectType}`` → ``{"results": [...]}``."""
-    kind = resolve_object_type(ctx.params["objectType"])
-    return json_response(200, {"results": pipelines_of(kind.name)})
+    backend, kind = _backend(ctx)
+    return json_response(200, {"results": backend.live(kind)})
 
 
 def get_pipeline(ctx: Context) -> Response:
     """``GET /crm/v3/pipelines/{objectType}/{pipelineId}``."""
-    return json_response(200, _pipeline_of(ctx))
+    backend, kind = _backend(ctx)
+    return json_response(200, backend.get(kind, ctx.params["pipelineId"]))
+
+
+def create_pipeline(ctx: Context) -> Response:
+    """``POST /crm/v3/pipelines/{objectType}`` → 201."""
+    backend, kind = _backend(ctx)
+    return json_response(201, backend.create(kind, ctx.request.json_object()))
+
+
+def update_pipeline(ctx: Context) -> Response:
+    """``PATCH /crm/v3/pipelines/{objectType}/{pipelineId}`` → 200."""
+    backend, kind = _backend(ctx)
+    pipeline_id = ctx.params["pipelineId"]
+    body = ctx.request.json_object()
+    backend.update(kind, pipeline_id, body)
+    if body.get("archived") is True:
+        stored = next(p for p in backend.pipelines[kind.name] if p["id"] == pipeline_id)
+        return json_response(200, stored)
+    return json_response(200, backend.get(kind, pipeline_id))
+
+
+def replace_pipeline(ctx: Context) -> Response:
+    """``PUT /crm/v3/pipelines/{objectType}/{pipelineId}`` → 200."""
+    backend, kind = _backend(ctx)
+    pipeline_id = ctx.params["pipelineId"]
+    backend.replace(kind, pipeline_id, ctx.request.json_object())
+    return json_response(200, backend.get(kind, pipeline_id))
+
+
+def archive_pipeline(ctx: Context) -> Response:
+    """``DELETE /crm/v3/pipelines/{objectType}/{pipelineId}`` → 204."""
+    backend, kind = _backend(ctx)
+    backend.archive(kind, ctx.params["pipelineId"], check_references=_check_refs(ctx))
+    return no_content()
 
 
 def list_stages(ctx: Context) -> Response:
     """``GET /crm/v3/pipelines/{objectType}/{pipelineId}/stages``."""
-    return json_response(200, {"results": _pipeline_of(ctx)["stages"]})
+    backend, kind = _backend(ctx)
+    return json_response(200, {"results": backend.get(kind, ctx.params["pipelineId"])["stages"]})
 
 
 def get_stage(ctx: Context) -> Response:
     """``GET /crm/v3/pipelines/{objectType}/{pipelineId}/stages/{stageId}``."""
-    for stage in _pipeline_of(ctx)["stages"]:
-        if stage["id"] == ctx.params["stageId"]:
-            return json_response(200, stage)
-    raise ObjectNotFound(f"Unable to find stage {ctx.params['stageId']}")
+    backend, kind = _backend(ctx)
+    return json_response(200, backend.stage(kind, ctx.params["pipelineId"], ctx.params["stageId"]))
+
+
+def create_stage(ctx: Context) -> Response:
+    """``POST /crm/v3/pipelines/{objectType}/{pipelineId}/stages`` → 201."""
+    backend, kind = _backend(ctx)
+    stage = backend.create_stage(kind, ctx.params["pipelineId"], ctx.request.json_object())
+    return json_response(201, stage)
+
+
+def _update_stage(ctx: Context, *, replace: bool) -> Response:
+    backend, kind = _backend(ctx)
+    stage = backend.update_stage(
+        kind,
+        ctx.params["pipelineId"],
+        ctx.params["stageId"],
+        ctx.request.json_object(),
+        replace=replace,
+    )
+    return json_response(200, stage)
+
+
+def update_stage(ctx: Context) -> Response:
+    """``PATCH …/stages/{stageId}`` → 200 (the fields given)."""
+    return _update_stage(ctx, replace=False)
+
+
+def replace_stage(ctx: Context) -> Response:
+    """``PUT …/stages/{stageId}`` → 200 (label, order and metadata replaced)."""
+    return _update_stage(ctx, replace=True)
+
+
+def archive_stage(ctx: Context) -> Response:
+    """``DELETE …/stages/{stageId}`` → 204."""
+    backend, kind = _backend(ctx)
+    backend.archive_stage(
+        kind,
+        ctx.params["pipelineId"],
+        ctx.params["stageId"],
+        check_references=_check_refs(ctx),
+    )
+    return no_content()
