@@ -71,6 +71,14 @@ def _package_of(spec: str) -> str:
     return "/".join(parts[:2]) if spec.startswith("@") else parts[0]
 
 
+def compile_cache_dir(node_path: str) -> str:
+    """Where V8's code cache for a library set lives (Node 22+ ``module.enableCompileCache``):
+    inside its ``node_modules`` (``.cache/`` is where tools keep theirs), so a sandbox that
+    keeps the libraries read-only keeps their cache with them, and a new install starts a new
+    one. Node keys each entry by the file's path and checks it against the file's text."""
+    return os.path.join(node_path, ".cache", "hsrun-v8")
+
+
 def heap_limit_mb(memory_mb: int) -> int:
     """V8's old-space limit for a run limited to ``memory_mb`` of RSS: well above it, so the
     parent's sampler ends a memory bomb with Lambda's message before V8 aborts with its own
@@ -162,6 +170,8 @@ def spawn_node(
             "--preload",
             ",".join(preload if node_path else ()),
         ]
+        if node_path:
+            line += ["--compile-cache", compile_cache_dir(node_path)]
         if sandbox is None:
             return line
         from runtime.invoke.sandbox import wrap_command

@@ -4,11 +4,16 @@ call HubSpot through @hubspot/api-client, a few through axios or plain HTTP)."""
 
 from __future__ import annotations
 
+import socket
 import textwrap
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from runtime.invoke.sandbox import probe
 
 EVERY_CLIENT = """\
 const hubspot = require('@hubspot/api-client');
@@ -150,3 +155,117 @@ def test_allow_hosts_lets_a_host_through(
     # namespace has no resolver, the lookup cannot even be tried).
     assert result.status == "SUCCESS", result.error
     assert result.outputs["why"] in ("ENOTFOUND", "EAI_AGAIN")
+
+
+@pytest.mark.parametrize("isolation", ["process", "auto"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        "await require('dns').promises.lookup('example.com')",
+        "await new Promise((ok, no) => "
+        "require('dns').lookup('example.com', (err, a) => (err ? no(err) : ok(a))))",
+        "await require('dns/promises').resolve4('example.com')",
+        "await new Promise((ok, no) => require('dgram').createSocket('udp4')"
+        ".send('x', 53, '192.0.2.1', (err) => (err ? no(err) : ok())))",
+        "await new Promise((ok, no) => require('dgram').createSocket('udp4')"
+        ".on('error', no).connect(53, 'example.com', ok))",
+    ],
+    ids=["dns-promises", "dns-callback", "dns-resolve", "udp-send", "udp-connect"],
+)
+def test_name_lookups_and_udp_get_the_same_rule(
+    node_runtimes: dict[str, Any], run_action: Any, tmp_path: Path, call: str, isolation: str
+) -> None:
+    # A DNS query carries data out, and UDP does not go through net.Socket: Python's child
+    # refuses getaddrinfo for a host not allowed, so does the Node one, before anything is
+    # sent, in the sandbox or not.
+    action = _write(
+        tmp_path,
+        "lookup",
+        f"""
+        exports.main = async () => {{
+          try {{ {call}; }} catch (err) {{ console.log(String(err.message)); throw err; }}
+        }};
+        """,
+    )
+    result = run_action(action, isolation=isolation)
+    assert result.status == "FAILED"
+    host = "192.0.2.1" if "192.0.2.1" in call else "example.com"
+    refusal = f'hsrun blocked an outbound connection to {host}: add "{host}" to allow_hosts'
+    assert refusal in result.log_text
+
+
+def test_an_allowed_name_still_resolves(
+    node_runtimes: dict[str, Any], run_action: Any, tmp_path: Path
+) -> None:
+    host = socket.gethostname()
+    action = _write(
+        tmp_path,
+        "resolves",
+        """
+        exports.main = async (event) => {
+          const found = await require('dns').promises.lookup(event.inputFields.host);
+          return { outputFields: { family: found.family } };
+        };
+        """,
+        f'allow_hosts = ["{host}"]\n',
+    )
+    result = run_action(action, inputs={"host": host}, isolation="process")
+    assert result.status == "SUCCESS", (result.error, result.log_text)
+    assert result.outputs["family"] in (4, 6)
+
+
+class _Hello(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = f"hello from the allowed host, {self.path}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("isolation", ["namespaces", "process"])
+def test_fetch_reaches_an_allowed_host_in_the_sandbox_too(
+    node_runtimes: dict[str, Any], run_action: Any, tmp_path: Path, isolation: str
+) -> None:
+    # In the sandbox the only way out is the egress proxy its environment names; undici's
+    # fetch ignores HTTP(S)_PROXY, so hsrun tunnels its connections through it. The host name
+    # is this machine's (it resolves here, to a loopback address of the host, which the
+    # sandbox's own loopback is not).
+    if isolation == "namespaces" and not probe().namespaces:
+        pytest.skip(f"no kernel sandbox here: {probe().reason}")
+    host = socket.gethostname()
+    server = ThreadingHTTPServer(("0.0.0.0", 0), _Hello)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    action = _write(
+        tmp_path,
+        "fetch_allowed",
+        """
+        exports.main = async (event) => {
+          const { host, port } = event.inputFields;
+          const ok = await (await fetch(`http://${host}:${port}/path?q=1`)).text();
+          let refused = '';
+          try { await fetch(`http://${host}.attacker.test:${port}/`); } catch (err) {
+            refused = String(err.cause ? err.cause.message : err.message);
+          }
+          return { outputFields: { ok, refused } };
+        };
+        """,
+        f'allow_hosts = ["{host}"]\n',
+    )
+    try:
+        result = run_action(
+            action,
+            inputs={"host": host, "port": str(server.server_address[1])},
+            isolation=isolation,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.status == "SUCCESS", (result.error, result.log_text)
+    assert result.isolation == isolation
+    assert result.outputs["ok"] == "hello from the allowed host, /path?q=1"
+    refusal = f"hsrun blocked an outbound connection to {host}.attacker.test"
+    assert refusal in result.outputs["refused"]
