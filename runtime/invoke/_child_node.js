@@ -559,9 +559,16 @@ function peakMemoryKb() {
 const VERSIONS = new Map(); // library -> version, looked up once per process
 
 // Versions of HubSpot's libraries this process has loaded (Node.js itself included).
+let versionsSeen = { count: -1, libraries: null, found: null };
+
 function libraryVersions(libraries) {
-  const found = {};
   const loaded = Object.keys(require.cache);
+  const names = (libraries || []).join(',');
+  // A warm process asks again after every run: the answer changes only with what is loaded.
+  if (versionsSeen.count === loaded.length && versionsSeen.libraries === names) {
+    return versionsSeen.found;
+  }
+  const found = {};
   for (const name of libraries || []) {
     const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
     if (!loaded.some((file) => file.includes(marker))) continue;
@@ -576,6 +583,7 @@ function libraryVersions(libraries) {
     if (VERSIONS.get(name)) found[name] = VERSIONS.get(name);
   }
   found['node'] = process.versions.node;
+  versionsSeen = { count: loaded.length, libraries: names, found };
   return found;
 }
 

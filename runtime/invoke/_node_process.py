@@ -15,6 +15,7 @@ import os
 import platform
 import re
 import threading
+import time
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from runtime.invoke.sandbox import Sandbox
 
 BOOTSTRAP = Path(__file__).with_name("_child_node.js")
+#: The pool starts a replacement once the run that took a process has ended, or this long
+#: after it started (a long run must not leave the pool empty).
+REFILL_AFTER_S = 0.05
 
 
 _REQUIRE = re.compile(r"""\brequire\s*\(\s*['"`]([^'"`./][^'"`]*)['"`]\s*\)""")
@@ -232,11 +236,21 @@ class NodePool:
         if child is None:
             child = start()
         threading.Thread(
-            target=self._fill, args=(key, start, stale), name="hsrun-node-pool", daemon=True
+            target=self._fill,
+            args=(key, start, stale, child),
+            name="hsrun-node-pool",
+            daemon=True,
         ).start()
         return child
 
-    def _fill(self, key: Hashable, start: Callable[[], Child], stale: list[Child]) -> None:
+    def _fill(
+        self, key: Hashable, start: Callable[[], Child], stale: list[Child], taken: Child
+    ) -> None:
+        # Starting a process (and its sandbox) takes the parent's CPU and GIL for a few
+        # milliseconds: not while the run that took one is being served, unless it runs long.
+        deadline = time.monotonic() + REFILL_AFTER_S
+        while not taken.dead and time.monotonic() < deadline:
+            time.sleep(0.001)
         _stop(stale)
         with self._lock:
             if self._closed or key not in self._idle:

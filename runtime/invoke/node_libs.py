@@ -135,10 +135,30 @@ def warm_compile_cache(found: NodeRuntime) -> None:
         pass
 
 
+_CURRENT: dict[tuple[str, str, str], NodeRuntime] = {}
+
+
 def current(settings: Settings, runtime: str) -> NodeRuntime | None:
-    """The installed Node.js set for ``runtime``, or None."""
+    """The installed Node.js set for ``runtime``, or None.
+
+    Asked once per run: a set already described is recognised by where its link points (an
+    install replaces the link) and its binary still being there.
+    """
     link = settings.node_libs_path(runtime)
-    return _describe(link.resolve(), runtime) if link.is_dir() else None
+    try:
+        target = os.readlink(link)
+    except OSError:
+        target = ""
+    key = (str(link), target, runtime)
+    known = _CURRENT.get(key)
+    if known is not None and os.path.isfile(known.node):
+        return known
+    found = _describe(link.resolve(), runtime) if link.is_dir() else None
+    if found is not None and target:
+        if len(_CURRENT) > 16:
+            _CURRENT.clear()
+        _CURRENT[key] = found
+    return found
 
 
 def resolve(settings: Settings, runtime: str) -> NodeRuntime:

@@ -275,7 +275,11 @@ class Runner:
         """Check every input and build the event; raises before any process starts."""
         spec = action if isinstance(action, ActionManifest) else load_action(action)
         opts = with_project_libs(options or self.options, action=spec.source_path)
-        node = None if spec.is_python else resolve_node(get_settings(), spec.manifest.runtime)
+        node = (
+            None
+            if spec.is_python
+            else resolve_node(_settings_for_libs(), spec.manifest.runtime)  # cached settings
+        )
         # A plain mapping (the common case) is checked first: isinstance() against a
         # runtime-checkable Protocol is slow, and this runs for every invocation.
         source = (
@@ -626,7 +630,10 @@ def _settings_for_libs(action: Path | None = None) -> Settings:
     key = (
         os.getcwd(),
         folder,
-        *(os.environ.get(name, "") for name in ("HSRUN_HOME", "HSRUN_LIBS", "HSRUN_CONFIG_DIR")),
+        *(
+            os.environ.get(name, "")
+            for name in ("HSRUN_HOME", "HSRUN_LIBS", "HSRUN_CONFIG_DIR", "HSRUN_NODE_LIBS")
+        ),
     )
     settings = _SETTINGS_SEEN.get(key)
     if settings is None:
