@@ -252,12 +252,20 @@ class NodePool:
         while not taken.dead and time.monotonic() < deadline:
             time.sleep(0.001)
         _stop(stale)
-        with self._lock:
-            if self._closed or key not in self._idle:
-                return
-            idle = self._idle[key]
-            while len(idle) < self.size:
-                idle.append(start())
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                if self._closed or idle is None or len(idle) >= self.size:
+                    return
+            # Started outside the lock: a batch's other runs take processes meanwhile.
+            child = start()
+            with self._lock:
+                idle = self._idle.get(key)
+                if not self._closed and idle is not None and len(idle) < self.size:
+                    idle.append(child)
+                    continue
+            _stop([child])  # the pool closed, moved on to another key, or is full
+            return
 
     def close(self) -> None:
         """Stop every waiting process (a closed pool starts no more)."""
