@@ -319,6 +319,7 @@ function tunnelThrough(proxy) {
         return callback(null, socket);
       }
       const secure = require('tls').connect({
+        ...(opts.tls || {}), // an https request's own TLS options (ca, rejectUnauthorized...)
         socket,
         servername: opts.servername || opts.hostname,
         ALPNProtocols: ['http/1.1'],
@@ -376,12 +377,21 @@ function routeHttpModule(mod) {
   if (routedModules.has(mod)) return;
   routedModules.add(mod);
   const original = { request: mod.request, get: mod.get };
+  const secure = Boolean(mod.globalAgent && mod.globalAgent.defaultPort === 443);
   for (const name of ['request', 'get']) {
     mod[name] = function routedRequest(...args) {
-      if (!policy || !policy.portal || policy.live) return original[name].apply(mod, args);
+      if (!policy || ((!policy.portal || policy.live) && !policy.proxy)) {
+        return original[name].apply(mod, args);
+      }
       const { opts, callback } = requestOptions(args);
       const host = opts.hostname || String(opts.host || '').replace(/:\d+$/, '');
-      if (!policy.isHubSpot(host)) return original[name].apply(mod, args);
+      if (policy.proxy) {
+        const proxied = throughProxy(opts, host, secure, name, callback);
+        if (proxied) return proxied;
+      }
+      if (!policy.portal || policy.live || !policy.isHubSpot(host)) {
+        return original[name].apply(mod, args);
+      }
       const headers = { ...(opts.headers || {}) };
       if (!Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers.host = host;
       const routed = {
@@ -397,6 +407,74 @@ function routeHttpModule(mod) {
       return require('http')[name](routed, callback);
     };
   }
+}
+
+// In the kernel sandbox, an http(s) request to an allow_hosts host: through the egress
+// proxy. A request made straight to the host gets an agent that tunnels (as fetch does); one
+// a client already addressed to the proxy with the whole URL (axios and request do that, also
+// for https, which the proxy does not take) is sent to its host the same way.
+function throughProxy(opts, host, secure, name, callback) {
+  const proxy = new URL(secure ? policy.proxy.https : policy.proxy.http);
+  const port = String(opts.port || (secure ? 443 : 80));
+  const target = String(opts.path || '');
+  if (isLoopback(host) && port === (proxy.port || '80') && /^https?:\/\//i.test(target)) {
+    const url = new URL(target);
+    const headers = {};
+    for (const [key, value] of Object.entries(opts.headers || {})) {
+      const lower = key.toLowerCase();
+      if (lower !== 'proxy-authorization' && lower !== 'proxy-connection') headers[key] = value;
+    }
+    const direct = {
+      ...opts,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      headers,
+    };
+    delete direct.agent;
+    return require(url.protocol === 'https:' ? 'https' : 'http')[name](direct, callback);
+  }
+  if (opts.agent || opts.createConnection) return null; // the caller chose its own way
+  const url = new URL(`${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}`);
+  const viaProxy = sandboxProxy(url);
+  if (!viaProxy) return null;
+  const mod = require(secure ? 'https' : 'http');
+  return mod[name]({ ...opts, agent: tunnelAgent(mod, secure, viaProxy) }, callback);
+}
+
+const tunnelAgents = new Map();
+const TLS_OPTIONS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'ciphers',
+  'ecdhCurve', 'minVersion', 'maxVersion', 'secureProtocol', 'checkServerIdentity', 'session'];
+
+function tlsOptions(options) {
+  const picked = {};
+  for (const key of TLS_OPTIONS) if (options[key] !== undefined) picked[key] = options[key];
+  return picked;
+}
+
+function tunnelAgent(mod, secure, proxy) {
+  const key = `${secure}:${proxy}`;
+  if (!tunnelAgents.has(key)) {
+    const agent = new mod.Agent({ keepAlive: false });
+    const tunnel = tunnelThrough(new URL(proxy));
+    agent.createConnection = (options, callback) => {
+      tunnel(
+        {
+          hostname: options.host || options.hostname,
+          port: options.port,
+          protocol: secure ? 'https:' : 'http:',
+          servername: options.servername,
+          tls: tlsOptions(options),
+        },
+        callback,
+      );
+      return undefined;
+    };
+    tunnelAgents.set(key, agent);
+  }
+  return tunnelAgents.get(key);
 }
 
 const GUARDED_MODULES = {

@@ -4,7 +4,9 @@ call HubSpot through @hubspot/api-client, a few through axios or plain HTTP)."""
 
 from __future__ import annotations
 
+import datetime
 import socket
+import ssl
 import textwrap
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from runtime.invoke.sandbox import probe
 
@@ -226,46 +232,112 @@ class _Hello(BaseHTTPRequestHandler):
         pass
 
 
+ALLOWED_HOST_CLIENTS = """\
+const http = require('http');
+const axios = require('axios');
+const request = require('request');
+
+function get(mod, url, options = {}) {
+  return new Promise((resolve, reject) => {
+    mod.get(url, options, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+exports.main = async (event) => {
+  const { host, port, tlsPort } = event.inputFields;
+  const base = `http://${host}:${port}`;
+  const secure = `https://${host}:${tlsPort}/tls`;
+  let refused = '';
+  try { await fetch(`http://${host}.attacker.test:${port}/`); } catch (err) {
+    refused = String(err.cause ? err.cause.message : err.message);
+  }
+  return {
+    outputFields: {
+      fetch: await (await fetch(`${base}/fetch?q=1`)).text(),
+      http: await get(http, `${base}/http`),
+      https: await get(require('https'), secure, { rejectUnauthorized: false }),
+      axios: (await axios.get(`${base}/axios`)).data,
+      axios_https: (await axios.get(secure, {
+        httpsAgent: new (require('https').Agent)({ rejectUnauthorized: false }),
+      })).data,
+      request: await new Promise((ok, no) =>
+        request(`${base}/request`, (err, res, body) => (err ? no(err) : ok(body)))),
+      refused,
+    },
+  };
+};
+"""
+
+
+def _self_signed(folder: Path) -> ssl.SSLContext:
+    """A TLS server context with a throwaway self-signed certificate."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hsrun-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context
+
+
 @pytest.mark.parametrize("isolation", ["namespaces", "process"])
-def test_fetch_reaches_an_allowed_host_in_the_sandbox_too(
+def test_every_client_reaches_an_allowed_host_in_the_sandbox_too(
     node_runtimes: dict[str, Any], run_action: Any, tmp_path: Path, isolation: str
 ) -> None:
-    # In the sandbox the only way out is the egress proxy its environment names; undici's
-    # fetch ignores HTTP(S)_PROXY, so hsrun tunnels its connections through it. The host name
-    # is this machine's (it resolves here, to a loopback address of the host, which the
+    # In the sandbox the only way out is the egress proxy its environment names. undici's
+    # fetch and the http modules ignore HTTP(S)_PROXY, and axios sends even an https URL to
+    # the proxy whole (which a CONNECT-only proxy refuses): hsrun tunnels each through it.
+    # The host name is this machine's (it resolves here, to the host's loopback, which the
     # sandbox's own loopback is not).
     if isolation == "namespaces" and not probe().namespaces:
         pytest.skip(f"no kernel sandbox here: {probe().reason}")
     host = socket.gethostname()
-    server = ThreadingHTTPServer(("0.0.0.0", 0), _Hello)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    plain = ThreadingHTTPServer(("0.0.0.0", 0), _Hello)
+    secure = ThreadingHTTPServer(("0.0.0.0", 0), _Hello)
+    secure.socket = _self_signed(tmp_path).wrap_socket(secure.socket, server_side=True)
+    for server in (plain, secure):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
     action = _write(
-        tmp_path,
-        "fetch_allowed",
-        """
-        exports.main = async (event) => {
-          const { host, port } = event.inputFields;
-          const ok = await (await fetch(`http://${host}:${port}/path?q=1`)).text();
-          let refused = '';
-          try { await fetch(`http://${host}.attacker.test:${port}/`); } catch (err) {
-            refused = String(err.cause ? err.cause.message : err.message);
-          }
-          return { outputFields: { ok, refused } };
-        };
-        """,
-        f'allow_hosts = ["{host}"]\n',
+        tmp_path, "allowed_clients", ALLOWED_HOST_CLIENTS, f'allow_hosts = ["{host}"]\n'
     )
+    inputs = {
+        "host": host,
+        "port": str(plain.server_address[1]),
+        "tlsPort": str(secure.server_address[1]),
+    }
     try:
-        result = run_action(
-            action,
-            inputs={"host": host, "port": str(server.server_address[1])},
-            isolation=isolation,
-        )
+        result = run_action(action, inputs=inputs, isolation=isolation)
     finally:
-        server.shutdown()
-        server.server_close()
+        for server in (plain, secure):
+            server.shutdown()
+            server.server_close()
     assert result.status == "SUCCESS", (result.error, result.log_text)
     assert result.isolation == isolation
-    assert result.outputs["ok"] == "hello from the allowed host, /path?q=1"
+    outputs = result.outputs
+    assert outputs["fetch"] == "hello from the allowed host, /fetch?q=1"
+    for client in ("http", "axios", "request"):
+        assert outputs[client] == f"hello from the allowed host, /{client}"
+    assert outputs["https"] == outputs["axios_https"] == "hello from the allowed host, /tls"
     refusal = f"hsrun blocked an outbound connection to {host}.attacker.test"
-    assert refusal in result.outputs["refused"]
+    assert refusal in outputs["refused"]
