@@ -104,3 +104,21 @@ def test_the_punycode_deprecation_is_logged_only_when_the_action_asks(
     result = run_action(action)
     assert result.status == "SUCCESS", result.error
     assert ("DEP0040" in result.log_text) is warned
+
+
+def test_the_libraries_code_cache_is_made_for_node_22_and_later(
+    node_runtimes: dict[str, Any],
+) -> None:
+    # Node 22+ keeps V8's compiled code of the libraries beside them; Node 20 has no such API.
+    from runtime.invoke._node_process import compile_cache_dir
+    from runtime.invoke.node_libs import warm_compile_cache
+
+    settings = get_settings()
+    for runtime, made in (("NODE24X", True), ("NODE20X", False)):
+        found = resolve(settings, runtime)
+        assert found.node_path is not None
+        warm_compile_cache(found)
+        folder = Path(compile_cache_dir(found.node_path))
+        entries = [p for p in folder.glob(f"v{found.version}-*/*") if p.is_file()]
+        # @hubspot/api-client alone loads 46 files; every library of the set is cached.
+        assert (len(entries) > 100) is made, (runtime, len(entries))
