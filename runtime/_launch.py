@@ -95,7 +95,8 @@ def main() -> None:
             )
         except Exception:
             pass
-    elif args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
+    elif args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args) and not script:
+        # (A sandboxed .js action: no use for a Python child; the full CLI runs it.)
         try:
             libs = action_libs(os.getcwd(), os.environ, action=_action_arg(args))
         except OSError:

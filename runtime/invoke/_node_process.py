@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import platform
+import queue
 import re
 import threading
+import time
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
     from runtime.invoke.sandbox import Sandbox
 
 BOOTSTRAP = Path(__file__).with_name("_child_node.js")
+#: The pool starts a replacement once the run that took a process has ended, or this long
+#: after it started (a long run must not leave the pool empty).
+REFILL_AFTER_S = 0.05
 
 
 _REQUIRE = re.compile(r"""\brequire\s*\(\s*['"`]([^'"`./][^'"`]*)['"`]\s*\)""")
@@ -69,6 +74,14 @@ def required_libraries(path: Path, node_path: str | None) -> tuple[str, ...]:
 def _package_of(spec: str) -> str:
     parts = spec.split("/")
     return "/".join(parts[:2]) if spec.startswith("@") else parts[0]
+
+
+def compile_cache_dir(node_path: str) -> str:
+    """Where V8's code cache for a library set lives (Node 22+ ``module.enableCompileCache``):
+    inside its ``node_modules`` (``.cache/`` is where tools keep theirs), so a sandbox that
+    keeps the libraries read-only keeps their cache with them, and a new install starts a new
+    one. Node keys each entry by the file's path and checks it against the file's text."""
+    return os.path.join(node_path, ".cache", "hsrun-v8")
 
 
 def heap_limit_mb(memory_mb: int) -> int:
@@ -162,6 +175,8 @@ def spawn_node(
             "--preload",
             ",".join(preload if node_path else ()),
         ]
+        if node_path:
+            line += ["--compile-cache", compile_cache_dir(node_path)]
         if sandbox is None:
             return line
         from runtime.invoke.sandbox import wrap_command
@@ -179,6 +194,11 @@ def spawn_node(
     )
 
 
+#: A replacement to start: the key, how to start one, processes to stop first, and the
+#: process the run took (the replacement waits for its run to end).
+_Refill = tuple[Hashable, Callable[[], "Child"], list["Child"], "Child"]
+
+
 class NodePool:
     """Pre-started Node processes, ``size`` per key (what makes two processes
     interchangeable: binary, library folder, memory limit, preloaded libraries and, in a
@@ -192,6 +212,10 @@ class NodePool:
         self._idle: dict[Hashable, list[Child]] = {}
         self._lock = threading.Lock()
         self._closed = False
+        # Replacements are started by one thread that waits for requests: starting a thread
+        # per run would cost the run its start-up handshake (a GIL hand-off, ~0.1-1 ms).
+        self._requests: queue.SimpleQueue[_Refill | None] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
 
     def take(
         self, node: str, *, node_path: str | None, memory_mb: int, preload: tuple[str, ...] = ()
@@ -221,19 +245,48 @@ class NodePool:
                     candidate.close()
         if child is None:
             child = start()
-        threading.Thread(
-            target=self._fill, args=(key, start, stale), name="hsrun-node-pool", daemon=True
-        ).start()
+        self._requests.put((key, start, stale, child))
+        with self._lock:
+            if self._worker is None and not self._closed:
+                self._worker = threading.Thread(
+                    target=self._serve, name="hsrun-node-pool", daemon=True
+                )
+                self._worker.start()
         return child
 
-    def _fill(self, key: Hashable, start: Callable[[], Child], stale: list[Child]) -> None:
-        _stop(stale)
-        with self._lock:
-            if self._closed or key not in self._idle:
+    def _serve(self) -> None:
+        while True:
+            request = self._requests.get()
+            if request is None:
                 return
-            idle = self._idle[key]
-            while len(idle) < self.size:
-                idle.append(start())
+            try:
+                self._fill(*request)
+            except Exception:
+                pass  # a start that failed: the next run starts its own, and reports why
+
+    def _fill(
+        self, key: Hashable, start: Callable[[], Child], stale: list[Child], taken: Child
+    ) -> None:
+        # Starting a process (and its sandbox) takes the parent's CPU and GIL for a few
+        # milliseconds: not while the run that took one is being served, unless it runs long.
+        deadline = time.monotonic() + REFILL_AFTER_S
+        while not taken.dead and time.monotonic() < deadline:
+            time.sleep(0.001)
+        _stop(stale)
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                if self._closed or idle is None or len(idle) >= self.size:
+                    return
+            # Started outside the lock: a batch's other runs take processes meanwhile.
+            child = start()
+            with self._lock:
+                idle = self._idle.get(key)
+                if not self._closed and idle is not None and len(idle) < self.size:
+                    idle.append(child)
+                    continue
+            _stop([child])  # the pool closed, moved on to another key, or is full
+            return
 
     def close(self) -> None:
         """Stop every waiting process (a closed pool starts no more)."""
@@ -241,6 +294,7 @@ class NodePool:
             self._closed = True
             waiting = [child for idle in self._idle.values() for child in idle]
             self._idle.clear()
+        self._requests.put(None)
         _stop(waiting)
 
 

@@ -19,6 +19,20 @@ from runtime.invoke.node_libs import NodeRuntime
 CALLBACK_RUNTIMES = frozenset({"NODE16X", "NODE20X"})
 
 
+_TASK_ROOTS: dict[str, str] = {}
+
+
+def _task_root(action: ActionManifest) -> str:
+    # The action's resolved folder, once per path: a batch or a warm loop asks every run.
+    key = str(action.source_path)
+    root = _TASK_ROOTS.get(key)
+    if root is None:
+        if len(_TASK_ROOTS) > 256:
+            _TASK_ROOTS.clear()
+        root = _TASK_ROOTS[key] = str(action.source_path.resolve().parent)
+    return root
+
+
 def node_env(action: ActionManifest, node: NodeRuntime, memory_mb: int) -> dict[str, str]:
     """Variables AWS Lambda's Node.js runtime sets, as HubSpot's sandbox has them."""
     extra = {
@@ -28,7 +42,7 @@ def node_env(action: ActionManifest, node: NodeRuntime, memory_mb: int) -> dict[
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "LAMBDA_TASK_ROOT": str(action.source_path.resolve().parent),
+        "LAMBDA_TASK_ROOT": _task_root(action),
         "LAMBDA_RUNTIME_DIR": "/var/runtime",
         "_HANDLER": f"{action.name}.main",
     }

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,7 +35,7 @@ from runtime.contract.limits import (
 )
 from runtime.contract.outputs import OUTPUT_FIELDS, Alert, looks_like_output_fields
 from runtime.contract.retry import is_retryable_status, retry_schedule
-from runtime.errors import HsrunError, RunnerError, UsageError
+from runtime.errors import HsrunError, InterpreterError, RunnerError, UsageError
 from runtime.invoke import _lambda_service as service
 from runtime.invoke import sandbox
 from runtime.invoke._node_process import (
@@ -58,6 +58,7 @@ from runtime.invoke._process import (
     take_prespawned,
 )
 from runtime.invoke._session import Outcome, run_job
+from runtime.invoke._session import _await_ready as await_ready
 from runtime.invoke._spares import Spares
 from runtime.invoke.node_libs import NodeRuntime
 from runtime.invoke.node_libs import resolve as resolve_node
@@ -279,7 +280,11 @@ class Runner:
         """Check every input and build the event; raises before any process starts."""
         spec = action if isinstance(action, ActionManifest) else load_action(action)
         opts = with_project_libs(options or self.options, action=spec.source_path)
-        node = None if spec.is_python else resolve_node(get_settings(), spec.manifest.runtime)
+        node = (
+            None
+            if spec.is_python
+            else resolve_node(_settings_for_libs(), spec.manifest.runtime)  # cached settings
+        )
         # A plain mapping (the common case) is checked first: isinstance() against a
         # runtime-checkable Protocol is slow, and this runs for every invocation.
         source = (
@@ -529,7 +534,7 @@ class Runner:
                         return child
         preload = required_libraries(Path(path), libs)
         mode = opts.isolation or _settings_for_libs().isolation
-        if mode != sandbox.PROCESS and _namespaces_usable():
+        if mode != sandbox.PROCESS and sandbox.supported_platform() and _NAMESPACES != [False]:
 
             def start() -> Child:
                 box = self._sandbox(prepared, path)
@@ -543,22 +548,17 @@ class Runner:
                 child.sandbox = box
                 return child
 
-            if not opts.zygote:
+            if not _NAMESPACES:
+                # The first sandboxed node of this process is the probe (a separate one would
+                # start a process of its own before this one could start).
+                first = _first_sandboxed(start)
+                if first is not None:
+                    return first
+            elif not opts.zygote:
                 return start()
-            # A sandbox belongs to one action and its network: so does a waiting process.
-            key_boxed = (
-                node.node,
-                libs,
-                opts.memory_mb,
-                preload,
-                path,
-                mode,
-                opts.hubspot_url,
-                opts.allow_net,
-                opts.live,
-                (*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
-            )
-            return self._node_pool.take_with(key_boxed, start)
+            else:
+                key_boxed = _boxed_key(prepared, preload, mode, path)
+                return self._node_pool.take_with(key_boxed, start)
         if mode == sandbox.NAMESPACES:
             raise RunnerError(
                 "isolation namespaces is required, but this machine refuses them: "
@@ -636,18 +636,49 @@ class Runner:
         return child
 
 
+#: Whether this machine lets a Node process into the sandbox's namespaces: [] until the
+#: first sandboxed Node process of this hsrun has started (or failed to).
 _NAMESPACES: list[bool] = []
+_NAMESPACES_LOCK = threading.Lock()
 
 
-def _namespaces_usable() -> bool:
-    """Whether this machine lets a process enter the sandbox's namespaces (probed once).
+def _first_sandboxed(start: Callable[[], Child]) -> Child | None:
+    """Start a sandboxed Node process and wait until it is up: the answer to whether the
+    sandbox can be entered here. None (and no sandboxed Node process again) if it cannot.
 
-    A Python child that cannot enter them falls back by itself; a Node child is started by
-    the sandbox's wrapper, which cannot, so the runner asks first.
+    A Python child that cannot enter the namespaces falls back by itself; a Node child is
+    started by the sandbox's wrapper, which cannot, so the first one tells.
     """
-    if not _NAMESPACES:
-        _NAMESPACES.append(sandbox.supported_platform() and sandbox.probe().namespaces)
-    return _NAMESPACES[0]
+    with _NAMESPACES_LOCK:
+        if _NAMESPACES:
+            return start() if _NAMESPACES[0] else None
+        child = start()
+        try:
+            await_ready(child)
+        except InterpreterError:
+            _NAMESPACES.append(False)
+            return None
+        _NAMESPACES.append(True)
+        return child
+
+
+def _boxed_key(prepared: PreparedRun, preload: tuple[str, ...], mode: str, path: str) -> Hashable:
+    """What makes two sandboxed Node processes interchangeable: a sandbox belongs to one
+    action and its network, and so does a process waiting in it."""
+    opts, node = prepared.options, prepared.node
+    assert node is not None
+    return (
+        node.node,
+        prepared.libs,
+        opts.memory_mb,
+        preload,
+        path,
+        mode,
+        opts.hubspot_url,
+        opts.allow_net,
+        opts.live,
+        (*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
+    )
 
 
 def with_project_libs(opts: RunOptions, *, action: Path | None = None) -> RunOptions:

@@ -126,9 +126,9 @@ def test_only_selected_secrets_are_visible_and_values_are_masked(
 def test_a_node_action_runs_in_the_sandbox_where_the_kernel_allows(
     node_runner: Runner, write_js: Callable[..., Path]
 ) -> None:
-    from runtime.invoke.runner import _namespaces_usable
+    from runtime.invoke.sandbox import probe
 
-    if not _namespaces_usable():
+    if not probe().namespaces:
         pytest.skip("this machine refuses user namespaces: Node runs as a plain process")
     project = Path(__file__).resolve().parents[3]
     action = write_js(

@@ -83,3 +83,42 @@ def test_a_one_shot_invoke_uses_the_process_started_before_the_cli_loaded(
     assert result.libraries["node"].startswith("20.")
     assert "lodash" in result.libraries  # loaded ahead, as the action requires it
     assert processes._prespawned is None
+
+
+@pytest.mark.parametrize(
+    ("source", "warned"),
+    [
+        ("const hubspot = require('@hubspot/api-client');", False),
+        ("const punycode = require('punycode');", True),
+    ],
+    ids=["a-library-requires-it", "the-action-requires-it"],
+)
+def test_the_punycode_deprecation_is_logged_only_when_the_action_asks(
+    node_runtimes: dict[str, Any], run_action: Any, tmp_path: Path, source: str, warned: bool
+) -> None:
+    # Node 21+ warns (DEP0040) when code outside node_modules loads punycode; whatwg-url,
+    # under @hubspot/api-client, loads it from node_modules, which Lambda does not warn about.
+    action = tmp_path / "uses_url.js"
+    action.write_text(f"{source}\nexports.main = async () => ({{ outputFields: {{}} }});\n")
+    action.with_suffix(".toml").write_text('runtime = "NODE24X"\n')
+    result = run_action(action)
+    assert result.status == "SUCCESS", result.error
+    assert ("DEP0040" in result.log_text) is warned
+
+
+def test_the_libraries_code_cache_is_made_for_node_22_and_later(
+    node_runtimes: dict[str, Any],
+) -> None:
+    # Node 22+ keeps V8's compiled code of the libraries beside them; Node 20 has no such API.
+    from runtime.invoke._node_process import compile_cache_dir
+    from runtime.invoke.node_libs import warm_compile_cache
+
+    settings = get_settings()
+    for runtime, made in (("NODE24X", True), ("NODE20X", False)):
+        found = resolve(settings, runtime)
+        assert found.node_path is not None
+        warm_compile_cache(found)
+        folder = Path(compile_cache_dir(found.node_path))
+        entries = [p for p in folder.glob(f"v{found.version}-*/*") if p.is_file()]
+        # @hubspot/api-client alone loads 46 files; every library of the set is cached.
+        assert (len(entries) > 100) is made, (runtime, len(entries))
