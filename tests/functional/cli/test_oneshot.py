@@ -60,6 +60,7 @@ def test_a_pure_action_imports_neither_cli_framework_nor_portal_nor_crypto(
         "runtime.fake_hubspot",
         "cryptography",
         "runtime.secrets.local",
+        "pydantic",
     ):
         assert unwanted not in modules, unwanted
     assert "runtime.packaging" in modules  # hsrun check's findings still join the record
@@ -132,6 +133,42 @@ def test_errors_read_as_the_full_clis(tmp_path: Path) -> None:
     assert [line for line in fast.stderr.splitlines() if line.startswith("Error:")] == [
         line for line in full.stderr.splitlines() if line.startswith("Error:")
     ]
+
+
+@pytest.mark.parametrize(
+    ("manifest", "event"),
+    [
+        ('secrets = ["1BAD", "1BAD"]\nobject_type = "products"\n[outputs]\nn = "integer"\n', None),
+        ('[outputs]\ntier = "enumeration"\nok = { type = "bool", options = ["x"] }\n', None),
+        ("[inputs]\nn = 1\nextra = [1]\n", None),
+        ("", {"origin": {"portalId": "x"}, "object": {}, "callbackId": 5}),
+        ("", {"origin": {"portalId": 1}, "object": {"objectId": 1.5}, "inputFields": []}),
+        ("", ["not", "an", "object"]),
+    ],
+    ids=["manifest names", "manifest outputs", "manifest inputs", "event", "event 2", "array"],
+)
+def test_a_broken_manifest_or_event_reads_as_in_the_full_cli(
+    tmp_path: Path, manifest: str, event: object
+) -> None:
+    action = tmp_path / "pure.py"
+    action.write_text(PURE)
+    if manifest:
+        action.with_suffix(".toml").write_text(manifest)
+    args = ["invoke", str(action)]
+    if event is not None:
+        (tmp_path / "event.json").write_text(json.dumps(event))
+        args += ["--event", str(tmp_path / "event.json")]
+    fast = _console(*args)
+    full = _console(*args, HSRUN_FAST="0")
+    assert fast.returncode == full.returncode != 0
+    errors = [line for line in fast.stderr.splitlines() if not line.startswith("import time:")]
+    assert errors == [
+        line for line in full.stderr.splitlines() if not line.startswith("import time:")
+    ]
+    assert errors[0].startswith("Error: ") and (
+        "invalid" in errors[0] or "JSON object" in errors[0]
+    )
+    assert "typer" not in _imported(fast.stderr)  # the one-shot path said it
 
 
 DEALS_READER = """\
