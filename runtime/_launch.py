@@ -108,11 +108,12 @@ def main() -> None:
             except Exception:
                 pass
         # One run of one action: without typer, rich or anything the run does not need.
+        from runtime._oneshot import exit_now
         from runtime._oneshot import main as oneshot
 
         code = oneshot(args[1:])
         if code is not None:
-            sys.exit(code)
+            exit_now(code)
     from runtime.cli import main as cli_main
 
     cli_main(args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,11 @@ ACTIONS = ROOT / "actions"
 PURE = 'def main(event):\n    return {"outputFields": {"ok": True}}\n'
 
 
-def _console(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _console(*args: str, importtime: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
     """``hsrun ARGS`` as a user runs it, reporting every module it imported (-X importtime)."""
+    flags = ["-X", "importtime"] if importtime else []
     return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "runtime", *args],
+        [sys.executable, *flags, "-m", "runtime", *args],
         cwd=ROOT,
         env={**os.environ, "HSRUN_DAEMON": "0", **env},
         capture_output=True,
@@ -96,6 +98,22 @@ def test_the_fast_path_and_the_full_cli_record_the_same_run() -> None:
     assert fast_event["origin"] == full_event["origin"]
 
 
+def _panel(text: str) -> list[str]:
+    """The panel's lines without what differs from run to run (id, memory, runtime)."""
+    text = re.sub(r"run [0-9a-f]{12}", "run ID", text)
+    text = re.sub(r"Memory: \d+/128 MB  Runtime: [\d.]+ ms *", "Memory, runtime", text)
+    return text.splitlines()
+
+
+def test_the_fast_path_draws_the_full_clis_panel() -> None:
+    args = ("invoke", str(ACTIONS / "format_phone.py"), "-i", "phone=(555) 010-2233")
+    fast = _console(*args, importtime=False)
+    full = _console(*args, importtime=False, HSRUN_FAST="0")
+    assert fast.returncode == full.returncode == 0
+    assert "✔ Success" in fast.stdout
+    assert _panel(fast.stdout) == _panel(full.stdout)
+
+
 def test_an_action_that_calls_hubspot_gets_the_portal(tmp_path: Path) -> None:
     action = tmp_path / "caller.py"
     action.write_text(
@@ -158,17 +176,15 @@ def test_a_broken_manifest_or_event_reads_as_in_the_full_cli(
     if event is not None:
         (tmp_path / "event.json").write_text(json.dumps(event))
         args += ["--event", str(tmp_path / "event.json")]
-    fast = _console(*args)
-    full = _console(*args, HSRUN_FAST="0")
+    fast = _console(*args, importtime=False)
+    full = _console(*args, importtime=False, HSRUN_FAST="0")
     assert fast.returncode == full.returncode != 0
-    errors = [line for line in fast.stderr.splitlines() if not line.startswith("import time:")]
-    assert errors == [
-        line for line in full.stderr.splitlines() if not line.startswith("import time:")
-    ]
+    errors = fast.stderr.splitlines()
+    assert errors == full.stderr.splitlines()
     assert errors[0].startswith("Error: ") and (
         "invalid" in errors[0] or "JSON object" in errors[0]
     )
-    assert "typer" not in _imported(fast.stderr)  # the one-shot path said it
+    assert "typer" not in _imported(_console(*args).stderr)  # the one-shot path said it
 
 
 DEALS_READER = """\
