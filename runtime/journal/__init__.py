@@ -124,8 +124,9 @@ class Journal:
                 raise JournalError(
                     f"journal {self.path} was written by a newer hsrun (schema {version})"
                 )
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version < SCHEMA_VERSION:  # new, or an older schema: one write, then current
+                conn.executescript(_SCHEMA)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise JournalError(
                 f"journal {self.path} cannot be opened ({exc}); it was left as it is: move it "

@@ -98,6 +98,21 @@ def test_the_fast_path_and_the_full_cli_record_the_same_run() -> None:
     assert fast_event["origin"] == full_event["origin"]
 
 
+def test_the_run_is_in_the_journal_when_the_command_has_ended(tmp_path: Path) -> None:
+    from runtime.config import get_settings
+    from runtime.journal import Journal
+
+    action = tmp_path / "pure.py"
+    action.write_text(PURE)
+    record = _record(_console("invoke", str(action), "--json"))
+    # Read as `hsrun history` does, by another process, once the command has exited.
+    with Journal(get_settings().journal_path) as journal:
+        stored = journal.get(str(record["run_id"]))
+    assert stored.status == "SUCCESS"
+    assert stored.outputs == {"ok": True}
+    assert stored.checks == record["checks"] != []  # the findings joined the final record
+
+
 def _panel(text: str) -> list[str]:
     """The panel's lines without what differs from run to run (id, memory, runtime)."""
     text = re.sub(r"run [0-9a-f]{12}", "run ID", text)
