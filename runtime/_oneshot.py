@@ -5,12 +5,19 @@ parent spends most of its time importing (typer, click, rich, the command tree, 
 portal, the check rules, the secret store's crypto) before the action's answer is known. This
 path parses the common options by hand and imports only what the run needs:
 
+- no pydantic: a well-formed manifest and event are checked by the contract's plain classes
+  (pydantic only words what is wrong with a broken one, see ``runtime/contract/_schema.py``);
 - the fake portal only when the action makes a HubSpot call: its address is handed to the
   action at once (a listening loopback socket), the portal is imported and loaded when the
   first connection arrives (:class:`LazyPortal`);
 - the secret store (and its crypto) only when the manifest selects secrets;
-- ``hsrun check``'s rules in a thread while the action runs (its findings go in the record);
-- rich only to draw the panel, after the answer.
+- ``hsrun check``'s rules in a thread while the action runs (its findings go in the record),
+  and only when the action, its manifest or the rules changed since the last run;
+- rich in a thread while the action runs, where the panel of the pending run is drawn once
+  off screen, so that drawing the answer's panel finds rich imported and its caches filled.
+
+Once the answer is shown the process ends at once (:func:`exit_now`): the journal is left to
+SQLite as it stands (every write committed) and the interpreter's teardown is skipped.
 
 Anything else (``--events``, ``--object-id``, ``--live``, ``--warm``, ``--python``,
 ``--env-file``, ``--concurrency``, ``--help``, an option it does not know, a non-Python
