@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
@@ -335,6 +334,8 @@ def manifest_path_for(source: Path) -> Path:
 
 def load_manifest(path: Path, *, source_suffix: str = ".py") -> Manifest:
     """Parse and validate one manifest file; errors name the file, the key and the rule."""
+    import tomllib  # here: an action without a manifest never needs it
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
