@@ -131,7 +131,7 @@ def main(argv: list[str]) -> int | None:
 
 def exit_now(code: int) -> NoReturn:
     """End the process with ``code`` once the run is recorded and shown, without the
-    interpreter's teardown: freeing every imported module's objects took ~35 ms here, longer
+    interpreter's teardown: freeing every imported module's objects took 20-35 ms here, longer
     than the run, for nothing a user sees. What teardown does that matters still happens:
     threads that are not daemons are waited for, ``atexit`` handlers run (the sandbox's
     gateway, cgroups), the standard streams are flushed (a failed flush of stdout exits 120,
@@ -312,15 +312,17 @@ def _check_findings(spec: ActionManifest, home: Path) -> list[dict[str, Any]]:
 
 
 def _show(result: Any, fmt: str, console: _Background[Any] | None) -> None:
+    if fmt == "panel":
+        # The panel's thread first: two threads importing the same modules at once can
+        # deadlock.
+        target = console.result() if console is not None else _console(None)
+        from runtime.invoke import render
+
+        target.print(render.panel(result))
+        return
     from runtime.invoke import render
 
-    if fmt == "json":
-        print(render.to_json(result))
-    elif fmt == "lambda":
-        print(render.lambda_lines(result))
-    else:
-        drawn = render.panel(result)
-        (console.result() if console is not None else _console(None)).print(drawn)
+    print(render.to_json(result) if fmt == "json" else render.lambda_lines(result))
 
 
 def _console(pending: Any) -> Any:
