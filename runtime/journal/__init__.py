@@ -133,8 +133,11 @@ class Journal:
                 "aside to start a new history"
             ) from exc
         for suffix in ("", "-wal", "-shm"):  # a journal made by an older hsrun
+            name = f"{self.path}{suffix}"
             try:
-                os.chmod(f"{self.path}{suffix}", 0o600)
+                # Changed only when it differs: a chmod is a metadata write (1 ms each here).
+                if os.stat(name).st_mode & 0o777 != 0o600:
+                    os.chmod(name, 0o600)
             except FileNotFoundError:
                 pass
         self._conn = conn
