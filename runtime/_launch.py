@@ -1,7 +1,8 @@
 """The ``hsrun`` console script: hand the command to a running daemon, or run the CLI here.
 
-Importing the CLI (typer, pydantic, rich, cryptography) costs ~300 ms, more than a trivial
-action takes to run. Two ways around it, both decided here before the CLI is imported:
+Importing the CLI (typer, rich, cryptography, the fake portal) costs a few hundred ms, more
+than a trivial action takes to run. Two ways around it, both decided here before the CLI is
+imported:
 
 - **A daemon** (``hsrun daemon start``, :mod:`runtime.daemon`) serves this state folder: this
   process becomes a thin client. It sends the daemon the command, the working folder, the
@@ -12,7 +13,9 @@ action takes to run. Two ways around it, both decided here before the CLI is imp
   code, another Python setup) the client falls back silently to running here.
   ``HSRUN_DAEMON=0`` turns it off.
 - **Without a daemon**, ``hsrun invoke`` starts the action's process first, so its interpreter
-  and HubSpot's libraries load while the CLI is being imported (two cores, half the wait).
+  and HubSpot's libraries load while this process imports what the run needs (two cores,
+  half the wait); :mod:`runtime._oneshot` then runs the common forms of the command without
+  the CLI framework, and the process ends without the interpreter's teardown.
 
 So this module must stay cheap to import: the standard library only, and only what a
 forwarded command needs (os, sys, socket, json, signal). The wire protocol and the path
@@ -109,11 +112,12 @@ def main() -> None:
             except Exception:
                 pass
         # One run of one action: without typer, rich or anything the run does not need.
+        from runtime._oneshot import exit_now
         from runtime._oneshot import main as oneshot
 
         code = oneshot(args[1:])
         if code is not None:
-            sys.exit(code)
+            exit_now(code)
     from runtime.cli import main as cli_main
 
     cli_main(args)

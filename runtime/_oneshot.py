@@ -5,12 +5,19 @@ parent spends most of its time importing (typer, click, rich, the command tree, 
 portal, the check rules, the secret store's crypto) before the action's answer is known. This
 path parses the common options by hand and imports only what the run needs:
 
+- no pydantic: a well-formed manifest and event are checked by the contract's plain classes
+  (pydantic only words what is wrong with a broken one, see ``runtime/contract/_schema.py``);
 - the fake portal only when the action makes a HubSpot call: its address is handed to the
   action at once (a listening loopback socket), the portal is imported and loaded when the
   first connection arrives (:class:`LazyPortal`);
 - the secret store (and its crypto) only when the manifest selects secrets;
-- ``hsrun check``'s rules in a thread while the action runs (its findings go in the record);
-- rich only to draw the panel, after the answer.
+- ``hsrun check``'s rules in a thread while the action runs (its findings go in the record),
+  and only when the action, its manifest or the rules changed since the last run;
+- rich in a thread while the action runs, where the panel of the pending run is drawn once
+  off screen, so that drawing the answer's panel finds rich imported and its caches filled.
+
+Once the answer is shown the process ends at once (:func:`exit_now`): the journal is left to
+SQLite as it stands (every write committed) and the interpreter's teardown is skipped.
 
 Anything else (``--events``, ``--object-id``, ``--live``, ``--warm``, ``--python``,
 ``--env-file``, ``--concurrency``, ``--help``, an option it does not know, a non-Python
@@ -21,10 +28,11 @@ command, the same record, the same output. ``HSRUN_FAST=0`` turns this path off.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 if TYPE_CHECKING:
     import socket
@@ -121,6 +129,27 @@ def main(argv: list[str]) -> int | None:
         return _bug()
 
 
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` once the run is recorded and shown, without the
+    interpreter's teardown: freeing every imported module's objects took 20-35 ms here, longer
+    than the run, for nothing a user sees. What teardown does that matters still happens:
+    threads that are not daemons are waited for, ``atexit`` handlers run (the sandbox's
+    gateway, cgroups), the standard streams are flushed (a failed flush of stdout exits 120,
+    as Python does)."""
+    import atexit
+
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = 120 if stream is sys.stdout else code
+    os._exit(code)
+
+
 def _bug() -> int:
     """As the full CLI reports an error that is hsrun's own."""
     import traceback
@@ -164,6 +193,7 @@ def _invoke(opts: dict[str, Any]) -> int | None:
     from runtime.invoke.runner import Runner, RunOptions
     from runtime.journal import Journal
 
+    fmt = "json" if opts.get("json") else opts.get("format", "panel")
     options = RunOptions(
         timeout_s=opts["timeout"],
         memory_mb=opts["memory"],
@@ -171,18 +201,23 @@ def _invoke(opts: dict[str, Any]) -> int | None:
         portal_id=settings.portal_id,
         zygote=False,
     )
+    # The journal is not closed: closing the last connection to a WAL database copies the log
+    # into the database and syncs both (8-20 ms here, once the answer is known). The process
+    # ends right after; every write is committed, and SQLite checkpoints the log once it grows
+    # (or when another hsrun closes the journal).
+    journal = Journal(settings.journal_path)
     with (
-        Journal(settings.journal_path) as journal,
         Runner(options) as runner,
         LazyPortal(settings, eager=_calls_hubspot(spec)) as portal,
     ):
+        recorder = _ChecksJournal(journal, checks, panel=fmt == "panel")
         result = runner.run(
             spec,
             event,
             inputs=inputs,
             secrets=secrets,
             portal=portal,
-            journal=_ChecksJournal(journal, checks),
+            journal=recorder,
         )
     for hint in portal.scope_hints():
         print(f"Hint: {hint}", file=sys.stderr)
@@ -191,7 +226,7 @@ def _invoke(opts: dict[str, Any]) -> int | None:
             f"Warning: {portal.load_error}; the action's HubSpot API calls were refused",
             file=sys.stderr,
         )
-    _show(result, "json" if opts.get("json") else opts.get("format", "panel"))
+    _show(result, fmt, recorder.console)
     _notices(result)
     return int(result.exit_code)
 
@@ -276,24 +311,50 @@ def _check_findings(spec: ActionManifest, home: Path) -> list[dict[str, Any]]:
     return findings
 
 
-def _show(result: Any, fmt: str) -> None:
+def _show(result: Any, fmt: str, console: _Background[Any] | None) -> None:
+    if fmt == "panel":
+        # The panel's thread first: two threads importing the same modules at once can
+        # deadlock.
+        target = console.result() if console is not None else _console(None)
+        from runtime.invoke import render
+
+        target.print(render.panel(result))
+        return
     from runtime.invoke import render
 
-    if fmt == "json":
-        print(render.to_json(result))
-    elif fmt == "lambda":
-        print(render.lambda_lines(result))
-    else:
-        from rich.console import Console
-
-        Console(highlight=False).print(render.panel(result))
+    print(render.to_json(result) if fmt == "json" else render.lambda_lines(result))
 
 
-class _Background:
+def _console(pending: Any) -> Any:
+    """The console the panel is drawn on, made ready while the action runs: rich imported
+    and the panel of the pending run drawn once where nobody sees it, so that the first
+    real drawing finds rich's modules imported and its caches filled."""
+    import io
+
+    from rich.console import Console
+
+    from runtime.invoke import render
+
+    console = Console(highlight=False)
+    if pending is None:
+        return console
+    try:
+        Console(file=io.StringIO(), width=console.width, highlight=False).print(
+            render.panel(pending)
+        )
+    except Exception:
+        pass  # a rehearsal: the real drawing reports what is wrong
+    return console
+
+
+_T = TypeVar("_T")
+
+
+class _Background(Generic[_T]):
     """A value computed in a thread while the action runs."""
 
-    def __init__(self, compute: Callable[[], list[dict[str, Any]]]) -> None:
-        self._value: list[dict[str, Any]] = []
+    def __init__(self, compute: Callable[[], _T]) -> None:
+        self._value: _T | None = None
         self._error: BaseException | None = None
 
         def work() -> None:
@@ -302,25 +363,35 @@ class _Background:
             except BaseException as exc:  # raised again in the caller's thread
                 self._error = exc
 
-        self._thread = threading.Thread(target=work, name="hsrun-check", daemon=True)
+        self._thread = threading.Thread(target=work, name="hsrun-background", daemon=True)
         self._thread.start()
 
-    def result(self) -> list[dict[str, Any]]:
+    def result(self) -> _T:
         self._thread.join()
         if self._error is not None:
             raise self._error
+        assert self._value is not None
         return self._value
 
 
 class _ChecksJournal:
     """Records the run as the journal does; the check findings join the final record."""
 
-    def __init__(self, journal: Any, checks: _Background) -> None:
+    def __init__(
+        self, journal: Any, checks: _Background[list[dict[str, Any]]], *, panel: bool
+    ) -> None:
         self._journal = journal
         self._checks = checks
+        self._panel = panel
+        #: The console for the panel, prepared while the action runs (the parent only
+        #: waits then), not after.
+        self.console: _Background[Any] | None = None
 
     def start(self, result: Any) -> None:
         self._journal.start(result)
+        if self._panel:
+            pending = copy.deepcopy(result)
+            self.console = _Background(lambda: _console(pending))
 
     def finish(self, result: Any) -> None:
         result.checks = self._checks.result()

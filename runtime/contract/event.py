@@ -12,13 +12,13 @@ Input values are strings, as CRM property values are.
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import random
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from runtime.contract.limits import MAX_INPUTS
 from runtime.contract.object_types import ENROLLABLE_LABELS
@@ -27,34 +27,230 @@ from runtime.errors import EventError
 #: Labels of the object types a workflow can enroll (``event.object.objectType``).
 OBJECT_TYPES = ENROLLABLE_LABELS
 
+# The three classes below check the well-formed shapes HubSpot sends themselves; anything
+# else (a wrong type, a missing key, a value pydantic would coerce, a value that is not plain
+# JSON) is decided by the pydantic models in ``_schema.py``, so errors, coercions and the
+# payload are pydantic's as they always were, without importing pydantic for a plain event.
 
-class Origin(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
+class _Open:
+    """A record of ``_FIELDS`` that keeps extra keys as they are (pydantic's
+    ``extra="allow"``), compared and shown as a pydantic model is."""
+
+    _FIELDS: tuple[str, ...] = ()
+
+    def __init__(self, **data: Any) -> None:
+        made = self._plain(data)
+        if made is None:
+            made = self._from_model(self._reference(data))  # raises pydantic's error
+        self.__dict__.update(made.__dict__)
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Any:
+        """``data`` validated (the pydantic model's spelling); raises its ``ValidationError``."""
+        made = cls._plain(data) if type(data) is dict else None
+        return made if made is not None else cls._from_model(cls._reference(data))
+
+    @classmethod
+    def _plain(cls, data: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def _reference(cls, data: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def _from_model(cls, model: Any) -> Any:
+        made = cls.__new__(cls)
+        for name in cls._FIELDS:
+            value = getattr(model, name)
+            if name in _NESTED:  # the pydantic model's nested model
+                value = _NESTED[name]._from_model(value)
+            made.__dict__[name] = value
+        made.__dict__["_extra"] = dict(model.model_extra or {})
+        return made
+
+    @classmethod
+    def _made(cls, values: dict[str, Any], extra: dict[str, Any]) -> Any:
+        made = cls.__new__(cls)
+        made.__dict__.update(values)
+        made.__dict__["_extra"] = extra
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        extra = self.__dict__.get("_extra") or {}
+        if name in extra:
+            return extra[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _data(self) -> dict[str, Any]:
+        """Fields then extra keys, nested records as dicts (pydantic's python-mode dump)."""
+        data = {name: getattr(self, name) for name in self._FIELDS}
+        data.update(self.__dict__.get("_extra") or {})
+        return {k: v._data() if isinstance(v, _Open) else v for k, v in data.items()}
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._data() == other._data()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the pydantic model
+
+    def __repr__(self) -> str:
+        items = [(n, getattr(self, n)) for n in self._FIELDS]
+        items += list((self.__dict__.get("_extra") or {}).items())
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in items)})"
+
+    def model_copy(self, *, deep: bool = False) -> Any:
+        """A copy (``deep``: of every nested value too), as the pydantic model's."""
+        return copy.deepcopy(self) if deep else copy.copy(self)
+
+
+def _extra(data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any] | None:
+    """The keys of ``data`` beyond ``fields`` (None when one is not a string)."""
+    extra = {k: v for k, v in data.items() if k not in fields}
+    return extra if all(type(k) is str for k in extra) else None
+
+
+class Origin(_Open):
+    _FIELDS = ("portalId", "actionDefinitionId")
     portalId: int
-    actionDefinitionId: int = 1
+    actionDefinitionId: int
+
+    @classmethod
+    def _plain(cls, data: Mapping[str, Any]) -> Origin | None:
+        portal, action = data.get("portalId"), data.get("actionDefinitionId", 1)
+        extra = _extra(data, cls._FIELDS)
+        if type(portal) is not int or type(action) is not int or extra is None:
+            return None
+        made: Origin = cls._made({"portalId": portal, "actionDefinitionId": action}, extra)
+        return made
+
+    @classmethod
+    def _reference(cls, data: Any) -> Any:
+        from runtime.contract import _schema
+
+        return _schema.Origin.model_validate(data)
 
 
-class EnrolledObject(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    objectType: str = "CONTACT"
+class EnrolledObject(_Open):
+    _FIELDS = ("objectType", "objectId")
+    objectType: str
     objectId: int
 
+    @classmethod
+    def _plain(cls, data: Mapping[str, Any]) -> EnrolledObject | None:
+        kind, oid = data.get("objectType", "CONTACT"), data.get("objectId")
+        extra = _extra(data, cls._FIELDS)
+        if type(kind) is not str or type(oid) is not int or extra is None:
+            return None
+        made: EnrolledObject = cls._made({"objectType": kind, "objectId": oid}, extra)
+        return made
 
-class Event(BaseModel):
+    @classmethod
+    def _reference(cls, data: Any) -> Any:
+        from runtime.contract import _schema
+
+        return _schema.EnrolledObject.model_validate(data)
+
+
+class Event(_Open):
     """The payload passed to ``main(event)``; extra keys are kept as they are."""
 
-    model_config = ConfigDict(extra="allow")
-
+    _FIELDS = ("origin", "object", "inputFields", "callbackId")
     origin: Origin
     object: EnrolledObject
-    inputFields: dict[str, Any] = Field(default_factory=dict)
+    inputFields: dict[str, Any]
     callbackId: str
 
+    @classmethod
+    def _plain(cls, data: Mapping[str, Any]) -> Event | None:
+        origin, obj = (
+            _nested(Origin, data.get("origin")),
+            _nested(EnrolledObject, data.get("object")),
+        )
+        fields, callback = data.get("inputFields", {}), data.get("callbackId")
+        extra = _extra(data, cls._FIELDS)
+        if (
+            origin is None
+            or obj is None
+            or type(callback) is not str
+            or type(fields) is not dict
+            or not all(type(k) is str for k in fields)
+            or extra is None
+        ):
+            return None
+        values = {
+            "origin": origin,
+            "object": obj,
+            "inputFields": dict(fields),
+            "callbackId": callback,
+        }
+        made: Event = cls._made(values, extra)
+        return made
+
+    @classmethod
+    def _reference(cls, data: Any) -> Any:
+        from runtime.contract import _schema
+
+        if isinstance(data, Mapping):
+            data = {k: v._data() if isinstance(v, _Open) else v for k, v in data.items()}
+        return _schema.Event.model_validate(data)
+
     def to_payload(self) -> dict[str, Any]:
-        """The JSON-ready dict the action sees."""
-        return self.model_dump(mode="json")
+        """The JSON-ready dict the action sees (pydantic's JSON-mode dump of the event)."""
+        data = self._data()
+        payload = _json_copy(data)
+        if payload is _NOT_PLAIN or not self._declared_types_hold():
+            from runtime.contract import _schema
+
+            dumped: dict[str, Any] = _schema.Event.model_validate(data).model_dump(mode="json")
+            return dumped
+        assert isinstance(payload, dict)
+        return payload
+
+    def _declared_types_hold(self) -> bool:
+        # Fields are assignable (the runner sets inputFields and object.objectId on a copy).
+        return (
+            type(self.origin) is Origin
+            and type(self.object) is EnrolledObject
+            and type(self.origin.portalId) is int
+            and type(self.origin.actionDefinitionId) is int
+            and type(self.object.objectType) is str
+            and type(self.object.objectId) is int
+            and type(self.inputFields) is dict
+            and type(self.callbackId) is str
+        )
+
+
+_NESTED: dict[str, type[_Open]] = {"origin": Origin, "object": EnrolledObject}
+
+
+def _nested(kind: type[_Open], value: Any) -> Any:
+    if type(value) is kind:
+        return value
+    return kind._plain(value) if type(value) is dict else None
+
+
+_NOT_PLAIN = object()
+
+
+def _json_copy(value: Any) -> Any:
+    """A fresh copy of a plain JSON value (str keys, finite floats), or ``_NOT_PLAIN``."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else _NOT_PLAIN
+    if kind is list:
+        items = [_json_copy(item) for item in value]
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in items) else items
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            return _NOT_PLAIN
+        copied = {k: _json_copy(v) for k, v in value.items()}
+        return _NOT_PLAIN if any(v is _NOT_PLAIN for v in copied.values()) else copied
+    return _NOT_PLAIN
 
 
 def make_callback_id(portal_id: int, action_id: int = 1, index: int = 0) -> str:
@@ -104,18 +300,28 @@ def parse_event(data: Any, *, source: str = "event") -> Event:
     """Validate a decoded event; the error names ``source`` and each bad field."""
     if not isinstance(data, dict):
         raise EventError(f"{source}: an event must be a JSON object, got {type(data).__name__}")
+    event = Event._plain(data) if type(data) is dict else None
+    if event is None:
+        event = _validated(data, source)
+    if len(event.inputFields) > MAX_INPUTS:
+        raise EventError(
+            f"{source}: {len(event.inputFields)} input fields; HubSpot allows at most {MAX_INPUTS}"
+        )
+    return event
+
+
+def _validated(data: dict[str, Any], source: str) -> Event:
+    """``data`` validated by the pydantic model, whose errors name each bad field."""
+    from pydantic import ValidationError
+
     try:
-        event = Event.model_validate(data)
+        event: Event = Event.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
             for err in exc.errors()
         )
         raise EventError(f"{source}: invalid event: {problems}") from exc
-    if len(event.inputFields) > MAX_INPUTS:
-        raise EventError(
-            f"{source}: {len(event.inputFields)} input fields; HubSpot allows at most {MAX_INPUTS}"
-        )
     return event
 
 

@@ -29,7 +29,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +197,8 @@ def remove(settings: Settings) -> Path | None:
 def environment_versions() -> dict[str, str]:
     """The versions of HubSpot's libraries in hsrun's own environment (what actions import
     when no set is installed), by name; missing ones are left out."""
+    from importlib import metadata  # here: ~10 ms to import, which a run does not need
+
     found = {}
     for name in [lib.name for lib in PYTHON_LIBRARIES] + ["urllib3"]:
         with contextlib.suppress(metadata.PackageNotFoundError):
@@ -207,6 +208,8 @@ def environment_versions() -> dict[str, str]:
 
 def installed_packages(folder: Path) -> dict[str, str]:
     """Every distribution in ``folder`` (pip ``--target``), name -> version."""
+    from importlib import metadata
+
     found = {}
     for dist in metadata.distributions(path=[str(folder)]):
         name = dist.metadata["Name"]

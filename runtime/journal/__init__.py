@@ -124,16 +124,20 @@ class Journal:
                 raise JournalError(
                     f"journal {self.path} was written by a newer hsrun (schema {version})"
                 )
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version < SCHEMA_VERSION:  # new, or an older schema: one write, then current
+                conn.executescript(_SCHEMA)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise JournalError(
                 f"journal {self.path} cannot be opened ({exc}); it was left as it is: move it "
                 "aside to start a new history"
             ) from exc
         for suffix in ("", "-wal", "-shm"):  # a journal made by an older hsrun
+            name = f"{self.path}{suffix}"
             try:
-                os.chmod(f"{self.path}{suffix}", 0o600)
+                # Changed only when it differs: a chmod is a metadata write (1 ms each here).
+                if os.stat(name).st_mode & 0o777 != 0o600:
+                    os.chmod(name, 0o600)
             except FileNotFoundError:
                 pass
         self._conn = conn

@@ -88,6 +88,7 @@ class _Reaper:
     def flush(self, timeout: float = 2.0) -> None:
         """At exit: one last try for what is left."""
         end = time.monotonic() + timeout
+        delay = 0.001  # a killed run's processes are usually gone within a few ms
         while True:
             with self._cond:
                 pending = list(self._pending)
@@ -95,7 +96,8 @@ class _Reaper:
                 return
             with self._cond:
                 self._pending = [(f, e) for f, e in self._pending if not _rmdir(f)]
-            time.sleep(0.01)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.01)
 
 
 def _rmdir(folder: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,11 @@ ACTIONS = ROOT / "actions"
 PURE = 'def main(event):\n    return {"outputFields": {"ok": True}}\n'
 
 
-def _console(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _console(*args: str, importtime: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
     """``hsrun ARGS`` as a user runs it, reporting every module it imported (-X importtime)."""
+    flags = ["-X", "importtime"] if importtime else []
     return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "runtime", *args],
+        [sys.executable, *flags, "-m", "runtime", *args],
         cwd=ROOT,
         env={**os.environ, "HSRUN_DAEMON": "0", **env},
         capture_output=True,
@@ -60,6 +62,7 @@ def test_a_pure_action_imports_neither_cli_framework_nor_portal_nor_crypto(
         "runtime.fake_hubspot",
         "cryptography",
         "runtime.secrets.local",
+        "pydantic",
     ):
         assert unwanted not in modules, unwanted
     assert "runtime.packaging" in modules  # hsrun check's findings still join the record
@@ -93,6 +96,37 @@ def test_the_fast_path_and_the_full_cli_record_the_same_run() -> None:
     assert isinstance(fast_event, dict) and isinstance(full_event, dict)
     assert fast_event["inputFields"] == full_event["inputFields"]
     assert fast_event["origin"] == full_event["origin"]
+
+
+def test_the_run_is_in_the_journal_when_the_command_has_ended(tmp_path: Path) -> None:
+    from runtime.config import get_settings
+    from runtime.journal import Journal
+
+    action = tmp_path / "pure.py"
+    action.write_text(PURE)
+    record = _record(_console("invoke", str(action), "--json"))
+    # Read as `hsrun history` does, by another process, once the command has exited.
+    with Journal(get_settings().journal_path) as journal:
+        stored = journal.get(str(record["run_id"]))
+    assert stored.status == "SUCCESS"
+    assert stored.outputs == {"ok": True}
+    assert stored.checks == record["checks"] != []  # the findings joined the final record
+
+
+def _panel(text: str) -> list[str]:
+    """The panel's lines without what differs from run to run (id, memory, runtime)."""
+    text = re.sub(r"run [0-9a-f]{12}", "run ID", text)
+    text = re.sub(r"Memory: \d+/128 MB  Runtime: [\d.]+ ms *", "Memory, runtime", text)
+    return text.splitlines()
+
+
+def test_the_fast_path_draws_the_full_clis_panel() -> None:
+    args = ("invoke", str(ACTIONS / "format_phone.py"), "-i", "phone=(555) 010-2233")
+    fast = _console(*args, importtime=False)
+    full = _console(*args, importtime=False, HSRUN_FAST="0")
+    assert fast.returncode == full.returncode == 0
+    assert "✔ Success" in fast.stdout
+    assert _panel(fast.stdout) == _panel(full.stdout)
 
 
 def test_an_action_that_calls_hubspot_gets_the_portal(tmp_path: Path) -> None:
@@ -132,6 +166,40 @@ def test_errors_read_as_the_full_clis(tmp_path: Path) -> None:
     assert [line for line in fast.stderr.splitlines() if line.startswith("Error:")] == [
         line for line in full.stderr.splitlines() if line.startswith("Error:")
     ]
+
+
+@pytest.mark.parametrize(
+    ("manifest", "event"),
+    [
+        ('secrets = ["1BAD", "1BAD"]\nobject_type = "products"\n[outputs]\nn = "integer"\n', None),
+        ('[outputs]\ntier = "enumeration"\nok = { type = "bool", options = ["x"] }\n', None),
+        ("[inputs]\nn = 1\nextra = [1]\n", None),
+        ("", {"origin": {"portalId": "x"}, "object": {}, "callbackId": 5}),
+        ("", {"origin": {"portalId": 1}, "object": {"objectId": 1.5}, "inputFields": []}),
+        ("", ["not", "an", "object"]),
+    ],
+    ids=["manifest names", "manifest outputs", "manifest inputs", "event", "event 2", "array"],
+)
+def test_a_broken_manifest_or_event_reads_as_in_the_full_cli(
+    tmp_path: Path, manifest: str, event: object
+) -> None:
+    action = tmp_path / "pure.py"
+    action.write_text(PURE)
+    if manifest:
+        action.with_suffix(".toml").write_text(manifest)
+    args = ["invoke", str(action)]
+    if event is not None:
+        (tmp_path / "event.json").write_text(json.dumps(event))
+        args += ["--event", str(tmp_path / "event.json")]
+    fast = _console(*args, importtime=False)
+    full = _console(*args, importtime=False, HSRUN_FAST="0")
+    assert fast.returncode == full.returncode != 0
+    errors = fast.stderr.splitlines()
+    assert errors == full.stderr.splitlines()
+    assert errors[0].startswith("Error: ") and (
+        "invalid" in errors[0] or "JSON object" in errors[0]
+    )
+    assert "typer" not in _imported(_console(*args).stderr)  # the one-shot path said it
 
 
 DEALS_READER = """\
