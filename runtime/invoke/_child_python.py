@@ -1157,6 +1157,8 @@ def serve_request(
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for fd in wake_fds:
             os.close(fd)
+        if request.get("exec"):
+            become_program(fds, clients.sockets(), request["exec"])
         become_worker(fds, clients.sockets())
     for fd in fds:
         os.close(fd)
@@ -1228,6 +1230,43 @@ def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn
         worker_loop(chan)
     finally:
         os._exit(70)
+
+
+def become_program(
+    fds: list[int], zygote_socks: list[socket.socket], plan: dict[str, Any]
+) -> NoReturn:
+    """Enter ``plan["sandbox"]`` and execute ``plan["argv"]`` (a Node.js child): what
+    ``python _enter.py SPEC -- COMMAND`` does, without an interpreter started for it."""
+    control_fd, out_fd, err_fd = fds
+    try:
+        for sock in zygote_socks:
+            sock.close()
+        os.setsid()
+        die_with_parent()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        for fd in (devnull, out_fd, err_fd):
+            if fd > 2:
+                os.close(fd)
+        # What this interpreter changed and a program expects at its defaults.
+        for name in ("SIGPIPE", "SIGXFSZ", "SIGINT"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
+        argv = [str(a).replace("{control_fd}", str(control_fd)) for a in plan["argv"]]
+        env = {str(k): str(v) for k, v in (plan.get("env") or {}).items()}
+        sandbox_module().enter(plan["sandbox"], close_in_init=(control_fd,))
+        os.set_inheritable(control_fd, True)
+        os.execve(argv[0], argv, env)
+    except BaseException as exc:
+        try:
+            program = plan.get("argv", ["?"])[0]
+            os.write(2, f"hsrun: cannot start {program}: {exc}\n".encode())
+        except OSError:
+            pass
+    finally:
+        os._exit(71)
 
 
 def main(argv: list[str]) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runtime.invoke._process import Child, child_base_env, spawn_bootstrap
+from runtime.invoke._process import Child, Zygote, child_base_env, spawn_bootstrap
 
 if TYPE_CHECKING:
     from runtime.invoke.sandbox import Sandbox
@@ -150,6 +150,7 @@ def spawn_node(
     preload: tuple[str, ...] = (),
     env: Mapping[str, str] | None = None,
     sandbox: Sandbox | None = None,
+    zygote: Zygote | None = None,
 ) -> Child:
     """Start one Node.js bootstrap process in its own session.
 
@@ -160,12 +161,14 @@ def spawn_node(
         preload: libraries to load before the first job.
         env: extra environment (the job's own environment replaces it when a run starts).
         sandbox: the run's sandbox: node is started by its wrapper, inside the namespaces.
+        zygote: with ``sandbox``, a Python zygote whose forked worker enters the sandbox and
+            becomes node (no interpreter is started for the wrapper).
     """
     extra = dict(env or {})
     if node_path:
         extra["NODE_PATH"] = node_path
 
-    def command(control_fd: int) -> list[str]:
+    def command(control_fd: int | str) -> list[str]:
         line = [
             node,
             f"--max-old-space-size={heap_limit_mb(memory_mb)}",
@@ -179,11 +182,24 @@ def spawn_node(
             line += ["--compile-cache", compile_cache_dir(node_path)]
         if sandbox is None:
             return line
+        line.append("--sandboxed")
+        line.append("1")
+        if zygote is not None:
+            return line
         from runtime.invoke.sandbox import wrap_command
 
         # The wrapper makes its own session (it leads the process group the parent kills).
-        return wrap_command([*line, "--sandboxed", "1"], sandbox.spec)
+        return wrap_command(line, sandbox.spec)
 
+    if sandbox is not None and zygote is not None:
+        plan = {
+            "argv": command("{control_fd}"),
+            "env": child_base_env(extra),
+            "sandbox": sandbox.spec,
+        }
+        child = zygote.spawn(exec_plan=plan)
+        child.python, child.libs = node, node_path
+        return child
     return spawn_bootstrap(
         command,
         child_base_env(extra),

@@ -503,8 +503,15 @@ class Zygote:
             elif kind == "exited":
                 self._waiter.record(msg["pid"], msg["status"], msg.get("maxrss", 0))
 
-    def spawn(self) -> Child:
-        """Fork one worker from the zygote."""
+    def spawn(self, *, exec_plan: dict[str, Any] | None = None) -> Child:
+        """Fork one worker from the zygote.
+
+        Args:
+            exec_plan: make the worker another program instead (a Node.js child): it enters
+                ``exec_plan["sandbox"]`` and executes ``exec_plan["argv"]`` (``{control_fd}``
+                in it replaced by its end of the control socket) with ``exec_plan["env"]``,
+                as ``sandbox.wrap_command`` would, without an interpreter started for it.
+        """
         if not self.alive:
             self.start()
         sock = self._sock
@@ -515,10 +522,11 @@ class Zygote:
             self._next_id += 1
             request_id = self._next_id
             try:
+                request: dict[str, Any] = {"type": "spawn", "id": request_id, "v": 1}
+                if exec_plan is not None:
+                    request["exec"] = exec_plan
                 socket.send_fds(
-                    sock,
-                    [json.dumps({"type": "spawn", "id": request_id, "v": 1}).encode()],
-                    [child_sock.fileno(), out_w, err_w],
+                    sock, [json.dumps(request).encode()], [child_sock.fileno(), out_w, err_w]
                 )
             except OSError as exc:
                 for fd in (out_r, err_r):
@@ -542,6 +550,8 @@ class Zygote:
 
         child = Child(resolve, parent_sock, out_r, err_r, self._waiter)
         child.python, child.libs = self.python, self.libs
+        if exec_plan is not None:
+            child.ready = False  # the program it becomes says when it is
         return child
 
     def close(self) -> None:

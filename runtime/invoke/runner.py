@@ -251,6 +251,15 @@ class Runner:
                 zygote = self._zygotes[python, libs] = self._start_zygote(python, libs)
             return zygote
 
+    def _any_zygote(self, python: str | None) -> Zygote:
+        """A running zygote of this runner for ``python`` (any library folder: a Node child
+        forked from it becomes node at once), else one without HubSpot's libraries."""
+        with self._lock:
+            for (interpreter, _libs), zygote in self._zygotes.items():
+                if interpreter == python and zygote.alive:
+                    return zygote
+        return self._get_zygote(python, None)
+
     def _start_zygote(self, python: str | None, libs: str | None) -> Zygote:
         address = _shared_zygote(python, libs)
         if address is not None:
@@ -544,6 +553,8 @@ class Runner:
                     node_path=libs,
                     preload=preload,
                     sandbox=box,
+                    # A runner that keeps a zygote forks the sandbox's wrapper from it.
+                    zygote=self._any_zygote(opts.python) if opts.zygote else None,
                 )
                 child.sandbox = box
                 return child
