@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import os
 import platform
-import queue
 import re
-import threading
-import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runtime.invoke._process import Child, Zygote, child_base_env, spawn_bootstrap
+from runtime.invoke._spares import Spares
 
 if TYPE_CHECKING:
     from runtime.invoke.sandbox import Sandbox
 
 BOOTSTRAP = Path(__file__).with_name("_child_node.js")
-#: The pool starts a replacement once the run that took a process has ended, or this long
-#: after it started (a long run must not leave the pool empty).
-REFILL_AFTER_S = 0.05
 
 
 _REQUIRE = re.compile(r"""\brequire\s*\(\s*['"`]([^'"`./][^'"`]*)['"`]\s*\)""")
@@ -210,30 +205,15 @@ def spawn_node(
     )
 
 
-#: A replacement to start: the key, how to start one, processes to stop first, and the
-#: process the run took (the replacement waits for its run to end).
-_Refill = tuple[Hashable, Callable[[], "Child"], list["Child"], "Child"]
-
-
-class NodePool:
+class NodePool(Spares):
     """Pre-started Node processes, ``size`` per key (what makes two processes
     interchangeable: binary, library folder, memory limit, preloaded libraries and, in a
-    sandbox, the action and its network). Idle processes are kept for the last ``keys``
-    keys only (the latest by default): a test session that gives every test its own portal
-    or action must not collect a process per test."""
+    sandbox, the action and its network)."""
 
     def __init__(self, size: int = 1, keys: int = 1) -> None:
-        self.size = size
-        self.keys = keys
-        self._idle: dict[Hashable, list[Child]] = {}
-        self._lock = threading.Lock()
-        self._closed = False
-        # Replacements are started by one thread that waits for requests: starting a thread
-        # per run would cost the run its start-up handshake (a GIL hand-off, ~0.1-1 ms).
-        self._requests: queue.SimpleQueue[_Refill | None] = queue.SimpleQueue()
-        self._worker: threading.Thread | None = None
+        super().__init__(size=size, keys=keys, name="hsrun-node-pool")
 
-    def take(
+    def take_plain(
         self, node: str, *, node_path: str | None, memory_mb: int, preload: tuple[str, ...] = ()
     ) -> Child:
         """A plain (unsandboxed) process for one run."""
@@ -241,81 +221,4 @@ class NodePool:
         def start() -> Child:
             return spawn_node(node, memory_mb=memory_mb, node_path=node_path, preload=preload)
 
-        return self.take_with((node, node_path, memory_mb, preload), start)
-
-    def take_with(self, key: Hashable, start: Callable[[], Child]) -> Child:
-        """A started process for one run: a waiting one of ``key`` when there is one, else
-        ``start()``; a replacement starts at once, off the run's path."""
-        child: Child | None = None
-        stale: list[Child] = []
-        with self._lock:
-            idle = self._idle.pop(key, [])
-            self._idle[key] = idle  # the most recent key last
-            while len(self._idle) > self.keys:
-                stale += self._idle.pop(next(iter(self._idle)))
-            while idle and child is None:
-                candidate = idle.pop(0)
-                if candidate.wait_status(0) is None:
-                    child = candidate
-                else:
-                    candidate.close()
-        if child is None:
-            child = start()
-        self._requests.put((key, start, stale, child))
-        with self._lock:
-            if self._worker is None and not self._closed:
-                self._worker = threading.Thread(
-                    target=self._serve, name="hsrun-node-pool", daemon=True
-                )
-                self._worker.start()
-        return child
-
-    def _serve(self) -> None:
-        while True:
-            request = self._requests.get()
-            if request is None:
-                return
-            try:
-                self._fill(*request)
-            except Exception:
-                pass  # a start that failed: the next run starts its own, and reports why
-
-    def _fill(
-        self, key: Hashable, start: Callable[[], Child], stale: list[Child], taken: Child
-    ) -> None:
-        # Starting a process (and its sandbox) takes the parent's CPU and GIL for a few
-        # milliseconds: not while the run that took one is being served, unless it runs long.
-        deadline = time.monotonic() + REFILL_AFTER_S
-        while not taken.dead and time.monotonic() < deadline:
-            time.sleep(0.001)
-        _stop(stale)
-        while True:
-            with self._lock:
-                idle = self._idle.get(key)
-                if self._closed or idle is None or len(idle) >= self.size:
-                    return
-            # Started outside the lock: a batch's other runs take processes meanwhile.
-            child = start()
-            with self._lock:
-                idle = self._idle.get(key)
-                if not self._closed and idle is not None and len(idle) < self.size:
-                    idle.append(child)
-                    continue
-            _stop([child])  # the pool closed, moved on to another key, or is full
-            return
-
-    def close(self) -> None:
-        """Stop every waiting process (a closed pool starts no more)."""
-        with self._lock:
-            self._closed = True
-            waiting = [child for idle in self._idle.values() for child in idle]
-            self._idle.clear()
-        self._requests.put(None)
-        _stop(waiting)
-
-
-def _stop(children: list[Child]) -> None:
-    for child in children:
-        child.kill()
-        child.wait_status(5.0)
-        child.close()
+        return self.take((node, node_path, memory_mb, preload), start)

@@ -1,18 +1,30 @@
 """Processes started ahead of their run: each serves exactly one cold run and is replaced in
 the background, so a run does not wait for what can be done before it is asked for.
 
-A Python worker in the kernel sandbox is the case that needs it: the sandbox (namespaces, a
-new root, an init process, a cgroup) takes longer to build than the fork it follows, and it
-depends only on the action and its network, not on the event. A spare is forked from the
-zygote and enters the sandbox at once; the run that takes it sends only its job.
+Two kinds use it. A Node.js process cannot be forked from a zygote, so a pre-started one has
+already paid Node's start and loaded HubSpot's libraries. A Python worker in the kernel
+sandbox has already built its sandbox (namespaces, a new root, an init process, a cgroup),
+which takes longer than the fork it follows and depends only on the action and its network,
+not on the event: the run that takes it sends only its job.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
+import time
 from collections.abc import Callable, Hashable
 
 from runtime.invoke._process import Child
+
+#: A replacement waits for the run that took a process to end, at most this long: starting
+#: one takes the parent's CPU and GIL for a few milliseconds, better not spent while the run
+#: is being served, unless it runs long.
+REFILL_AFTER_S = 0.05
+
+#: A replacement to start: the key, how to start one, processes to stop first, and the
+#: process the run took.
+_Refill = tuple[Hashable, Callable[[], Child], list[Child], Child]
 
 
 class Spares:
@@ -21,78 +33,96 @@ class Spares:
     A key gets spares from its second run on (a command that runs one action once must not
     pay for a process it never uses), and idle ones are kept for the last ``keys`` keys only:
     a test session that runs a different action in every test must not collect a process
-    per test."""
+    per test.
+    """
 
     def __init__(self, *, size: int = 1, keys: int = 1, name: str = "hsrun-spares") -> None:
         self.size = size
         self.keys = keys
         self.name = name
         self._idle: dict[Hashable, list[Child]] = {}
-        self._building: dict[Hashable, int] = {}
         self._seen: set[Hashable] = set()
         self._lock = threading.Lock()
         self._closed = False
+        # Replacements are started by one thread that waits for requests: a thread per run
+        # would cost the run a GIL hand-off (~0.1-1 ms) while it starts.
+        self._requests: queue.SimpleQueue[_Refill | None] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
 
     def take(self, key: Hashable, start: Callable[[], Child]) -> Child:
         """A started process for one run: an idle one of ``key`` when there is one, else
-        ``start()`` now; replacements are started at once, off the run's path."""
+        ``start()`` now; replacements are started off the run's path."""
         child: Child | None = None
         stale: list[Child] = []
         with self._lock:
             idle = self._idle.pop(key, [])
             self._idle[key] = idle  # the most recent key last
             while len(self._idle) > self.keys:
-                old = next(iter(self._idle))
-                stale += self._idle.pop(old)
+                stale += self._idle.pop(next(iter(self._idle)))
             while idle and child is None:
                 candidate = idle.pop(0)
                 if candidate.wait_status(0) is None:
                     child = candidate
                 else:
                     stale.append(candidate)
-            missing = self.size - len(idle) - self._building.get(key, 0)
-            if key not in self._seen or self._closed:
-                self._seen.add(key)
-                missing = 0
-            if missing > 0:
-                self._building[key] = self._building.get(key, 0) + missing
+            refill = key in self._seen
+            self._seen.add(key)
         if child is None:
             child = start()
-        if stale or missing > 0:
-            thread = threading.Thread(
-                target=self._fill,
-                args=(key, start, max(0, missing), stale),
-                name=self.name,
-                daemon=True,
-            )
-            thread.start()
+        if refill or stale:
+            self._requests.put((key, start if refill else _nothing, stale, child))
+            with self._lock:
+                if self._worker is None and not self._closed:
+                    self._worker = threading.Thread(target=self._serve, name=self.name, daemon=True)
+                    self._worker.start()
         return child
 
-    def _fill(
-        self, key: Hashable, start: Callable[[], Child], count: int, stale: list[Child]
-    ) -> None:
-        stop(stale)
-        for _ in range(count):
+    def _serve(self) -> None:
+        while True:
+            request = self._requests.get()
+            if request is None:
+                return
             try:
-                child: Child | None = None if self._closed else start()
+                self._fill(*request)
             except Exception:
-                child = None  # the run that needs one starts its own, and reports why
+                pass  # a start that failed: the next run starts its own, and reports why
+
+    def _fill(
+        self, key: Hashable, start: Callable[[], Child], stale: list[Child], taken: Child
+    ) -> None:
+        deadline = time.monotonic() + REFILL_AFTER_S
+        while not taken.dead and time.monotonic() < deadline:
+            time.sleep(0.001)
+        stop(stale)
+        if start is _nothing:
+            return
+        while True:
             with self._lock:
-                self._building[key] -= 1
-                keep = child is not None and not self._closed and key in self._idle
-                if keep and child is not None:
-                    self._idle[key].append(child)
-            if child is not None and not keep:
-                stop([child])
+                idle = self._idle.get(key)
+                if self._closed or idle is None or len(idle) >= self.size:
+                    return
+            # Started outside the lock: a batch's other runs take processes meanwhile.
+            child = start()
+            with self._lock:
+                idle = self._idle.get(key)
+                if not self._closed and idle is not None and len(idle) < self.size:
+                    idle.append(child)
+                    continue
+            stop([child])  # the pool closed, moved on to another key, or is full
+            return
 
     def close(self) -> None:
-        """Stop every idle process (one being started is stopped once it is: a closed pool
-        keeps no more)."""
+        """Stop every idle process (a closed pool starts no more)."""
         with self._lock:
             self._closed = True
             waiting = [child for idle in self._idle.values() for child in idle]
             self._idle.clear()
+        self._requests.put(None)
         stop(waiting)
+
+
+def _nothing() -> Child:
+    raise AssertionError("a refill that only stops stale processes starts none")
 
 
 def stop(children: list[Child]) -> None:

@@ -569,14 +569,14 @@ class Runner:
                 return start()
             else:
                 key_boxed = _boxed_key(prepared, preload, mode, path)
-                return self._node_pool.take_with(key_boxed, start)
+                return self._node_pool.take(key_boxed, start)
         if mode == sandbox.NAMESPACES:
             raise RunnerError(
                 "isolation namespaces is required, but this machine refuses them: "
                 + (sandbox.probe().reason or "no user namespaces")
             )
         if opts.zygote:
-            return self._node_pool.take(
+            return self._node_pool.take_plain(
                 node.node, node_path=libs, memory_mb=opts.memory_mb, preload=preload
             )
         return take_prespawned_node(
