@@ -1204,23 +1204,28 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+def detach(zygote_socks: list[socket.socket], out_fd: int, err_fd: int) -> None:
+    """A forked worker's first steps: its own session, no zygote connection (a client sees
+    its connection close only once every copy is closed), the run's output pipes as its
+    standard streams, and death with the zygote."""
+    for sock in zygote_socks:
+        sock.close()
+    os.setsid()
+    die_with_parent()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(out_fd, 1)
+    os.dup2(err_fd, 2)
+    for fd in (devnull, out_fd, err_fd):
+        if fd > 2:
+            os.close(fd)
+
+
 def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn:
     control_fd, out_fd, err_fd = fds
     try:
-        # The worker must hold no zygote connection: a client sees its connection close
-        # only once every copy is closed.
-        for sock in zygote_socks:
-            sock.close()
-        os.setsid()
+        detach(zygote_socks, out_fd, err_fd)
         STARTUP.forked = True
-        die_with_parent()
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(out_fd, 1)
-        os.dup2(err_fd, 2)
-        for fd in (devnull, out_fd, err_fd):
-            if fd > 2:
-                os.close(fd)
         reopen_std_streams()
         chan = Channel(socket.socket(fileno=control_fd))
         # What the fork left unmapped of the zygote's file pages: the parent adds it to
@@ -1239,17 +1244,7 @@ def become_program(
     ``python _enter.py SPEC -- COMMAND`` does, without an interpreter started for it."""
     control_fd, out_fd, err_fd = fds
     try:
-        for sock in zygote_socks:
-            sock.close()
-        os.setsid()
-        die_with_parent()
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(out_fd, 1)
-        os.dup2(err_fd, 2)
-        for fd in (devnull, out_fd, err_fd):
-            if fd > 2:
-                os.close(fd)
+        detach(zygote_socks, out_fd, err_fd)
         # What this interpreter changed and a program expects at its defaults.
         for name in ("SIGPIPE", "SIGXFSZ", "SIGINT"):
             if hasattr(signal, name):
