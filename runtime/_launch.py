@@ -98,8 +98,8 @@ def main() -> None:
             )
         except Exception:
             pass
-    elif args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args) and not script:
-        # (A sandboxed .js action: no use for a Python child; the full CLI runs it.)
+    if args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args) and not script:
+        # (A .js action has no use for a Python child.)
         try:
             libs = action_libs(os.getcwd(), os.environ, action=_action_arg(args))
         except OSError:
@@ -111,6 +111,7 @@ def main() -> None:
                 prespawn(libs=libs)
             except Exception:
                 pass
+    if args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
         # One run of one action: without typer, rich or anything the run does not need.
         from runtime._oneshot import exit_now
         from runtime._oneshot import main as oneshot

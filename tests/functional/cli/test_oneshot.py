@@ -68,10 +68,11 @@ def test_a_pure_action_imports_neither_cli_framework_nor_portal_nor_crypto(
     assert "runtime.packaging" in modules  # hsrun check's findings still join the record
 
 
-def test_the_fast_path_and_the_full_cli_record_the_same_run() -> None:
+@pytest.mark.parametrize("name", ["format_phone.py", "format_phone.js"])
+def test_the_fast_path_and_the_full_cli_record_the_same_run(name: str) -> None:
     args = (
         "invoke",
-        str(ACTIONS / "format_phone.py"),
+        str(ACTIONS / name),
         "-i",
         "phone=(555) 010-2233",
         "--input=country=US",
@@ -116,12 +117,15 @@ def test_the_run_is_in_the_journal_when_the_command_has_ended(tmp_path: Path) ->
 def _panel(text: str) -> list[str]:
     """The panel's lines without what differs from run to run (id, memory, runtime)."""
     text = re.sub(r"run [0-9a-f]{12}", "run ID", text)
+    text = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z", "TIME", text)
+    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", text)
     text = re.sub(r"Memory: \d+/128 MB  Runtime: [\d.]+ ms *", "Memory, runtime", text)
     return text.splitlines()
 
 
-def test_the_fast_path_draws_the_full_clis_panel() -> None:
-    args = ("invoke", str(ACTIONS / "format_phone.py"), "-i", "phone=(555) 010-2233")
+@pytest.mark.parametrize("name", ["format_phone.py", "format_phone.js"])
+def test_the_fast_path_draws_the_full_clis_panel(name: str) -> None:
+    args = ("invoke", str(ACTIONS / name), "-i", "phone=(555) 010-2233")
     fast = _console(*args, importtime=False)
     full = _console(*args, importtime=False, HSRUN_FAST="0")
     assert fast.returncode == full.returncode == 0
