@@ -196,7 +196,9 @@ class Runner:
         self._lock = threading.Lock()
         self._node_pool = NodePool()
         # Python workers that entered an action's sandbox before their run was asked for.
-        self._spares = Spares(size=max(1, min(4, os.cpu_count() or 1)))
+        # Kept for a few keys (actions, isolation modes) at once: a batch of one action, or
+        # a test session alternating two, finds its spare still there.
+        self._spares = Spares(size=max(1, min(4, os.cpu_count() or 1)), keys=4)
         # Children running a job now, so that an interrupt (Ctrl-C) can stop them all.
         self._active: set[Child] = set()
         self._interrupted = False
