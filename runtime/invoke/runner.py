@@ -586,16 +586,18 @@ class Runner:
         ) or spawn_node(node.node, memory_mb=opts.memory_mb, node_path=libs, preload=preload)
 
     def _python_child(self, key: tuple[str, str | None], prepared: PreparedRun, path: str) -> Child:
-        """A Python worker for this run. A cold run through the zygote takes one forked (and,
-        in the kernel sandbox, one that entered the action's sandbox) ahead of time, when
-        there is one."""
+        """A Python worker for this run. A cold run through the zygote in the kernel sandbox
+        takes one that entered the action's sandbox ahead of time, when there is one (a plain
+        fork from the zygote is too cheap to be worth a spare: a batch runs faster without)."""
         opts = prepared.options
         libs = key[1]
         zygote = opts.zygote or _shared_zygote(opts.python, libs) is not None
-        if opts.warm or not zygote:
+        if opts.warm or not zygote or not sandbox.supported_platform():
             return self._child_for(key, opts)
         settings = _settings_for_libs(prepared.action.source_path)
         mode = opts.isolation or settings.isolation
+        if mode == sandbox.PROCESS:
+            return self._child_for(key, opts)
 
         def start() -> Child:
             child = self._get_zygote(opts.python, libs).spawn()

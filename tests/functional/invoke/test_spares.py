@@ -1,6 +1,6 @@
-"""Workers started ahead of their run (a runner's spares): each run still gets a fresh
-process and a sandbox of its own, as a cold Lambda start would; a closed runner leaves
-nothing behind."""
+"""Workers that entered their sandbox ahead of their run (a runner's spares): each run still
+gets a fresh process and a sandbox of its own, as a cold Lambda start would; a closed runner
+leaves nothing behind."""
 
 from __future__ import annotations
 
