@@ -206,6 +206,23 @@ def _address(text: str) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
+#: Every variable :func:`get_settings` reads (a cache of settings is keyed by their values).
+SETTING_NAMES = (
+    "HSRUN_HOME",
+    "HSRUN_PORTAL_ID",
+    "HSRUN_CONFIG_DIR",
+    "HSRUN_SECRETS_FILE",
+    "HSRUN_SECRETS_KEY",
+    "HSRUN_SECRETS_BACKEND",
+    "HSRUN_SECRETS_PASSPHRASE",
+    "HSRUN_AWS_SECRETS_PREFIX",
+    "HSRUN_DAEMON_IDLE",
+    "HSRUN_LIBS",
+    "HSRUN_NODE_LIBS",
+    "HSRUN_ISOLATION",
+    "HSRUN_LIVE_ADDRESS",
+)
+
 ISOLATION_MODES = ("auto", "namespaces", "process")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from runtime.config import Settings, get_settings
+from runtime.config import SETTING_NAMES, Settings, get_settings
 from runtime.contract import ActionManifest, Event, build_event, check_outputs, load_action
 from runtime.contract import record as r
 from runtime.contract.event import input_fields, parse_event
@@ -718,12 +718,8 @@ def _settings_for_libs(action: Path | None = None) -> Settings:
     # Finding the project root walks up the folders: once per (folders, settings) is enough
     # for a runner that runs thousands of times in the same place.
     folder = str(action.parent) if action is not None else ""
-    # Every HSRUN_* variable is part of the key: a test that sets one sees it at once.
-    key = (
-        os.getcwd(),
-        folder,
-        *sorted(item for item in os.environ.items() if item[0].startswith("HSRUN_")),
-    )
+    # Every setting's variable is part of the key: a test that sets one sees it at once.
+    key = (os.getcwd(), folder, *(os.environ.get(name) for name in SETTING_NAMES))
     settings = _SETTINGS_SEEN.get(key)
     if settings is None:
         if len(_SETTINGS_SEEN) > 64:
