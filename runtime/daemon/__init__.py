@@ -1,13 +1,13 @@
 """The CLI daemon: ``hsrun`` commands without the CLI's start-up cost (the nailgun approach).
 
-A fresh ``hsrun`` spends ~300 ms importing the CLI (typer, pydantic, rich, cryptography, the
-fake portal) before it runs anything. A daemon, started on demand with ``hsrun daemon start``,
-imports all of it once and owns a zygote (HubSpot's libraries imported once too). The
-``hsrun`` console script (:mod:`runtime._launch`) then forwards commands to it over a unix
-socket in the state folder, and the daemon runs each in a freshly forked handler process:
-the client's stdin/stdout/stderr, environment and working folder, nothing left over from
-another command. The handler's actions are forked from the daemon's zygote, so they are as
-small as without a daemon.
+A fresh ``hsrun`` spends ~300 ms importing the CLI (typer, rich, cryptography, the fake portal
+and, for what still validates with it, pydantic) before it runs anything. A daemon, started on
+demand with ``hsrun daemon start``, imports all of it once and owns a zygote (HubSpot's
+libraries imported once too). The ``hsrun`` console script (:mod:`runtime._launch`) then
+forwards commands to it over a unix socket in the state folder, and the daemon runs each in a
+freshly forked handler process: the client's stdin/stdout/stderr, environment and working
+folder, nothing left over from another command. The handler's actions are forked from the
+daemon's zygote, so they are as small as without a daemon.
 
 Files in the state folder (0700): ``daemon.sock`` (commands, mode 0600), ``zygote.sock``
 (the handlers' zygote, mode 0600), ``daemon.lock`` (one daemon per folder), ``daemon.log``.
