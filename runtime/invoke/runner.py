@@ -627,6 +627,7 @@ class Runner:
             opts.max_processes,
             str(prepared.action.manifest_path),
             settings.home,
+            settings.live_address,
         )
         return self._spares.take(boxed, start)
 
