@@ -20,20 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runtime.errors import RunnerError
-from runtime.invoke import _messages
+from runtime.invoke import _early, _messages
 
 if TYPE_CHECKING:
     from runtime.invoke.sandbox import Sandbox
 
 BOOTSTRAP = Path(__file__).with_name("_child_python.py")
-#: The action's interpreter runs isolated from the user's Python settings (-I) and without
-#: the column positions 3.11+ keeps for tracebacks, so every traceback it prints (uncaught,
-#: ``logging.exception``, ``traceback.print_exc``) has no ``^^^`` lines, as on HubSpot's 3.9.
-#: Older interpreters ignore the -X option.
-INTERPRETER_FLAGS = ("-I", "-X", "no_debug_ranges")
+INTERPRETER_FLAGS = _early.INTERPRETER_FLAGS
 PROTOCOL_VERSION = _messages.PROTOCOL_VERSION
-#: HubSpot's Python libraries, imported once by the zygote so each cold start skips them.
-ZYGOTE_PRELOAD = ("urllib3", "requests", "hubspot")
+ZYGOTE_PRELOAD = _early.PRELOAD
 
 
 #: Bytes read from a child's control socket at a time.
@@ -163,6 +158,14 @@ class Child:
         self.channel.sock.close()
 
 
+class _Adopted:
+    """A direct child started without ``subprocess`` (:mod:`._early`): what the waiter needs."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+
 class _Waiter:
     """Exit statuses and peak memory (``wait4``'s maxrss): from ``wait4`` for direct children,
     from the zygote for forked ones."""
@@ -171,9 +174,9 @@ class _Waiter:
         self._cond = threading.Condition()
         self._statuses: dict[int, tuple[int, int]] = {}
         self._released: set[int] = set()
-        self._procs: dict[int, subprocess.Popen[bytes]] = {}
+        self._procs: dict[int, subprocess.Popen[bytes] | _Adopted] = {}
 
-    def track(self, proc: subprocess.Popen[bytes]) -> None:
+    def track(self, proc: subprocess.Popen[bytes] | _Adopted) -> None:
         self._procs[proc.pid] = proc
 
     def record(self, pid: int, status: int, maxrss_kb: int) -> None:
@@ -205,7 +208,9 @@ class _Waiter:
             self._cond.wait_for(lambda: pid in self._statuses, timeout)
             return self._statuses.pop(pid, None)
 
-    def _wait_direct(self, proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, int] | None:
+    def _wait_direct(
+        self, proc: subprocess.Popen[bytes] | _Adopted, timeout: float
+    ) -> tuple[int, int] | None:
         end = time.monotonic() + timeout
         delay = 0.0005
         while True:
@@ -229,11 +234,7 @@ class _Waiter:
 
 def child_base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment an action process starts with: nothing of the parent's."""
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin/:/bin",
-        "LANG": "en_US.UTF-8",
-        "TZ": ":UTC",
-    }
+    env = dict(_early.BASE_ENV)
     env.update(extra or {})
     return env
 
@@ -265,16 +266,7 @@ def spawn_direct(
         libs: a library folder to import from first (HubSpot's library versions).
     """
     return spawn_bootstrap(
-        lambda control_fd: [
-            python,
-            *INTERPRETER_FLAGS,
-            str(BOOTSTRAP),
-            "--control-fd",
-            str(control_fd),
-            *_path_args(libs),
-            "--preload",
-            ",".join(preload),
-        ],
+        lambda control_fd: _early.command(python, control_fd, libs, preload),
         env,
         label=f"the action interpreter {python}",
         interpreter=python,
@@ -333,25 +325,28 @@ def spawn_bootstrap(
     return child
 
 
-_prespawned: Child | None = None
-
-
 def prespawn(python: str | None = None, *, libs: str | None = None) -> None:
     """Start a direct child now, so its interpreter and HubSpot's libraries load while the
-    parent is still parsing arguments (the one-shot CLI's critical path)."""
-    global _prespawned
-    if _prespawned is None:
-        _prespawned = spawn_direct(
-            python or sys.executable, child_base_env(), ZYGOTE_PRELOAD, libs=libs
-        )
+    parent is still parsing arguments (the one-shot CLI's critical path; the console script
+    calls :func:`._early.start` itself, before importing this module)."""
+    _early.start(libs, python)
+
+
+def _adopt(started: _early.Started) -> Child:
+    waiter = _Waiter()
+    waiter.track(_Adopted(started.pid))
+    child = Child(started.pid, started.control, started.out_r, started.err_r, waiter)
+    child.ready = False
+    child.python, child.libs = started.python, started.libs
+    return child
 
 
 def take_prespawned(python: str, libs: str | None = None) -> Child | None:
     """The child started by :func:`prespawn`, once, if it runs ``python`` with the library
     folder ``libs`` (a child that guessed another folder is stopped: it has the wrong
     libraries loaded)."""
-    global _prespawned
-    child, _prespawned = _prespawned, None
+    started = _early.take()
+    child = _adopt(started) if started is not None else None
     if child is not None and (child.python != python or child.libs != libs):
         child.kill()
         child.wait_status(1.0)

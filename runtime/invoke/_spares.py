@@ -91,7 +91,7 @@ class Spares:
         self, key: Hashable, start: Callable[[], Child], stale: list[Child], taken: Child
     ) -> None:
         deadline = time.monotonic() + REFILL_AFTER_S
-        while not taken.dead and time.monotonic() < deadline:
+        while not taken.dead and time.monotonic() < deadline and not self._closed:
             time.sleep(0.001)
         stop(stale)
         if start is _nothing:
@@ -111,13 +111,18 @@ class Spares:
             stop([child])  # the pool closed, moved on to another key, or is full
             return
 
-    def close(self) -> None:
-        """Stop every idle process (a closed pool starts no more)."""
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop every idle process, once a replacement being started is (a closed pool
+        starts no more, and its owner may close what starts them)."""
         with self._lock:
             self._closed = True
+            worker = self._worker
+        self._requests.put(None)
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout)
+        with self._lock:
             waiting = [child for idle in self._idle.values() for child in idle]
             self._idle.clear()
-        self._requests.put(None)
         stop(waiting)
 
 

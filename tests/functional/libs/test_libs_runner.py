@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from libs_support import FAKE_DIST_VERSION, FAKE_VERSION, OWN_REQUESTS, make_fake_libs
 
 from runtime.contract.record import RunResult
-from runtime.invoke import Runner, RunOptions, _process
+from runtime.invoke import Runner, RunOptions, _early, _process
 
 MODES = {
     "zygote": {"zygote": True},
@@ -100,17 +101,33 @@ def test_a_prespawned_child_is_used_only_for_its_own_folder(
     direct = RunOptions(timeout_s=10, zygote=False, libs=fake_libs)
     # Started for hsrun's own libraries, as a launcher guessing wrong would: not used.
     _process.prespawn(libs=None)
+    wrong = _early._started
+    assert wrong is not None
     with Runner(direct) as runner:
         assert runner.run(version_action).outputs["version"] == FAKE_VERSION
-    assert _process._prespawned is None
+    assert _early._started is None
+    assert gone(wrong.pid)  # stopped, not left running
     # Started for the same folder: taken, and it imported from the folder.
     _process.prespawn(libs=str(fake_libs.resolve()))
-    prespawned = _process._prespawned
-    assert prespawned is not None
+    assert _early._started is not None
     with Runner(direct) as runner:
         result = runner.run(version_action)
     assert result.outputs["version"] == FAKE_VERSION
-    assert _process._prespawned is None and prespawned.dead
+    assert _early._started is None
+
+
+def gone(pid: int, within: float = 5.0) -> bool:
+    """Whether ``pid`` has exited (or is a zombie) within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                if fh.read().rsplit(b")", 1)[-1].split()[0] == b"Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def test_tests_with_an_isolated_state_folder_run_the_projects_set(

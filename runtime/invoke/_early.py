@@ -1,0 +1,106 @@
+"""The one-shot `hsrun invoke`'s action process, started before anything else is imported.
+
+A one-shot run waits for the action's interpreter to start and import HubSpot's libraries:
+that is the floor a bare ``python -c`` pays too, and everything the launcher does before
+starting it comes on top. So the console script starts it first, with the standard library's
+``os.posix_spawn`` and nothing of hsrun but this module (no ``subprocess``, ``typing`` or
+``pathlib``), and the runner adopts it later (``_process.take_prespawned``).
+
+Standard library only, and cheap to import.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+#: The environment an action process starts with: nothing of the parent's.
+BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin/:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC"}
+#: The action's interpreter runs isolated from the user's Python settings (-I) and without
+#: the column positions 3.11+ keeps for tracebacks, so every traceback it prints (uncaught,
+#: ``logging.exception``, ``traceback.print_exc``) has no ``^^^`` lines, as on HubSpot's 3.9.
+#: Older interpreters ignore the -X option.
+INTERPRETER_FLAGS = ("-I", "-X", "no_debug_ranges")
+#: HubSpot's Python libraries, imported once by the zygote so each cold start skips them.
+PRELOAD = ("urllib3", "requests", "hubspot")
+BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_child_python.py")
+
+
+class Started:
+    """A started action process: its pid, the parent's ends of its control socket and
+    output pipes, and what it runs."""
+
+    def __init__(
+        self,
+        pid: int,
+        control: socket.socket,
+        out_r: int,
+        err_r: int,
+        python: str,
+        libs: str | None,
+    ) -> None:
+        self.pid, self.control, self.out_r, self.err_r = pid, control, out_r, err_r
+        self.python, self.libs = python, libs
+
+
+_started: Started | None = None
+
+
+def command(
+    python: str, control_fd: int, libs: str | None, preload: tuple[str, ...] = PRELOAD
+) -> list[str]:
+    """The bootstrap's command line (``--path``: a library folder first on ``sys.path``;
+    ``--preload``: modules to import before the first job)."""
+    path = ["--path", libs] if libs else []
+    return [
+        python,
+        *INTERPRETER_FLAGS,
+        BOOTSTRAP,
+        "--control-fd",
+        str(control_fd),
+        *path,
+        "--preload",
+        ",".join(preload),
+    ]
+
+
+def start(libs: str | None, python: str | None = None) -> None:
+    """Start the action process now (once); :func:`take` hands it over."""
+    global _started
+    if _started is not None:
+        return
+    python = python or sys.executable
+    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    try:
+        os.set_inheritable(child.fileno(), True)
+        pid = os.posix_spawn(
+            python,
+            command(python, child.fileno(), libs),
+            BASE_ENV,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, out_w, 1),
+                (os.POSIX_SPAWN_DUP2, err_w, 2),
+            ],
+            setsid=True,
+        )
+    except OSError:
+        parent.close()
+        for fd in (out_r, err_r):
+            os.close(fd)
+        return  # the runner starts its own, and says why if it cannot
+    finally:
+        child.close()
+        os.close(out_w)
+        os.close(err_w)
+    _started = Started(pid, parent, out_r, err_r, python, libs)
+
+
+def take() -> Started | None:
+    """The process :func:`start` started, once."""
+    global _started
+    started, _started = _started, None
+    return started
