@@ -3,16 +3,17 @@
 A one-shot run waits for the action's interpreter to start and import HubSpot's libraries:
 that is the floor a bare ``python -c`` pays too, and everything the launcher does before
 starting it comes on top. So the console script starts it first, with the standard library's
-``os.posix_spawn`` and nothing of hsrun but this module (no ``subprocess``, ``typing`` or
-``pathlib``), and the runner adopts it later (``_process.take_prespawned``).
+``os.posix_spawn`` and nothing of hsrun but this module (no ``subprocess``, ``typing``,
+``pathlib`` or even ``socket``, whose import costs more than the rest: the C module
+``_socket`` makes the pair), and the runner adopts it later (``_process.take_prespawned``).
 
 Standard library only, and cheap to import.
 """
 
 from __future__ import annotations
 
+import _socket
 import os
-import socket
 import sys
 
 #: The environment an action process starts with: nothing of the parent's.
@@ -34,13 +35,13 @@ class Started:
     def __init__(
         self,
         pid: int,
-        control: socket.socket,
+        control_fd: int,
         out_r: int,
         err_r: int,
         python: str,
         libs: str | None,
     ) -> None:
-        self.pid, self.control, self.out_r, self.err_r = pid, control, out_r, err_r
+        self.pid, self.control_fd, self.out_r, self.err_r = pid, control_fd, out_r, err_r
         self.python, self.libs = python, libs
 
 
@@ -71,7 +72,7 @@ def start(libs: str | None, python: str | None = None) -> None:
     if _started is not None:
         return
     python = python or sys.executable
-    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    parent, child = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     try:
@@ -96,7 +97,7 @@ def start(libs: str | None, python: str | None = None) -> None:
         child.close()
         os.close(out_w)
         os.close(err_w)
-    _started = Started(pid, parent, out_r, err_r, python, libs)
+    _started = Started(pid, parent.detach(), out_r, err_r, python, libs)
 
 
 def take() -> Started | None:

@@ -335,7 +335,8 @@ def prespawn(python: str | None = None, *, libs: str | None = None) -> None:
 def _adopt(started: _early.Started) -> Child:
     waiter = _Waiter()
     waiter.track(_Adopted(started.pid))
-    child = Child(started.pid, started.control, started.out_r, started.err_r, waiter)
+    control = socket.socket(fileno=started.control_fd)
+    child = Child(started.pid, control, started.out_r, started.err_r, waiter)
     child.ready = False
     child.python, child.libs = started.python, started.libs
     return child
