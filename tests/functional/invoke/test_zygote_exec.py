@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -42,21 +43,24 @@ def test_the_program_runs_inside_the_sandbox_with_its_control_socket(zygote: Zyg
     script = (
         "import os, socket, sys;"
         "s = socket.socket(fileno=int(sys.argv[1]));"
-        "s.sendall(repr((os.getpid(), os.listdir('/tmp'), os.environ.get('ONLY'))).encode())"
+        "s.sendall(repr((os.getpid(), os.path.exists(sys.argv[2]), os.environ.get('ONLY')))"
+        ".encode())"
     )
-    plan = {
-        "argv": [sys.executable, "-I", "-c", script, "{control_fd}"],
-        "env": {"ONLY": "this"},
-        "sandbox": spec(),
-    }
-    child = zygote.spawn(exec_plan=plan)
-    assert child.ready is False  # the program says when it is ready, not the fork
-    child.channel.sock.settimeout(10)
-    answer = child.channel.sock.recv(4096)
-    status = child.wait_status(10)
-    child.close()
+    # A file in the machine's /tmp: the sandbox's /tmp is its own.
+    with tempfile.NamedTemporaryFile(prefix="hsrun-outside-", dir="/tmp") as outside:
+        plan = {
+            "argv": [sys.executable, "-I", "-c", script, "{control_fd}", outside.name],
+            "env": {"ONLY": "this"},
+            "sandbox": spec(),
+        }
+        child = zygote.spawn(exec_plan=plan)
+        assert child.ready is False  # the program says when it is ready, not the fork
+        child.channel.sock.settimeout(10)
+        answer = child.channel.sock.recv(4096)
+        status = child.wait_status(10)
+        child.close()
     # PID 2 of its own namespace (init is 1), a private /tmp, only the environment given.
-    assert answer == repr((2, [], "this")).encode()
+    assert answer == repr((2, False, "this")).encode()
     assert status is not None and os.waitstatus_to_exitcode(status[0]) == 0
 
 
