@@ -613,7 +613,16 @@ class Runner:
             return child
 
         # What makes two sandboxes interchangeable: the action and its folder, the libraries,
-        # the network policy and the limits (the event, secrets and inputs come with the job).
+        # the network policy and the limits (the event, secrets and inputs come with the job),
+        # and what it hides as it is now: a `secrets.env` or state folder that appeared since a
+        # spare entered its sandbox is not covered there, so that spare is not used.
+        keep = [os.path.dirname(path), *([libs] if libs else [])]
+        hidden = sandbox.default_hide(
+            state=settings.home,
+            config=settings.config_dir,
+            project=settings.project_root,
+            keep=keep,
+        )
         boxed = (
             path,
             libs,
@@ -628,6 +637,7 @@ class Runner:
             str(prepared.action.manifest_path),
             settings.home,
             settings.live_address,
+            tuple(hidden),
         )
         return self._spares.take(boxed, start)
 

@@ -98,3 +98,29 @@ def test_a_spare_is_not_shared_between_actions(write_action: Callable[..., Path]
     assert result.status == "SUCCESS", result
     assert "second.py" in json.dumps(result.outputs["here"])
     assert os.path.exists(second)
+
+
+@pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
+def test_a_secrets_file_that_appears_after_a_spare_entered_its_sandbox_stays_hidden(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    action = project / "peek.py"
+    action.write_text(
+        "import os\n\n"
+        "def main(event):\n"
+        "    path = os.path.join(os.path.dirname(__file__), 'secrets.env')\n"
+        "    with open(path) as fh:\n"
+        "        text = fh.read()\n"
+        "    return {'outputFields': {'seen': text}}\n"
+    )
+    with Runner(RunOptions(timeout_s=5, isolation="namespaces")) as runner:
+        for _ in range(2):
+            runner.run(action)  # no file yet: FAILED, and a spare enters its sandbox
+        time.sleep(0.3)  # the spare is ready
+        (project / "secrets.env").write_text("HUBSPOT_TOKEN=pat-na1-secret\n")
+        result = runner.run(action)
+    assert "pat-na1-secret" not in json.dumps(result.outputs)
+    assert "pat-na1-secret" not in (result.error or {}).get("errorMessage", "")
