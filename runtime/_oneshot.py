@@ -242,19 +242,11 @@ def _notices(result: Any) -> None:
 
 def _inputs(pairs: list[str], spec: ActionManifest) -> dict[str, str]:
     """``--input NAME=VALUE`` pairs, as the full CLI reads and warns about them."""
-    from runtime.contract.manifest import undeclared_input_warning
-    from runtime.errors import UsageError
+    from runtime.contract.manifest import input_pairs
 
-    values: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--input takes NAME=VALUE, got {pair!r}")
-        values[name.strip()] = value
-    for name in values:
-        warning = undeclared_input_warning(name, spec.manifest.inputs)
-        if warning:
-            print(f"Warning: {warning}", file=sys.stderr)
+    values, warnings = input_pairs(pairs, spec.manifest.inputs)
+    for warning in warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
     return values
 
 

@@ -43,18 +43,6 @@ class Format(StrEnum):
     json = "json"  # the same as --json, as `check` and `package` spell it
 
 
-def _parse_inputs(pairs: list[str]) -> dict[str, str]:
-    from runtime.errors import UsageError
-
-    values: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--input takes NAME=VALUE, got {pair!r}")
-        values[name.strip()] = value
-    return values
-
-
 def _secret_source(settings: Settings, env_file: Path | None) -> SecretSource:
     from runtime import secrets
 
@@ -247,7 +235,7 @@ def invoke(
     """Run an action locally exactly as HubSpot would, and record the run."""
     from runtime.config import ensure_home, get_settings, state_note
     from runtime.contract import load_action, load_event
-    from runtime.contract.manifest import undeclared_input_warning
+    from runtime.contract.manifest import input_pairs
     from runtime.errors import UsageError
     from runtime.invoke import Runner, RunOptions
     from runtime.journal import Journal
@@ -274,11 +262,9 @@ def invoke(
         zygote=events is not None,
         python=_interpreter(python),
     )
-    inputs = _parse_inputs(input_ or [])
-    for name in inputs:
-        warning = undeclared_input_warning(name, spec.manifest.inputs)
-        if warning:
-            print(f"Warning: {warning}", file=sys.stderr)
+    inputs, warnings = input_pairs(input_ or [], spec.manifest.inputs)
+    for warning in warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
     with (
         Journal(settings.journal_path) as journal,
         Runner(options) as runner,

@@ -403,6 +403,25 @@ def load_action(source: Path | str) -> ActionManifest:
     return ActionManifest(source_path=path, manifest_path=None, manifest=manifest)
 
 
+def input_pairs(pairs: list[str], declared: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """``--input NAME=VALUE`` pairs as a mapping, and a warning for each name the manifest
+    does not declare (:func:`undeclared_input_warning`).
+
+    Raises:
+        UsageError: a pair without ``=`` or without a name.
+    """
+    from runtime.errors import UsageError
+
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--input takes NAME=VALUE, got {pair!r}")
+        values[name.strip()] = value
+    warnings = [w for w in (undeclared_input_warning(n, declared) for n in values) if w]
+    return values, warnings
+
+
 def undeclared_input_warning(name: str, declared: Mapping[str, str]) -> str | None:
     """The warning for ``--input NAME=...`` when the manifest declares inputs but not NAME,
     with the closest declared name (a typo is the usual cause), or None when it is declared

@@ -504,22 +504,12 @@ class Runner:
         opts = prepared.options
         settings = _settings_for_libs(prepared.action.source_path)  # the action's project
         mode = opts.isolation or settings.isolation
-        keep = [os.path.dirname(path)]
-        if prepared.libs:
-            keep.append(prepared.libs)
-        if prepared.node is not None:
-            # The Node bootstrap, and the node binary when it is not in the library set.
-            keep += [str(NODE_BOOTSTRAP.parent), os.path.dirname(prepared.node.node)]
+        keep, hide = _sandbox_paths(prepared, path, settings)
         manifest = prepared.action.manifest_path
         return sandbox.prepare(
             mode=mode,
             keep=keep,
-            hide=sandbox.default_hide(
-                state=settings.home,
-                config=settings.config_dir,
-                project=settings.project_root,
-                keep=keep,
-            ),
+            hide=hide,
             hubspot_url=opts.hubspot_url,
             allow_hosts=(*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
             host_network=opts.allow_net,
@@ -536,13 +526,9 @@ class Runner:
         runs node), else, without one, a pre-started one from the pool."""
         opts, node, libs = prepared.options, prepared.node, key[1]
         assert node is not None
-        if opts.warm:
-            with self._lock:
-                idle = self._warm.get(key, [])
-                while idle:
-                    child = idle.pop()
-                    if not child.dead:
-                        return child
+        warm = self._idle_warm(key) if opts.warm else None
+        if warm is not None:
+            return warm
         preload = required_libraries(Path(path), libs)
         mode = opts.isolation or _settings_for_libs().isolation
         if mode != sandbox.PROCESS and sandbox.supported_platform() and _NAMESPACES != [False]:
@@ -616,13 +602,7 @@ class Runner:
         # the network policy and the limits (the event, secrets and inputs come with the job),
         # and what it hides as it is now: a `secrets.env` or state folder that appeared since a
         # spare entered its sandbox is not covered there, so that spare is not used.
-        keep = [os.path.dirname(path), *([libs] if libs else [])]
-        hidden = sandbox.default_hide(
-            state=settings.home,
-            config=settings.config_dir,
-            project=settings.project_root,
-            keep=keep,
-        )
+        _keep, hidden = _sandbox_paths(prepared, path, settings)
         boxed = (
             path,
             libs,
@@ -641,15 +621,21 @@ class Runner:
         )
         return self._spares.take(boxed, start)
 
+    def _idle_warm(self, key: tuple[str, str | None]) -> Child | None:
+        """A warm process of ``key`` that is idle and alive, if there is one."""
+        with self._lock:
+            idle = self._warm.get(key, [])
+            while idle:
+                child = idle.pop()
+                if not child.dead:
+                    return child
+        return None
+
     def _child_for(self, key: tuple[str, str | None], opts: RunOptions) -> Child:
         libs = key[1]
-        if opts.warm:
-            with self._lock:
-                idle = self._warm.get(key, [])
-                while idle:
-                    child = idle.pop()
-                    if not child.dead:
-                        return child
+        warm = self._idle_warm(key) if opts.warm else None
+        if warm is not None:
+            return warm
         # A shared zygote (in a daemon's request handler) beats even a direct child: it has
         # already imported HubSpot's libraries.
         if opts.zygote or _shared_zygote(opts.python, libs) is not None:
@@ -723,6 +709,22 @@ def with_project_libs(opts: RunOptions, *, action: Path | None = None) -> RunOpt
 
 
 _SETTINGS_SEEN: dict[tuple[object, ...], Settings] = {}
+
+
+def _sandbox_paths(
+    prepared: PreparedRun, path: str, settings: Settings
+) -> tuple[list[str], list[str]]:
+    """What a run's sandbox keeps (read-only) and what it hides inside those folders."""
+    keep = [os.path.dirname(path)]
+    if prepared.libs:
+        keep.append(prepared.libs)
+    if prepared.node is not None:
+        # The Node bootstrap, and the node binary when it is not in the library set.
+        keep += [str(NODE_BOOTSTRAP.parent), os.path.dirname(prepared.node.node)]
+    hide = sandbox.default_hide(
+        state=settings.home, config=settings.config_dir, project=settings.project_root, keep=keep
+    )
+    return keep, hide
 
 
 def _settings_for_libs(action: Path | None = None) -> Settings:
