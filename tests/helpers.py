@@ -7,6 +7,10 @@ Importable as ``helpers`` from every test module (``tests/`` is on ``sys.path`` 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,3 +33,41 @@ def hsrun(*args: str | os.PathLike[str], input: str | None = None) -> tuple[int,
     env = {"COLUMNS": "250"}
     result = CliRunner().invoke(app, [os.fspath(a) for a in args], input=input, env=env)
     return result.exit_code, result.stdout, result.stderr
+
+
+def wait_until(condition: Callable[[], bool], limit_s: float = 30.0) -> bool:
+    """Whether ``condition()`` became true within ``limit_s`` seconds (polled every 50 ms)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def gone(pid: int) -> bool:
+    """Whether ``pid`` has exited (a zombie counts: it runs no more)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+
+
+def ctrl_c_when(
+    command: list[str], *, cwd: Path, env: dict[str, str], ready: Callable[[], bool], what: str
+) -> tuple[int, str, str]:
+    """Start ``command``, press Ctrl-C (a real SIGINT, as the terminal sends) once ``ready()``,
+    and return its exit code, stdout and stderr. ``what`` names what never got ready."""
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert wait_until(ready), what
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out, err

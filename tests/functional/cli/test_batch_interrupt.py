@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from helpers import ctrl_c_when, gone, wait_until
 
 from runtime.config import get_settings
 from runtime.journal import Journal
@@ -52,26 +50,9 @@ def _write_batch(tmp_path: Path) -> tuple[Path, Path, Path]:
     return action, events, markers
 
 
-def _wait_until(condition: object, limit_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def _gone(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
-
-
 def _interrupt_batch(tmp_path: Path, env: dict[str, str]) -> tuple[int, str, str, Path]:
     action, events, markers = _write_batch(tmp_path)
-    proc = subprocess.Popen(
+    code, out, err = ctrl_c_when(
         [
             sys.executable,
             "-m",
@@ -85,20 +66,10 @@ def _interrupt_batch(tmp_path: Path, env: dict[str, str]) -> tuple[int, str, str
         ],
         cwd=action.parent.parent,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        ready=lambda: len(os.listdir(markers)) >= CONCURRENCY,
+        what="the batch never got its first runs going",
     )
-    try:
-        started = _wait_until(lambda: len(os.listdir(markers)) >= CONCURRENCY)
-        assert started, "the batch never got its first runs going"
-        proc.send_signal(signal.SIGINT)  # what the terminal sends on Ctrl-C
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return proc.returncode, out, err, markers
+    return code, out, err, markers
 
 
 def _check_interrupted(code: int, out: str, err: str, markers: Path) -> None:
@@ -108,7 +79,7 @@ def _check_interrupted(code: int, out: str, err: str, markers: Path) -> None:
     pids = [int(name) for name in os.listdir(markers)]
     assert len(pids) < EVENTS  # scheduling stopped at the first Ctrl-C
     # Killed, not left running (with --live they would keep writing to HubSpot).
-    assert _wait_until(lambda: all(_gone(pid) for pid in pids), 5.0)
+    assert wait_until(lambda: all(gone(pid) for pid in pids), 5.0)
     with Journal(get_settings().journal_path) as journal:
         runs = journal.history(limit=100)
     statuses = {run.status for run in runs}
@@ -143,5 +114,5 @@ def test_ctrl_c_stops_a_batch_run_by_the_daemon(tmp_path: Path) -> None:
         stop_daemon(settings)
         for pid in (status.pid, status.zygote_pid):
             if pid is not None:
-                _wait_until(lambda pid=pid: _gone(pid), 5.0)
+                wait_until(lambda pid=pid: gone(pid), 5.0)
     _check_interrupted(*result)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from wf_support import flow
 
 pytestmark = pytest.mark.usefixtures("node_runtimes")
 
@@ -24,24 +25,6 @@ exports.main = async (event) => {
   return { outputFields: { ok: 'yes' } };
 };
 """
-
-
-def _flow(*actions: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "CONTACT_FLOW",
-        "name": "node flow",
-        "objectTypeId": "0-1",
-        "flowType": "WORKFLOW",
-        "isEnabled": False,
-        "canEnrollFromSalesforce": False,
-        "suppressionListIds": [],
-        "customProperties": {},
-        "dataSources": [],
-        "timeWindows": [],
-        "blockedDates": [],
-        "startActionId": "1",
-        "actions": list(actions),
-    }
 
 
 def _code(source: str, outputs: dict[str, str], **extra: Any) -> dict[str, Any]:
@@ -69,7 +52,7 @@ def _set(name: str, value: dict[str, Any]) -> dict[str, Any]:
 
 def test_node_outputs_feed_the_next_action(hubspot: Any, run_workflow: Any) -> None:
     c = hubspot.create("contacts", {"email": "ada@example.com", "hs_analytics_num_visits": "21"})
-    doc = _flow(
+    doc = flow(
         _code(
             NODE_SCORE,
             {"double": "NUMBER", "note": "STRING"},
@@ -78,6 +61,7 @@ def test_node_outputs_feed_the_next_action(hubspot: Any, run_workflow: Any) -> N
             },
         ),
         _set("message", {"type": "FIELD_DATA", "actionId": "1", "dataKey": "note"}),
+        name="node flow",
     )
     e = run_workflow(doc, object_id=c.id)
     assert e.outputs["1"] == {"double": 42, "note": "visits: 21"}
@@ -88,9 +72,10 @@ def test_node_outputs_feed_the_next_action(hubspot: Any, run_workflow: Any) -> N
 def test_a_429_thrown_by_axios_is_retried(hubspot: Any, run_workflow: Any) -> None:
     c = hubspot.create("contacts", {"email": "ada@example.com"})
     app = hubspot.private_app("wf", scopes=["crm.objects.contacts.read"])
-    doc = _flow(
+    doc = flow(
         _code(NODE_RATE_LIMITED, {"ok": "STRING"}, secrets=["TOKEN"]),
         _set("firstname", {"type": "STATIC_VALUE", "staticValue": "continued"}),
+        name="node flow",
     )
     e = run_workflow(doc, object_id=c.id, secrets={"TOKEN": app.token})
     assert e.events("1") == ["RETRY_SCHEDULED", "SUCCEEDED"]

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import hsrun
+from helpers import ctrl_c_when, gone, hsrun, wait_until
 from wf_support import code, flow, set_prop, static
 
 from runtime.config import get_settings
@@ -42,23 +38,6 @@ def main(event):
 ENV = {"HSRUN_DAEMON": "0", "HSRUN_ISOLATION": "process"}
 
 
-def _wait_until(condition: Callable[[], bool], limit_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def _gone(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
-
-
 def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, list[str]]:
     project = tmp_path / "proj"
     (project / "flows").mkdir(parents=True)
@@ -77,28 +56,18 @@ def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pat
 
 
 def _interrupt(project: Path, markers: Path, args: list[str], running: int) -> tuple[int, str]:
-    proc = subprocess.Popen(
+    code, out, err = ctrl_c_when(
         [sys.executable, "-m", "runtime", "workflow", "run", "flows/slow.json", *args],
         cwd=project,
         env={**os.environ, **ENV, "COLUMNS": "250"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        ready=lambda: len(os.listdir(markers)) >= running,
+        what="the flow's custom code never started",
     )
-    try:
-        started = _wait_until(lambda: len(os.listdir(markers)) >= running)
-        assert started, "the flow's custom code never started"
-        proc.send_signal(signal.SIGINT)  # what the terminal sends on Ctrl-C
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, err
+    assert code == 130, err
     assert "Interrupted: stopping the workflow run" in err
     pids = [int(name) for name in os.listdir(markers)]
     # Killed, not left running.
-    assert _wait_until(lambda: all(_gone(pid) for pid in pids), 5.0)
+    assert wait_until(lambda: all(gone(pid) for pid in pids), 5.0)
     return len(pids), out
 
 
