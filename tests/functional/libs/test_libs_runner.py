@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import gone, wait_until
 from libs_support import FAKE_DIST_VERSION, FAKE_VERSION, OWN_REQUESTS, make_fake_libs
 
 from runtime.contract.record import RunResult
@@ -106,7 +106,7 @@ def test_a_prespawned_child_is_used_only_for_its_own_folder(
     with Runner(direct) as runner:
         assert runner.run(version_action).outputs["version"] == FAKE_VERSION
     assert _early._started is None
-    assert gone(wrong.pid)  # stopped, not left running
+    assert wait_until(lambda: gone(wrong.pid), 5.0)  # stopped, not left running
     # Started for the same folder: taken, and it imported from the folder.
     _process.prespawn(libs=str(fake_libs.resolve()))
     assert _early._started is not None
@@ -114,20 +114,6 @@ def test_a_prespawned_child_is_used_only_for_its_own_folder(
         result = runner.run(version_action)
     assert result.outputs["version"] == FAKE_VERSION
     assert _early._started is None
-
-
-def gone(pid: int, within: float = 5.0) -> bool:
-    """Whether ``pid`` has exited (or is a zombie) within ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                if fh.read().rsplit(b")", 1)[-1].split()[0] == b"Z":
-                    return True
-        except OSError:
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_tests_with_an_isolated_state_folder_run_the_projects_set(
