@@ -1150,6 +1150,8 @@ def serve_request(
             clients.exit_if_idle()
         return
     request = json.loads(msg)
+    if SLOT is not None:
+        sweep_slot()  # what an earlier run left, if its end was not seen yet
     pid = os.fork()
     if pid == 0:
         sel.close()
@@ -1159,9 +1161,13 @@ def serve_request(
             os.close(fd)
         if request.get("exec"):
             become_program(fds, clients.sockets(), request["exec"])
+        if request.get("slot"):
+            become_slot(fds, clients.sockets(), request["slot"])
         become_worker(fds, clients.sockets())
     for fd in fds:
         os.close(fd)
+    if SLOT is not None:
+        SLOT_RUNS.add(pid)
     if sock is not clients.owner:
         clients.workers[pid] = sock
     clients.send(sock, {"type": "spawned", "id": request["id"], "pid": pid})
@@ -1175,6 +1181,12 @@ def reap(clients: ZygoteClients) -> None:
             return
         if pid == 0:
             return
+        if pid in SLOT_RUNS:
+            SLOT_RUNS.discard(pid)
+            if not SLOT_RUNS:
+                # A run is over when its process is: what it started goes with it, as a
+                # Lambda environment is frozen once the handler returns.
+                sweep_slot()
         sock = clients.workers.pop(pid, clients.owner)
         if sock.fileno() in clients.conns:
             msg = {"type": "exited", "pid": pid, "status": status, "maxrss": usage.ru_maxrss}
@@ -1228,6 +1240,17 @@ def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn
         STARTUP.forked = True
         reopen_std_streams()
         chan = Channel(socket.socket(fileno=control_fd))
+        if SLOT is not None:
+            # A run in a slot's sandbox: its own /tmp, and the first to go if the sandbox's
+            # memory runs out (the slot's own processes stay).
+            try:
+                sandbox_module().private_tmp(SLOT.get("tmp_mb"), SLOT_KEPT)
+                with open("/proc/self/oom_score_adj", "w") as fh:
+                    fh.write("500")
+            except Exception as exc:
+                chan.send(sandbox_error("the run's private /tmp could not be made: " + str(exc)))
+                os._exit(1)
+            chan.send({"type": "sandbox", "isolation": "namespaces"})
         # What the fork left unmapped of the zygote's file pages: the parent adds it to
         # this worker's VmHWM, so a run reports the whole-process figure a fresh process
         # (Lambda's "Max Memory Used") would, however it was started.
@@ -1235,6 +1258,59 @@ def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn
         worker_loop(chan)
     finally:
         os._exit(70)
+
+
+#: In a slot (a zygote inside one action's sandbox, forking a fresh process per run): the
+#: sandbox's plan. None in the zygote and in a worker.
+SLOT: Message | None = None
+#: The slot's kept paths inside its private folders, bound again into each run's.
+SLOT_KEPT: list[str] = []
+#: The slot's workers still running (one at a time, but the next may be forked before the
+#: last one's end is seen).
+SLOT_RUNS: set[int] = set()
+
+
+def become_slot(fds: list[int], zygote_socks: list[socket.socket], spec: Message) -> NoReturn:
+    """Enter ``spec``'s sandbox once, then fork a worker per run inside it, as the zygote
+    does outside: Lambda's execution environment, reused, with a fresh process (and
+    ``/tmp``) for every run. ``fds[0]`` is a SOCK_SEQPACKET socket to the runner."""
+    global SLOT
+    control_fd, out_fd, err_fd = fds
+    try:
+        detach(zygote_socks, out_fd, err_fd)
+        sock = socket.socket(fileno=control_fd)
+        module = sandbox_module()
+        spec = dict(spec, keep=list(spec.get("keep") or ()) + module.python_paths())
+
+        def failed(reason: str) -> None:
+            PacketChannel(sock).send({"type": "error", "message": reason})
+
+        try:
+            module.enter(spec, close_in_init=(control_fd,), on_setup_error=failed)
+            SLOT_KEPT[:] = module.kept_in_tmp(spec)
+            module.cover_private_tmp()
+        except Exception as exc:
+            stage = getattr(exc, "stage", "setup")
+            PacketChannel(sock).send({"type": "error", "stage": stage, "message": str(exc)})
+            os._exit(1)
+        if os.getpid() != 2:  # init's first child in the sandbox's own PID namespace
+            PacketChannel(sock).send({"type": "error", "message": "not in a PID namespace"})
+            os._exit(1)
+        SLOT = spec
+        zygote_loop(sock)
+    finally:
+        os._exit(70)
+
+
+def sweep_slot() -> None:
+    """Before a slot forks the next run: kill whatever the last one left (every process of
+    the sandbox's PID namespace but its init and this one)."""
+    if os.getpid() != 2:  # never outside the sandbox: -1 would be every process of the user
+        return
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 def become_program(

@@ -421,6 +421,9 @@ class Zygote:
         self._peer_gone = False
         self._next_id = 0
         self._reader: threading.Thread | None = None
+        #: Why it failed to start (a slot whose sandbox could not be built), and at what stage.
+        self.error: str | None = None
+        self.error_stage = ""
 
     @property
     def alive(self) -> bool:
@@ -443,6 +446,9 @@ class Zygote:
         if not self._ready.wait(timeout):
             self.close()
             raise RunnerError(f"the zygote did not start within {timeout:.0f} s")
+        if self.error is not None or self._peer_gone:
+            self.close()
+            raise RunnerError(self.error or "the zygote ended as it started")
 
     def _launch(self) -> socket.socket:
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -485,21 +491,40 @@ class Zygote:
                 data = b""
             if not data:
                 self._peer_gone = True
+                self._ready.set()
                 with self._spawned_cond:
                     self._spawned_cond.notify_all()
                 return
-            msg = json.loads(data)
-            kind = msg.get("type")
-            if kind == "ready":
-                self._ready.set()
-            elif kind == "spawned":
-                with self._spawned_cond:
-                    self._spawned[msg["id"]] = msg["pid"]
-                    self._spawned_cond.notify_all()
-            elif kind == "exited":
-                self._waiter.record(msg["pid"], msg["status"], msg.get("maxrss", 0))
+            try:
+                msg = json.loads(data)
+                kind = msg.get("type")
+                if kind == "ready":
+                    self._ready.set()
+                elif kind == "error":
+                    self.error = str(msg.get("message") or "the zygote failed")
+                    self.error_stage = str(msg.get("stage") or "")
+                    self._ready.set()
+                elif kind == "spawned":
+                    pid = self._spawned_pid(int(msg["pid"]))
+                    with self._spawned_cond:
+                        self._spawned[msg["id"]] = pid
+                        self._spawned_cond.notify_all()
+                elif kind == "exited":
+                    pid = self._exited_pid(int(msg["pid"]))
+                    self._waiter.record(pid, msg["status"], msg.get("maxrss", 0))
+            except (ValueError, KeyError, TypeError, AttributeError, RunnerError):
+                continue  # not the zygote's protocol (a slot runs the action's code beside it)
 
-    def spawn(self, *, exec_plan: dict[str, Any] | None = None) -> Child:
+    def _spawned_pid(self, pid: int) -> int:
+        """A forked worker's pid as this process knows it (a slot translates its own)."""
+        return pid
+
+    def _exited_pid(self, pid: int) -> int:
+        return pid
+
+    def spawn(
+        self, *, exec_plan: dict[str, Any] | None = None, slot: dict[str, Any] | None = None
+    ) -> Child:
         """Fork one worker from the zygote.
 
         Args:
@@ -507,12 +532,16 @@ class Zygote:
                 ``exec_plan["sandbox"]`` and executes ``exec_plan["argv"]`` (``{control_fd}``
                 in it replaced by its end of the control socket) with ``exec_plan["env"]``,
                 as ``sandbox.wrap_command`` would, without an interpreter started for it.
+            slot: make the worker a slot instead (``runtime.invoke._slots``): it enters this
+                sandbox plan and forks workers inside it; its control socket is then a
+                SOCK_SEQPACKET one, speaking the zygote's protocol.
         """
         if not self.alive:
             self.start()
         sock = self._sock
         assert sock is not None
-        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        kind = socket.SOCK_SEQPACKET if slot is not None else socket.SOCK_STREAM
+        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, kind)
         out_r, out_w, err_r, err_w = _pipes()
         with self._lock:
             self._next_id += 1
@@ -521,6 +550,8 @@ class Zygote:
                 request: dict[str, Any] = {"type": "spawn", "id": request_id, "v": 1}
                 if exec_plan is not None:
                     request["exec"] = exec_plan
+                if slot is not None:
+                    request["slot"] = slot
                 socket.send_fds(
                     sock, [json.dumps(request).encode()], [child_sock.fileno(), out_w, err_w]
                 )

@@ -317,7 +317,7 @@ def _processes(child: Child) -> int:
     box = child.sandbox
     cgroup = box.cgroup if box is not None and box.isolation == "namespaces" else None
     if cgroup is not None and cgroup.pids is not None:
-        return cgroup.processes() - 2
+        return cgroup.processes() - cgroup.ours
     return count_group(child.pid)
 
 

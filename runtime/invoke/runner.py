@@ -59,10 +59,11 @@ from runtime.invoke._process import (
 )
 from runtime.invoke._session import Outcome, run_job
 from runtime.invoke._session import _await_ready as await_ready
+from runtime.invoke._slots import Slot, Slots
 from runtime.invoke._spares import Spares
 from runtime.invoke.node_libs import NodeRuntime
 from runtime.invoke.node_libs import resolve as resolve_node
-from runtime.invoke.sandbox import Sandbox
+from runtime.invoke.sandbox import Sandbox, SlotRun
 from runtime.secrets import DictSecrets, Masker, SecretSource, select_secrets
 
 RecordLookup = Callable[[str, int, list[str]], Mapping[str, str | None]]
@@ -199,6 +200,8 @@ class Runner:
         # Kept for a few keys (actions, isolation modes) at once: a batch of one action, or
         # a test session alternating two, finds its spare still there.
         self._spares = Spares(size=max(1, min(4, os.cpu_count() or 1)), keys=4)
+        # Sandboxes kept from run to run of an action, each serving one run at a time.
+        self._slots = Slots(size=max(2, 2 * (os.cpu_count() or 1)), keys=4)
         # Children running a job now, so that an interrupt (Ctrl-C) can stop them all.
         self._active: set[Child] = set()
         self._interrupted = False
@@ -231,6 +234,7 @@ class Runner:
         self._warm.clear()
         self._node_pool.close()
         self._spares.close()
+        self._slots.close()
         for zygote in self._zygotes.values():
             zygote.close()
         self._zygotes.clear()
@@ -619,6 +623,26 @@ class Runner:
             settings.live_address,
             tuple(hidden),
         )
+        if _SLOTS != [False]:
+
+            def make() -> Slot:
+                box = self._sandbox(prepared, path)
+                assert box is not None  # a sandbox mode on Linux
+                return Slot(self._get_zygote(opts.python, libs), box)
+
+            try:
+                child, slot = self._slots.run_child(boxed, make)
+            except RunnerError:
+                if _SLOTS:
+                    raise
+                # The first slot failed (the kernel refuses namespaces here): runs build their
+                # own sandbox, which falls back, or says why it cannot.
+                _SLOTS.append(False)
+            else:
+                _SLOTS[:] = [True]
+                assert isinstance(child.sandbox, SlotRun)
+                child.sandbox.on_close = lambda: self._slots.release(boxed, slot)
+                return child
         return self._spares.take(boxed, start)
 
     def _idle_warm(self, key: tuple[str, str | None]) -> Child | None:
@@ -647,6 +671,9 @@ class Runner:
             )
         return child
 
+
+#: Whether slots (``._slots``) work here: [] until the first one started (or failed to).
+_SLOTS: list[bool] = []
 
 #: Whether this machine lets a Node process into the sandbox's namespaces: [] until the
 #: first sandboxed Node process of this hsrun has started (or failed to).

@@ -19,8 +19,8 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -102,6 +102,29 @@ class Sandbox:
         if self.cgroup is not None and self._final is None:
             self._final = (self.cgroup.peak_kb(), self.cgroup.oom_killed())
             self.cgroup.remove()
+
+
+class SlotRun(Sandbox):
+    """One run in a slot's sandbox (``runtime.invoke._slots``): the run's process is the
+    worker itself, and the sandbox outlives the run (closing this keeps it)."""
+
+    @classmethod
+    def of(cls, box: Sandbox) -> SlotRun:
+        run = cls(box.token, box.spec, env=box.env)
+        if box.cgroup is not None:
+            run.cgroup = replace(box.cgroup, ours=3, oom_before=box.cgroup.oom_kills())
+        return run
+
+    #: Gives the slot back once the run is over.
+    on_close: Callable[[], None] | None = None
+
+    def action_pid(self, worker: int) -> int:
+        return worker
+
+    def close(self) -> None:
+        on_close, self.on_close = self.on_close, None
+        if on_close is not None:
+            on_close()
 
 
 def _first_child(pid: int) -> int | None:

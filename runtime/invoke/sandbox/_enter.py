@@ -53,6 +53,8 @@ SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 ETC_HIDE = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers")
 SYSTEM_KEEP = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 DEVICES = ("null", "zero", "full", "random", "urandom")
+#: Private to the run: an empty tmpfs each.
+PRIVATE_TMP = ("/tmp", "/dev/shm", "/var/tmp")
 
 _LIBC = None
 
@@ -271,7 +273,7 @@ def _build_root(spec, keep):
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
     # The private folders first: kept paths under /tmp (a test's tmp_path) go inside them.
     size = "size=%dm,mode=1777" % tmp_mb
-    for private in ("/tmp", "/dev/shm", "/var/tmp"):
+    for private in PRIVATE_TMP:
         os.makedirs(root + private, mode=0o755, exist_ok=True)
         _mount("tmpfs", root + private, "tmpfs", MS_NOSUID | MS_NODEV, size)
     hide = [os.path.normpath(p) for p in spec.get("hide") or ()] + list(ETC_HIDE)
@@ -352,6 +354,56 @@ def _lock_mounts():
     _check(libc().unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare (lock mounts)")
     _map_ids(uid, gid)
     libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def cover_private_tmp():
+    """In a reused sandbox (a slot): make its ``/tmp``, ``/dev/shm`` and ``/var/tmp``
+    read-only. Each run mounts its own over them (:func:`private_tmp`); one that unmounts its
+    own finds nothing an earlier run left and cannot leave anything."""
+    for path in PRIVATE_TMP:
+        locked = os.statvfs(path).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | locked)
+
+
+def kept_in_tmp(spec):
+    """The kept paths that lie in the private folders (a test's ``tmp_path``), outermost
+    only: each run of a slot binds them again into its own (:func:`private_tmp`)."""
+    under = sorted(
+        {
+            os.path.normpath(p)
+            for p in spec.get("keep") or ()
+            if any(
+                _inside(os.path.normpath(p), t) and os.path.normpath(p) != t for t in PRIVATE_TMP
+            )
+        },
+        key=lambda p: (p.count("/"), p),
+    )
+    outer = []
+    for path in under:
+        if not any(_inside(path, o) for o in outer):
+            outer.append(path)
+    return outer
+
+
+def private_tmp(tmp_mb, kept=()):
+    """A run's own mount namespace with an empty ``/tmp``, ``/dev/shm`` and ``/var/tmp``,
+    and the ``kept`` paths in them (:func:`kept_in_tmp`) bound again, read-only, with what
+    is hidden inside them: what the run writes there is gone with it. The mounts it
+    inherits stay locked."""
+    _check(libc().unshare(CLONE_NEWNS), "unshare (private /tmp)")
+    # Opened in the new namespace (a bind's source must be in it), before they are covered.
+    fds = {}
+    for path in kept:
+        try:
+            fds[path] = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            pass
+    size = "size=%dm,mode=1777" % int(tmp_mb or 128)
+    for path in PRIVATE_TMP:
+        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, size)
+    for path, fd in fds.items():
+        _bind_readonly(fd, _mirror("", path, os.path.isdir("/proc/self/fd/%d" % fd)))
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------- network

@@ -27,6 +27,11 @@ class RunCgroup:
     version: int
     memory: Path
     pids: Path | None
+    #: hsrun's own processes in it besides the action's (the worker and init; a slot's
+    #: zygote too).
+    ours: int = 2
+    #: OOM kills counted before this run (a slot's cgroup serves run after run).
+    oom_before: int = 0
 
     @property
     def folders(self) -> list[str]:
@@ -43,8 +48,11 @@ class RunCgroup:
 
     def oom_killed(self) -> bool:
         """Whether the kernel killed a process of the run for going over the limit."""
+        return self.oom_kills() > self.oom_before
+
+    def oom_kills(self) -> int:
         name = "memory.oom_control" if self.version == 1 else "memory.events"
-        return _read_key(self.memory / name, "oom_kill") > 0
+        return _read_key(self.memory / name, "oom_kill")
 
     def processes(self) -> int:
         return _read_int(self.pids / "pids.current") if self.pids is not None else 0
@@ -152,8 +160,9 @@ def create(token: str, *, memory_mb: int, max_processes: int) -> RunCgroup | Non
 
 
 def _limit_files(memory_mb: int, max_processes: int) -> tuple[str, str]:
-    # Two processes of ours sit in the cgroup besides the action's: the worker and init.
-    return str(memory_mb * 1024 * 1024), str(max_processes + 3)
+    # Processes of ours sit in the cgroup besides the action's: the worker and init (and a
+    # slot's zygote).
+    return str(memory_mb * 1024 * 1024), str(max_processes + 4)
 
 
 def _create_v1(token: str, memory_mb: int, max_processes: int) -> RunCgroup | None:

@@ -1,6 +1,6 @@
-"""Workers that entered their sandbox ahead of their run (a runner's spares): each run still
-gets a fresh process and a sandbox of its own, as a cold Lambda start would; a closed runner
-leaves nothing behind."""
+"""Slots: an action's sandbox kept from run to run, as Lambda keeps an execution environment.
+Each run still starts cold (a fresh process, an empty /tmp), what it leaves running ends with
+it, a run cannot leave anything for the next one, and a closed runner leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -55,10 +55,7 @@ def test_every_run_of_a_repeated_action_starts_cold(
     if isolation == "namespaces":
         # Each run has a private /tmp: nothing an earlier run wrote is there.
         assert [r.outputs["seen"] for r in results] == [False] * 4
-        # PID 1 is the run's own init: the action is PID 2 of its namespace every time.
-        assert {r.outputs["pid"] for r in results} == {2}
-    else:
-        assert len({r.outputs["pid"] for r in results}) == 4
+    assert len({r.outputs["pid"] for r in results}) == 4  # a new process every time
 
 
 @pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
@@ -71,8 +68,8 @@ def test_a_closed_runner_leaves_no_worker_waiting(write_action: Callable[..., Pa
         assert zygote._proc is not None
         pid = zygote._proc.pid
         waiting = live_children(pid)
-        assert waiting  # the next run's worker, already in its sandbox
-        runner._spares.close()
+        assert waiting  # the slot: the action's sandbox, kept for the next run
+        runner._slots.close()
         deadline = time.monotonic() + 5
         while set(waiting) & set(live_children(pid)) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -80,7 +77,7 @@ def test_a_closed_runner_leaves_no_worker_waiting(write_action: Callable[..., Pa
 
 
 @pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
-def test_a_spare_is_not_shared_between_actions(write_action: Callable[..., Path]) -> None:
+def test_a_slot_is_not_shared_between_actions(write_action: Callable[..., Path]) -> None:
     first = write_action(STATE, name="first")
     second = write_action(
         """\
@@ -101,7 +98,7 @@ def test_a_spare_is_not_shared_between_actions(write_action: Callable[..., Path]
 
 
 @pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
-def test_a_secrets_file_that_appears_after_a_spare_entered_its_sandbox_stays_hidden(
+def test_a_secrets_file_that_appears_after_a_slot_was_made_stays_hidden(
     tmp_path: Path,
 ) -> None:
     project = tmp_path / "project"
@@ -118,9 +115,60 @@ def test_a_secrets_file_that_appears_after_a_spare_entered_its_sandbox_stays_hid
     )
     with Runner(RunOptions(timeout_s=5, isolation="namespaces")) as runner:
         for _ in range(2):
-            runner.run(action)  # no file yet: FAILED, and a spare enters its sandbox
-        time.sleep(0.3)  # the spare is ready
+            runner.run(action)  # no file yet: FAILED, in a slot kept for the next run
         (project / "secrets.env").write_text("HUBSPOT_TOKEN=pat-na1-secret\n")
         result = runner.run(action)
     assert "pat-na1-secret" not in json.dumps(result.outputs)
     assert "pat-na1-secret" not in (result.error or {}).get("errorMessage", "")
+
+
+@pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
+def test_a_run_that_uncovers_the_slots_tmp_can_leave_nothing(
+    write_action: Callable[..., Path],
+) -> None:
+    action = write_action(
+        """\
+        import ctypes, os
+
+        def main(event):
+            seen = os.listdir("/tmp")
+            libc = ctypes.CDLL(None, use_errno=True)
+            unmounted = libc.umount2(b"/tmp", 2) == 0  # MNT_DETACH: its own /tmp
+            try:
+                open("/tmp/left-for-the-next-run", "w").close()
+                wrote = True
+            except OSError:
+                wrote = False
+            return {"outputFields": {"seen": seen, "unmounted": unmounted, "wrote": wrote}}
+        """
+    )
+    with Runner(RunOptions(timeout_s=5, isolation="namespaces")) as runner:
+        results = [runner.run(action) for _ in range(3)]
+    for result in results:
+        assert result.status == "SUCCESS", result
+        assert result.outputs["unmounted"]
+        assert not result.outputs["wrote"]  # the slot's own /tmp is read-only
+        assert "left-for-the-next-run" not in result.outputs["seen"]
+
+
+@pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
+def test_a_run_that_kills_its_slot_only_costs_the_next_run_a_new_one(
+    write_action: Callable[..., Path],
+) -> None:
+    action = write_action(
+        """\
+        import os, signal
+
+        def main(event):
+            if event["inputFields"].get("kill"):
+                os.kill(os.getppid(), signal.SIGKILL)  # the slot's zygote, and so itself
+            return {"outputFields": {"pid": os.getpid()}}
+        """
+    )
+    with Runner(RunOptions(timeout_s=5, isolation="namespaces")) as runner:
+        assert runner.run(action).status == "SUCCESS"
+        runner.run(action, inputs={"kill": "yes"})  # and itself with it, or just after
+        after = [runner.run(action) for _ in range(2)]
+    for result in after:
+        assert result.status == "SUCCESS", result
+        assert result.isolation == "namespaces"
