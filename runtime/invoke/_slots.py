@@ -27,7 +27,6 @@ from runtime.errors import RunnerError
 from runtime.invoke._process import Child, Zygote
 from runtime.invoke.sandbox import Sandbox, SlotRun
 
-
 #: Above any pid the kernel gives (at most 2**22): a worker that was gone before it was found.
 GONE = 1 << 30
 
