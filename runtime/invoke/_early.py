@@ -66,7 +66,21 @@ def command(
     ]
 
 
-def start(libs: str | None, python: str | None = None) -> None:
+def preload_for(action: str | None) -> tuple[str, ...]:
+    """What a one-shot run's process imports before its job arrives: HubSpot's libraries
+    that the action's source names (all of them when it cannot be read). One run has nothing
+    to gain from a library its action does not import: importing it only delays the answer,
+    and Lambda's init imports what the handler's module imports, no more."""
+    try:
+        with open(action or "", "rb") as fh:
+            text = fh.read()
+    except OSError:
+        return PRELOAD
+    named = [name for name in PRELOAD[1:] if name.encode() in text]
+    return ("urllib3", *named) if named or b"urllib3" in text else ()
+
+
+def start(libs: str | None, python: str | None = None, preload: tuple[str, ...] = PRELOAD) -> None:
     """Start the action process now (once); :func:`take` hands it over."""
     global _started
     if _started is not None:
@@ -79,7 +93,7 @@ def start(libs: str | None, python: str | None = None) -> None:
         os.set_inheritable(child.fileno(), True)
         pid = os.posix_spawn(
             python,
-            command(python, child.fileno(), libs),
+            command(python, child.fileno(), libs, preload),
             BASE_ENV,
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
