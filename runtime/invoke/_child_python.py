@@ -925,19 +925,31 @@ def library_versions(libraries: Mapping[str, str] | None) -> dict[str, str]:
     found: dict[str, str] = {}
     for module_name, dist in (libraries or {}).items():
         module = sys.modules.get(module_name)
-        if module is None:
+        if module is None and module_name not in DEFAULT_PRELOAD:
             continue
         key = (module_name, dist)
         if key not in _VERSIONS:
-            _VERSIONS[key] = _dist_version(module, dist)
+            _VERSIONS[key] = _dist_version(module_name, module, dist)
         version = _VERSIONS[key]
         if version:
             found[dist] = version
     return found
 
 
-def _dist_version(module: ModuleType, dist: str) -> str | None:
-    path = getattr(module, "__file__", None) or ""
+def _dist_version(name: str, module: ModuleType | None, dist: str) -> str | None:
+    """The version of ``dist``, read beside the package ``name`` as loaded, or for one of
+    HubSpot's libraries that a one-shot run did not pre-import (its action does not use it),
+    as it would be loaded: the same answer however the run was started."""
+    if module is not None:
+        path = getattr(module, "__file__", None) or ""
+    else:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        path = (spec.origin or "") if spec is not None else ""
+        if not path:
+            return None
     if not path:
         return getattr(module, "__version__", None)
     site = os.path.dirname(path)

@@ -13,6 +13,7 @@ Standard library only, and cheap to import.
 from __future__ import annotations
 
 import _socket
+import _thread
 import os
 import sys
 
@@ -30,7 +31,7 @@ BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_child_pyt
 
 class Started:
     """A started action process: its pid, the parent's ends of its control socket and
-    output pipes, and what it runs."""
+    output pipes, what it runs, and the cgroup it was moved into as it started."""
 
     def __init__(
         self,
@@ -43,6 +44,39 @@ class Started:
     ) -> None:
         self.pid, self.control_fd, self.out_r, self.err_r = pid, control_fd, out_r, err_r
         self.python, self.libs = python, libs
+        self._cgroup: tuple[int, str, str | None] | None = None
+        self._cgroup_done = _thread.allocate_lock()
+
+    def move_to_cgroup(self) -> None:
+        """Put the process in a cgroup of its own for the kernel sandbox to adopt, off the
+        main thread: the move waits for the kernel for milliseconds, which the launcher's
+        imports go on through."""
+        self._cgroup_done.acquire()
+        _thread.start_new_thread(self._move, ())
+
+    def _move(self) -> None:
+        try:
+            from runtime.invoke import _cgroup_fs
+
+            made = _cgroup_fs.create(os.urandom(8).hex())
+            if made is not None:
+                folders = [f for f in dict.fromkeys(made[1:]) if f is not None]
+                if _cgroup_fs.join(folders, self.pid):
+                    self._cgroup = made
+                else:
+                    for folder in reversed(folders):
+                        _cgroup_fs.remove(folder)
+        except Exception:
+            pass
+        finally:
+            self._cgroup_done.release()
+
+    def cgroup(self, timeout: float = 5.0) -> tuple[int, str, str | None] | None:
+        """(version, memory folder, pids folder) of the cgroup the process is in, or None."""
+        if self._cgroup_done.acquire(timeout=timeout):
+            self._cgroup_done.release()
+            return self._cgroup
+        return None
 
 
 _started: Started | None = None
@@ -112,6 +146,10 @@ def start(libs: str | None, python: str | None = None, preload: tuple[str, ...] 
         os.close(out_w)
         os.close(err_w)
     _started = Started(pid, parent.detach(), out_r, err_r, python, libs)
+    if sys.platform.startswith("linux") and (
+        os.environ.get("HSRUN_ISOLATION", "").strip().lower() != "process"
+    ):
+        _started.move_to_cgroup()
 
 
 def take() -> Started | None:

@@ -118,6 +118,8 @@ class Child:
         self.inherited_kb = 0
         #: Its kernel sandbox (``runtime.invoke.sandbox.Sandbox``), once the runner asked.
         self.sandbox: Sandbox | None = None
+        #: The cgroup the launcher put it in as it started, for its sandbox to adopt.
+        self.early_cgroup: Callable[[], tuple[int, str, str | None] | None] | None = None
 
     @property
     def pid(self) -> int:
@@ -339,6 +341,7 @@ def _adopt(started: _early.Started) -> Child:
     child = Child(started.pid, control, started.out_r, started.err_r, waiter)
     child.ready = False
     child.python, child.libs = started.python, started.libs
+    child.early_cgroup = started.cgroup
     return child
 
 

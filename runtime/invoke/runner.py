@@ -462,7 +462,8 @@ class Runner:
             child.kill()
         try:
             if child.sandbox is None and prepared.node is None:
-                child.sandbox = self._sandbox(prepared, path)
+                early = child.early_cgroup() if child.early_cgroup is not None else None
+                child.sandbox = self._sandbox(prepared, path, cgroup=early)
                 if child.sandbox is not None:
                     job["sandbox"] = child.sandbox.spec
             if child.sandbox is not None:
@@ -504,7 +505,12 @@ class Runner:
                 self._warm.setdefault(key, []).append(child)
         return outcome
 
-    def _sandbox(self, prepared: PreparedRun, path: str) -> Sandbox | None:
+    def _sandbox(
+        self,
+        prepared: PreparedRun,
+        path: str,
+        cgroup: tuple[int, str, str | None] | None = None,
+    ) -> Sandbox | None:
         opts = prepared.options
         settings = _settings_for_libs(prepared.action.source_path)  # the action's project
         mode = opts.isolation or settings.isolation
@@ -522,6 +528,7 @@ class Runner:
             manifest=str(manifest or prepared.action.source_path.with_suffix(".toml")),
             memory_mb=opts.memory_mb,
             max_processes=opts.max_processes,
+            cgroup=cgroup,
         )
 
     def _node_child(self, key: tuple[str, str | None], prepared: PreparedRun, path: str) -> Child:

@@ -174,6 +174,7 @@ def prepare(
     live_address: tuple[str, int] | None = None,
     memory_mb: int,
     max_processes: int,
+    cgroup: tuple[int, str, str | None] | None = None,
 ) -> Sandbox | None:
     """A sandbox for one action process, or None when ``mode`` (``auto``, ``namespaces``,
     ``process``) or the platform says to run without one.
@@ -181,7 +182,8 @@ def prepare(
     ``host_network`` (``--allow-net``) gives the run the machine's network. Otherwise it has
     loopback only: the fake portal (``hubspot_url``) and ``allow_hosts`` (through the egress
     proxy) are relayed to it, and with ``live`` HubSpot's own hosts (to ``live_address``
-    instead when given), and nothing else."""
+    instead when given), and nothing else. ``cgroup`` is one the process was put in as it
+    started (the one-shot run's: ``_early``), adopted instead of a new one."""
     if mode == PROCESS or not supported_platform():
         return None
     token = secrets.token_hex(8)
@@ -228,9 +230,12 @@ def prepare(
             for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
                 box.env[name] = proxy
             box.env["NO_PROXY"] = box.env["no_proxy"] = no_proxy
-    box.cgroup = cgroups.create(token, memory_mb=memory_mb, max_processes=max_processes)
-    if box.cgroup is not None:
-        spec["cgroups"] = box.cgroup.folders
+    if cgroup is not None:  # the process is in it already
+        box.cgroup = cgroups.adopt(cgroup, memory_mb=memory_mb, max_processes=max_processes)
+    else:
+        box.cgroup = cgroups.create(token, memory_mb=memory_mb, max_processes=max_processes)
+        if box.cgroup is not None:
+            spec["cgroups"] = box.cgroup.folders
     return box
 
 

@@ -10,14 +10,12 @@ there is none and the runner samples the action's memory as before.
 from __future__ import annotations
 
 import atexit
-import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-V1_ROOT = Path("/sys/fs/cgroup")
-V2_ROOTS = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"))
+from runtime.invoke import _cgroup_fs as fs
 
 
 @dataclass
@@ -87,7 +85,7 @@ class _Reaper:
                 while not self._pending:
                     self._cond.wait()
                 pending, self._pending = self._pending, []
-            left = [(f, end) for f, end in pending if not _rmdir(f) and time.monotonic() < end]
+            left = [(f, end) for f, end in pending if not fs.remove(f) and time.monotonic() < end]
             with self._cond:
                 self._pending[:0] = left
             if left:
@@ -103,19 +101,9 @@ class _Reaper:
             if not pending or time.monotonic() > end:
                 return
             with self._cond:
-                self._pending = [(f, e) for f, e in self._pending if not _rmdir(f)]
+                self._pending = [(f, e) for f, e in self._pending if not fs.remove(f)]
             time.sleep(delay)
             delay = min(delay * 2, 0.01)
-
-
-def _rmdir(folder: str) -> bool:
-    try:
-        os.rmdir(folder)
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 _reaper = _Reaper()
@@ -139,97 +127,35 @@ def _read_key(path: Path, key: str) -> int:
     return 0
 
 
-def _own_path(controller: str) -> str | None:
-    """This process's cgroup path in ``controller``'s hierarchy ("" for cgroup v2)."""
-    try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        _id, names, path = line.split(":", 2)
-        if controller in names.split(","):
-            return path
-    return None
-
-
 def create(token: str, *, memory_mb: int, max_processes: int) -> RunCgroup | None:
     """A cgroup for one run with the memory and process limits set, or None."""
-    return _create_v2(token, memory_mb, max_processes) or _create_v1(
-        token, memory_mb, max_processes
-    )
+    made = fs.create(token)
+    if made is None:
+        return None
+    run = _wrap(made)
+    if not set_limits(run, memory_mb=memory_mb, max_processes=max_processes):
+        for folder in reversed(run.folders):
+            fs.remove(folder)
+        return None
+    return run
 
 
-def _limit_files(memory_mb: int, max_processes: int) -> tuple[str, str]:
+def adopt(made: tuple[int, str, str | None], *, memory_mb: int, max_processes: int) -> RunCgroup:
+    """The cgroup the launcher made and put the one-shot run's process in (``_early``),
+    with this run's limits set. The process was moved in as it started, so the cgroup
+    counts all of it, as Lambda's limit does."""
+    run = _wrap(made)
+    set_limits(run, memory_mb=memory_mb, max_processes=max_processes)
+    return run
+
+
+def set_limits(run: RunCgroup, *, memory_mb: int, max_processes: int) -> bool:
     # Processes of ours sit in the cgroup besides the action's: the worker and init (and a
     # slot's zygote).
-    return str(memory_mb * 1024 * 1024), str(max_processes + 4)
+    pids = str(run.pids) if run.pids is not None else None
+    return fs.set_limits(run.version, str(run.memory), pids, memory_mb, max_processes + 4)
 
 
-def _create_v1(token: str, memory_mb: int, max_processes: int) -> RunCgroup | None:
-    memory_own, pids_own = _own_path("memory"), _own_path("pids")
-    if memory_own is None:
-        return None
-    memory = V1_ROOT / "memory" / memory_own.lstrip("/") / f"hsrun-{token}"
-    pids = V1_ROOT / "pids" / pids_own.lstrip("/") / f"hsrun-{token}" if pids_own else None
-    limit, procs = _limit_files(memory_mb, max_processes)
-    made: list[Path] = []
-    try:
-        memory.mkdir()
-        made.append(memory)
-        (memory / "memory.limit_in_bytes").write_text(limit)
-        swap = memory / "memory.memsw.limit_in_bytes"
-        if swap.exists():
-            swap.write_text(limit)
-        if pids is not None:
-            try:
-                pids.mkdir()
-                made.append(pids)
-                (pids / "pids.max").write_text(procs)
-            except OSError:
-                pids = None
-    except OSError:
-        for folder in reversed(made):
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
-        return None
-    return RunCgroup(1, memory, pids)
-
-
-def _create_v2(token: str, memory_mb: int, max_processes: int) -> RunCgroup | None:
-    own = _own_path("")
-    if own is None:
-        return None
-    for root in V2_ROOTS:
-        try:
-            controllers = (root / "cgroup.controllers").read_text().split()
-        except OSError:
-            continue
-        if "memory" not in controllers:
-            continue
-        # Delegated: the folder holding this process's cgroup is ours to create children
-        # in (systemd's Delegate=yes); the run's cgroup is a sibling of ours.
-        parent = (root / own.lstrip("/")).parent
-        folder = parent / f"hsrun-{token}"
-        limit, procs = _limit_files(memory_mb, max_processes)
-        try:
-            enabled = (parent / "cgroup.subtree_control").read_text().split()
-            if "memory" not in enabled:
-                return None
-            folder.mkdir()
-        except OSError:
-            return None
-        try:
-            (folder / "memory.max").write_text(limit)
-            (folder / "memory.swap.max").write_text("0")
-        except OSError:
-            pass
-        has_pids = "pids" in enabled
-        if has_pids:
-            try:
-                (folder / "pids.max").write_text(procs)
-            except OSError:
-                has_pids = False
-        return RunCgroup(2, folder, folder if has_pids else None)
-    return None
+def _wrap(made: tuple[int, str, str | None]) -> RunCgroup:
+    version, memory, pids = made
+    return RunCgroup(version, Path(memory), Path(pids) if pids is not None else None)

@@ -621,3 +621,37 @@ def test_doctor_says_what_runs_get_here(tmp_path: Path) -> None:
     found = json.loads(done.stdout)
     assert found["namespaces"] is True
     assert found["runs_get"] == "namespaces"
+
+
+@pytest.mark.skipif(not SUPPORT.cgroup, reason="no cgroup can be made here")
+def test_a_one_shot_run_has_a_cgroup_of_its_own_gone_with_the_command(tmp_path: Path) -> None:
+    # The launcher puts the action's process in a new cgroup as it starts (moving it later
+    # would wait for the kernel on the run's path) and the run's sandbox adopts it: the
+    # kernel caps the run there, and the cgroup goes with the command.
+    (tmp_path / "where.py").write_text(
+        "def main(event):\n"
+        "    lines = open('/proc/self/cgroup').read().splitlines()\n"
+        "    mine = [line for line in lines if 'hsrun-' in line]\n"
+        "    return {'outputFields': {'cgroup': mine[0] if mine else ''}}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "runtime", "invoke", "where.py", "--json"],
+        cwd=tmp_path,
+        env={**os.environ, "HSRUN_ISOLATION": "namespaces", "HSRUN_DAEMON": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["enforcement"]["memory"].startswith("cgroup")
+    name = record["outputs"]["cgroup"].rsplit("/", 1)[-1]
+    assert name.startswith("hsrun-")
+    left = subprocess.run(
+        ["find", "/sys/fs/cgroup", "-maxdepth", "6", "-name", name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert left.stdout.strip() == ""

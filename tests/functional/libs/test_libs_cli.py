@@ -149,7 +149,8 @@ def test_the_launcher_starts_the_actions_process_before_importing_the_cli(
         "    time.sleep(0.01)\n"
         "raise ImportError('the CLI is not needed for this test')\n"
     )
-    action.write_text("def main(event):\n    pass\n")
+    # It names requests: the launcher's process pre-imports what the action imports.
+    action.write_text("import requests\n\ndef main(event):\n    pass\n")
     # HSRUN_FAST=0: the full CLI (the one-shot path imports no typer at all).
     done = console(
         tmp_path,
