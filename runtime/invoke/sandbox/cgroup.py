@@ -10,6 +10,7 @@ there is none and the runner samples the action's memory as before.
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -111,20 +112,29 @@ _reaper = _Reaper()
 
 def _read_int(path: Path) -> int:
     try:
-        return int(path.read_text().split()[0])
+        return int(_read(path).split()[0])
     except (OSError, ValueError, IndexError):
         return 0
 
 
 def _read_key(path: Path, key: str) -> int:
     try:
-        for line in path.read_text().splitlines():
-            name, _, value = line.partition(" ")
-            if name == key:
+        for line in _read(path).splitlines():
+            name, _, value = line.partition(b" ")
+            if name == key.encode():
                 return int(value)
     except (OSError, ValueError):
         pass
     return 0
+
+
+def _read(path: Path) -> bytes:
+    # Read as the runner samples a run (several times a second): no text layer.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 8192)
+    finally:
+        os.close(fd)
 
 
 def create(token: str, *, memory_mb: int, max_processes: int) -> RunCgroup | None:
