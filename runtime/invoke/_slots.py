@@ -25,6 +25,7 @@ from collections.abc import Callable, Hashable
 
 from runtime.errors import RunnerError
 from runtime.invoke._process import Child, Zygote
+from runtime.invoke._spares import most_recent
 from runtime.invoke.sandbox import Sandbox, SlotRun
 
 #: Above any pid the kernel gives (at most 2**22): a worker that was gone before it was found.
@@ -138,13 +139,9 @@ class Slots:
     def run_child(self, key: Hashable, make: Callable[[], Slot]) -> tuple[Child, Slot]:
         """A process for one run in a slot of ``key`` (an idle one, else a new one); give the
         slot back with :meth:`release` once the run is over."""
-        stale: list[Slot] = []
         slot: Slot | None = None
         with self._lock:
-            idle = self._idle.pop(key, [])
-            self._idle[key] = idle  # the most recent key last
-            while len(self._idle) > self.keys:
-                stale += self._idle.pop(next(iter(self._idle)))
+            idle, stale = most_recent(self._idle, key, self.keys)
             while idle and slot is None:
                 candidate = idle.pop()
                 if candidate.alive:

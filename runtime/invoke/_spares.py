@@ -14,8 +14,11 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from runtime.invoke._process import Child
+
+T = TypeVar("T")
 
 #: A replacement waits for the run that took a process to end, at most this long: starting
 #: one takes the parent's CPU and GIL for a few milliseconds, better not spent while the run
@@ -53,12 +56,8 @@ class Spares:
         """A started process for one run: an idle one of ``key`` when there is one, else
         ``start()`` now; replacements are started off the run's path."""
         child: Child | None = None
-        stale: list[Child] = []
         with self._lock:
-            idle = self._idle.pop(key, [])
-            self._idle[key] = idle  # the most recent key last
-            while len(self._idle) > self.keys:
-                stale += self._idle.pop(next(iter(self._idle)))
+            idle, stale = most_recent(self._idle, key, self.keys)
             while idle and child is None:
                 candidate = idle.pop(0)
                 if candidate.wait_status(0) is None:
@@ -124,6 +123,17 @@ class Spares:
             waiting = [child for idle in self._idle.values() for child in idle]
             self._idle.clear()
         stop(waiting)
+
+
+def most_recent(idle: dict[Hashable, list[T]], key: Hashable, keys: int) -> tuple[list[T], list[T]]:
+    """``key``'s idle list, made the most recent, and what no longer fits in the last
+    ``keys`` keys (to be stopped)."""
+    mine = idle.pop(key, [])
+    idle[key] = mine  # the most recent key last
+    stale: list[T] = []
+    while len(idle) > keys:
+        stale += idle.pop(next(iter(idle)))
+    return mine, stale
 
 
 def _nothing() -> Child:
