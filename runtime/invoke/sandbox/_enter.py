@@ -389,9 +389,10 @@ def kept_in_tmp(spec):
 def private_tmp(tmp_mb, kept=()):
     """A run's own mount namespace with an empty ``/tmp``, ``/dev/shm`` and ``/var/tmp``,
     and the ``kept`` paths in them (:func:`kept_in_tmp`) bound again, read-only, with what
-    is hidden inside them: what the run writes there is gone with it. The mounts it
-    inherits stay locked."""
-    _check(libc().unshare(CLONE_NEWNS), "unshare (private /tmp)")
+    is hidden inside them, and its own IPC namespace (System V shared memory, semaphores and
+    queues outlive their process otherwise): what the run writes there is gone with it. The
+    mounts it inherits stay locked."""
+    _check(libc().unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare (private /tmp)")
     # Opened in the new namespace (a bind's source must be in it), before they are covered.
     fds = {}
     for path in kept:

@@ -172,3 +172,28 @@ def test_a_run_that_kills_its_slot_only_costs_the_next_run_a_new_one(
     for result in after:
         assert result.status == "SUCCESS", result
         assert result.isolation == "namespaces"
+
+
+@pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
+def test_system_v_shared_memory_does_not_outlive_its_run(
+    write_action: Callable[..., Path],
+) -> None:
+    # A System V segment outlives the process that made it: a run has an IPC namespace of
+    # its own, so the next run in the same slot finds none.
+    action = write_action(
+        """\
+        import ctypes
+
+        def main(event):
+            libc = ctypes.CDLL(None, use_errno=True)
+            key = 0x4853  # the same key in every run
+            found = libc.shmget(key, 4096, 0)  # no IPC_CREAT: -1 unless it exists
+            made = libc.shmget(key, 4096, 0o1000 | 0o600)  # IPC_CREAT
+            return {"outputFields": {"found": found != -1, "made": made != -1}}
+        """
+    )
+    with Runner(RunOptions(timeout_s=5, isolation="namespaces")) as runner:
+        results = [runner.run(action) for _ in range(3)]
+    for result in results:
+        assert result.status == "SUCCESS", result
+        assert result.outputs == {"found": False, "made": True}
