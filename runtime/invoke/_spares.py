@@ -3,9 +3,10 @@ the background, so a run does not wait for what can be done before it is asked f
 
 Two kinds use it. A Node.js process cannot be forked from a zygote, so a pre-started one has
 already paid Node's start and loaded HubSpot's libraries. A Python worker in the kernel
-sandbox has already built its sandbox (namespaces, a new root, an init process, a cgroup),
-which takes longer than the fork it follows and depends only on the action and its network,
-not on the event: the run that takes it sends only its job.
+sandbox, where no slot can be made (``._slots``, which build an action's sandbox once for
+all its runs), has already built its own (namespaces, a new root, an init process, a
+cgroup), which depends only on the action and its network, not on the event: the run that
+takes it sends only its job.
 """
 
 from __future__ import annotations

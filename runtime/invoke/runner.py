@@ -196,12 +196,13 @@ class Runner:
         self._warm: dict[tuple[str, str | None], list[Child]] = {}
         self._lock = threading.Lock()
         self._node_pool = NodePool()
-        # Python workers that entered an action's sandbox before their run was asked for.
-        # Kept for a few keys (actions, isolation modes) at once: a batch of one action, or
-        # a test session alternating two, finds its spare still there.
-        self._spares = Spares(size=max(1, min(4, os.cpu_count() or 1)), keys=4)
-        # Sandboxes kept from run to run of an action, each serving one run at a time.
+        # Sandboxes kept from run to run of an action (``._slots``), each serving one run at
+        # a time, for a few keys (actions, isolation modes) at once: a batch of one action,
+        # or a test session alternating two, finds its slots still there.
         self._slots = Slots(size=max(2, 2 * (os.cpu_count() or 1)), keys=4)
+        # Where slots cannot be made: Python workers that entered an action's sandbox before
+        # their run was asked for, one sandbox per run.
+        self._spares = Spares(size=max(1, min(4, os.cpu_count() or 1)), keys=4)
         # Children running a job now, so that an interrupt (Ctrl-C) can stop them all.
         self._active: set[Child] = set()
         self._interrupted = False
@@ -584,8 +585,9 @@ class Runner:
 
     def _python_child(self, key: tuple[str, str | None], prepared: PreparedRun, path: str) -> Child:
         """A Python worker for this run. A cold run through the zygote in the kernel sandbox
-        takes one that entered the action's sandbox ahead of time, when there is one (a plain
-        fork from the zygote is too cheap to be worth a spare: a batch runs faster without)."""
+        is forked in a slot of its action (its sandbox, built once); where no slot can be
+        made, it takes a worker that entered the sandbox ahead of time. A plain fork from the
+        zygote needs neither."""
         opts = prepared.options
         libs = key[1]
         zygote = opts.zygote or _shared_zygote(opts.python, libs) is not None
@@ -612,7 +614,7 @@ class Runner:
         # What makes two sandboxes interchangeable: the action and its folder, the libraries,
         # the network policy and the limits (the event, secrets and inputs come with the job),
         # and what it hides as it is now: a `secrets.env` or state folder that appeared since a
-        # spare entered its sandbox is not covered there, so that spare is not used.
+        # slot (or spare) entered its sandbox is not covered there, so that one is not used.
         _keep, hidden = _sandbox_paths(prepared, path, settings)
         boxed = (
             path,
