@@ -55,15 +55,9 @@ class Slot(Zygote):
         return self._sock is not None and not self._peer_gone
 
     def run_child(self) -> Child:
-        """A fresh process for one run, in this slot's sandbox."""
+        """A fresh process for one run, in this slot's sandbox. Its job is sent at once, as
+        to a worker of the zygote: its pid is resolved when first needed."""
         child = self.spawn()
-        try:
-            # Known before its job is sent: the run cannot end (and take its process out of
-            # sight) before this process has found it.
-            child.pid  # noqa: B018
-        except RunnerError:
-            child.close()
-            raise
         child.sandbox = SlotRun.of(self.box)
         return child
 
@@ -73,7 +67,9 @@ class Slot(Zygote):
         try:
             host = self._find(pid)
         except RunnerError:
-            host = GONE + pid  # gone before it was found: a pid no process can have
+            # Gone before it was found (a run that ended at once): a pid no process can
+            # have, for a kill that finds nothing and an exit status that is still recorded.
+            host = GONE + pid
         self._inner[pid] = host
         return host
 
