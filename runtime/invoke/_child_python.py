@@ -1163,7 +1163,7 @@ def serve_request(
         return
     request = json.loads(msg)
     if SLOT is not None:
-        sweep_slot()  # what an earlier run left, if its end was not seen yet
+        sweep_slot(settle_s=0.5)  # what an earlier run left
     pid = os.fork()
     if pid == 0:
         sel.close()
@@ -1314,15 +1314,26 @@ def become_slot(fds: list[int], zygote_socks: list[socket.socket], spec: Message
         os._exit(70)
 
 
-def sweep_slot() -> None:
-    """Before a slot forks the next run: kill whatever the last one left (every process of
-    the sandbox's PID namespace but its init and this one)."""
+def sweep_slot(settle_s: float = 0.0) -> None:
+    """Kill whatever the last run left (every process of the sandbox's PID namespace but its
+    init and this one). With ``settle_s`` (before the next run is forked): wait that long at
+    most for init to have reaped them, so that they no longer count against the next run's
+    process limit."""
     if os.getpid() != 2:  # never outside the sandbox: -1 would be every process of the user
         return
     try:
         os.kill(-1, signal.SIGKILL)
     except OSError:
         pass
+    end = time.monotonic() + settle_s
+    while time.monotonic() < end:
+        try:
+            left = [n for n in os.listdir("/proc") if n.isdigit() and n not in ("1", "2")]
+        except OSError:
+            return
+        if not left:
+            return
+        time.sleep(0.001)
 
 
 def become_program(

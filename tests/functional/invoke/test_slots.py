@@ -197,3 +197,31 @@ def test_system_v_shared_memory_does_not_outlive_its_run(
     for result in results:
         assert result.status == "SUCCESS", result
         assert result.outputs == {"found": False, "made": True}
+
+
+@pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
+def test_what_a_run_left_does_not_count_against_the_next_ones_process_limit(
+    write_action: Callable[..., Path],
+) -> None:
+    action = write_action(
+        """\
+        import subprocess
+
+        def main(event):
+            count = int(event["inputFields"]["count"])
+            started = 0
+            for _ in range(count):
+                try:
+                    subprocess.Popen(["setsid", "sleep", "30"])
+                    started += 1
+                except OSError:
+                    break
+            return {"outputFields": {"started": started}}
+        """
+    )
+    with Runner(RunOptions(timeout_s=10, isolation="namespaces", max_processes=40)) as runner:
+        first = runner.run(action, inputs={"count": "30"})
+        second = runner.run(action, inputs={"count": "30"})
+    for result in (first, second):
+        assert result.status == "SUCCESS", (result.status, result.error)
+        assert result.outputs["started"] == 30
