@@ -14,12 +14,14 @@ import time
 
 V1_ROOT = "/sys/fs/cgroup"
 V2_ROOTS = ("/sys/fs/cgroup", "/sys/fs/cgroup/unified")
+#: Which cgroup this process is in, per hierarchy (``ID:CONTROLLERS:PATH`` lines).
+PROC_CGROUP = "/proc/self/cgroup"
 
 
 def own_path(controller: str) -> str | None:
     """This process's cgroup path in ``controller``'s hierarchy ("" for cgroup v2)."""
     try:
-        with open("/proc/self/cgroup") as fh:
+        with open(PROC_CGROUP) as fh:
             lines = fh.read().splitlines()
     except OSError:
         return None
