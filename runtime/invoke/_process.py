@@ -392,6 +392,15 @@ def _zygote_command(
     return [*command, *_path_args(libs), "--preload", ",".join(ZYGOTE_PRELOAD)]
 
 
+class ZygoteStartError(RunnerError):
+    """A zygote (or a slot) that ended as it started; ``stage`` says where, for a slot whose
+    sandbox could not be built (``"unshare"``: the kernel refuses namespaces)."""
+
+    def __init__(self, message: str, stage: str = "") -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
 class Zygote:
     """A long-lived process that has imported HubSpot's libraries and forks workers.
 
@@ -451,7 +460,7 @@ class Zygote:
             raise RunnerError(f"the zygote did not start within {timeout:.0f} s")
         if self.error is not None or self._peer_gone:
             self.close()
-            raise RunnerError(self.error or "the zygote ended as it started")
+            raise ZygoteStartError(self.error or "the zygote ended as it started", self.error_stage)
 
     def _launch(self) -> socket.socket:
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)

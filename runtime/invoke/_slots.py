@@ -55,9 +55,21 @@ class Slot(Zygote):
         return self._sock is not None and not self._peer_gone
 
     def run_child(self) -> Child:
-        """A fresh process for one run, in this slot's sandbox. Its job is sent at once, as
-        to a worker of the zygote: its pid is resolved when first needed."""
+        """A fresh process for one run, in this slot's sandbox.
+
+        Raises:
+            RunnerError: the slot did not fork it (it died since its last run: the action
+                of that run killed it, or the kernel's OOM killer did). Nothing ran; the
+                caller takes another slot.
+        """
         child = self.spawn()
+        try:
+            # Known before the job is sent, unlike a worker of the zygote: a slot that died
+            # with its last run must fail here, where another slot can take the run.
+            child.pid  # noqa: B018
+        except RunnerError:
+            child.close()
+            raise
         child.sandbox = SlotRun.of(self.box)
         return child
 

@@ -641,14 +641,13 @@ class Runner:
 
             try:
                 child, slot = self._slots.run_child(boxed, make)
-            except RunnerError:
-                if _SLOTS:
-                    raise
-                # The first slot failed (the kernel refuses namespaces here): runs build their
-                # own sandbox, which falls back, or says why it cannot.
-                _SLOTS.append(False)
+            except RunnerError as exc:
+                # This run builds its own sandbox instead, which falls back to a plain
+                # process or fails the run saying why; where the kernel refuses namespaces,
+                # every later run does.
+                if getattr(exc, "stage", "") == "unshare":
+                    _SLOTS.append(False)
             else:
-                _SLOTS[:] = [True]
                 assert isinstance(child.sandbox, SlotRun)
                 child.sandbox.on_close = lambda: self._slots.release(boxed, slot)
                 return child
@@ -681,7 +680,7 @@ class Runner:
         return child
 
 
-#: Whether slots (``._slots``) work here: [] until the first one started (or failed to).
+#: ``[False]`` once a slot (``._slots``) found that the kernel refuses namespaces here.
 _SLOTS: list[bool] = []
 
 #: Whether this machine lets a Node process into the sandbox's namespaces: [] until the

@@ -608,6 +608,31 @@ def test_without_namespaces_runs_are_plain_processes_and_say_so(tmp_path: Path) 
     assert json.loads(doctor.stdout)["runs_get"] == "process (the kernel refuses namespaces)"
 
 
+def test_without_namespaces_a_runner_that_keeps_slots_runs_plain_processes(
+    tmp_path: Path,
+) -> None:
+    # A batch, a workflow or the pytest fixtures keep slots: the first one cannot be built,
+    # and every run falls back as a one-shot run does (or fails, when namespaces are required).
+    (tmp_path / "ok.py").write_text("def main(event):\n    return {'outputFields': {'x': 1}}\n")
+    code = (
+        "import json, sys\n"
+        "from runtime.invoke import Runner, RunOptions\n"
+        "with Runner(RunOptions(timeout_s=10)) as runner:\n"
+        "    results = [runner.run('ok.py') for _ in range(3)]\n"
+        "print(json.dumps([[r.status, r.isolation, r.error.type if r.error else None]"
+        " for r in results]))\n"
+    )
+    for mode, expected in (
+        ("auto", ["SUCCESS", "process", None]),
+        ("namespaces", ["FAILED", "process", "Sandbox.SetupError"]),
+    ):
+        done = _without_user_namespaces(
+            [sys.executable, "-c", code], tmp_path, HSRUN_ISOLATION=mode
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == [expected] * 3, mode
+
+
 def test_doctor_says_what_runs_get_here(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "runtime", "doctor", "--json"],
