@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.fake_hubspot.associations import limits
-from runtime.fake_hubspot.associations.responses import _batch, _pair
+from runtime.fake_hubspot.associations.responses import _each_input, _pair
 from runtime.fake_hubspot.associations.types import Spec
-from runtime.fake_hubspot.core.errors import HubSpotError, ValidationError
+from runtime.fake_hubspot.core.errors import ValidationError
 from runtime.fake_hubspot.core.http import Response, field_list, json_response, no_content
 from runtime.fake_hubspot.core.routing import Context
 from runtime.fake_hubspot.crm_objects.batch import check_inputs
@@ -54,23 +54,16 @@ def list_pair(ctx: Context) -> Response:
 
 def _configure(ctx: Context, *, create: bool) -> Response:
     a, b = _pair(ctx)
-    started = ctx.portal.now_ms()
-    inputs = check_inputs(field_list(ctx.request.json_object(), "inputs", required=True))
     backend = ctx.portal.associations
-    results: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    for item in inputs:
-        try:
-            kind = limits.configure(backend, a, b, _spec(item), _limit(item))
-        except HubSpotError as exc:
-            errors.append(exc.standard_error())
-            continue
+
+    def configure(item: dict[str, Any]) -> dict[str, Any]:
+        kind = limits.configure(backend, a, b, _spec(item), _limit(item))
         answer = limits.configuration_json(backend, kind)
         if not create:
             answer.pop("label")
-        results.append(answer)
-    status = 207 if errors else (201 if create else 200)
-    return json_response(status, _batch(ctx, started, results, errors))
+        return answer
+
+    return _each_input(ctx, 201 if create else 200, configure)
 
 
 def batch_create(ctx: Context) -> Response:

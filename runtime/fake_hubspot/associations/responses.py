@@ -7,6 +7,7 @@ client throws on the other one); batch create 201 (207), batch default 200, batc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from runtime.fake_hubspot.associations.models import AssociationType, Spec
@@ -65,6 +66,23 @@ def _batch(
     data["startedAt"] = iso_ms(started)
     data["completedAt"] = iso_ms(ctx.portal.now_ms())
     return data
+
+
+def _each_input(
+    ctx: Context, ok: int, answer: Callable[[dict[str, Any]], dict[str, Any]]
+) -> Response:
+    """A batch's answer: each input's result from ``answer``, or the HubSpot error it raised
+    as that input's error entry (207 when there is one, else ``ok``)."""
+    started = ctx.portal.now_ms()
+    inputs = check_inputs(field_list(ctx.request.json_object(), "inputs", required=True))
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for item in inputs:
+        try:
+            results.append(answer(item))
+        except HubSpotError as exc:
+            errors.append(exc.standard_error())
+    return json_response(207 if errors else ok, _batch(ctx, started, results, errors))
 
 
 def _spec_json(spec: Spec) -> dict[str, Any]:

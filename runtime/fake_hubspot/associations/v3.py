@@ -20,8 +20,15 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.fake_hubspot.associations.models import AssociationType
-from runtime.fake_hubspot.associations.responses import MAX_PAGE, _batch, _from_to, _id, _pair
-from runtime.fake_hubspot.core.errors import HubSpotError, ValidationError
+from runtime.fake_hubspot.associations.responses import (
+    MAX_PAGE,
+    _batch,
+    _each_input,
+    _from_to,
+    _id,
+    _pair,
+)
+from runtime.fake_hubspot.core.errors import ValidationError
 from runtime.fake_hubspot.core.http import (
     Response,
     field_list,
@@ -76,21 +83,15 @@ def batch_read(ctx: Context) -> Response:
 def batch_create(ctx: Context) -> Response:
     """``POST /crm/v3/associations/{from}/{to}/batch/create`` → 201 (207 with errors)."""
     a, b = _pair(ctx)
-    started = ctx.portal.now_ms()
-    inputs = check_inputs(field_list(ctx.request.json_object(), "inputs", required=True))
     backend = ctx.portal.associations
-    results: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    for item in inputs:
-        try:
-            a_id, b_id = _from_to(item)
-            kind = _named_type(ctx, a, b, str(item.get("type") or ""))
-            backend.add(a, a_id, b, b_id, [kind.spec()])
-        except HubSpotError as exc:
-            errors.append(exc.standard_error())
-            continue
-        results.append({"from": {"id": str(a_id)}, "to": {"id": str(b_id)}, "type": kind.name})
-    return json_response(207 if errors else 201, _batch(ctx, started, results, errors))
+
+    def create(item: dict[str, Any]) -> dict[str, Any]:
+        a_id, b_id = _from_to(item)
+        kind = _named_type(ctx, a, b, str(item.get("type") or ""))
+        backend.add(a, a_id, b, b_id, [kind.spec()])
+        return {"from": {"id": str(a_id)}, "to": {"id": str(b_id)}, "type": kind.name}
+
+    return _each_input(ctx, 201, create)
 
 
 def batch_archive(ctx: Context) -> Response:
