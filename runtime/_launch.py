@@ -104,8 +104,8 @@ def main() -> None:
     if args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args) and not script:
         # (A .js action has no use for a Python child.)
         try:
-            cwd = os.getcwd()
-            libs = action_libs(cwd, os.environ, action=_action_arg(args))
+            cwd, action = os.getcwd(), _action_arg(args)
+            libs = action_libs(cwd, os.environ, action=action)
         except OSError:
             pass  # no folder here, or HSRUN_LIBS names none (the CLI says so): no guess
         else:
@@ -113,7 +113,6 @@ def main() -> None:
             # importing HubSpot's libraries is the one-shot run's critical path.
             from runtime.invoke import _early
 
-            action = _action_arg(args)
             _early.start(libs, preload=_early.preload_for(action and os.path.join(cwd, action)))
     if args[:1] == ["invoke"] and not _NO_PRESPAWN.intersection(args):
         # One run of one action: without typer, rich or anything the run does not need.

@@ -948,10 +948,8 @@ def _dist_version(name: str, module: ModuleType | None, dist: str) -> str | None
         except (ImportError, ValueError):
             spec = None
         path = (spec.origin or "") if spec is not None else ""
-        if not path:
-            return None
     if not path:
-        return getattr(module, "__version__", None)
+        return getattr(module, "__version__", None)  # None for a library not installed
     site = os.path.dirname(path)
     if os.path.basename(path) == "__init__.py":
         site = os.path.dirname(site)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Hashable
 from runtime.errors import RunnerError
 from runtime.invoke._process import Child, Zygote
 from runtime.invoke._spares import most_recent
-from runtime.invoke.sandbox import Sandbox, SlotRun
+from runtime.invoke.sandbox import Sandbox, SlotRun, children, entered_pid
 
 #: Above any pid the kernel gives (at most 2**22): a worker that was gone before it was found.
 GONE = 1 << 30
@@ -91,12 +91,10 @@ class Slot(Zygote):
     def _find(self, inner: int) -> int:
         if self._host_pid is None:
             assert self.carrier is not None
-            init = _children(self.carrier.pid)[:1]
-            zygote = _children(init[0])[:1] if init else []
-            if not zygote:
+            self._host_pid = entered_pid(self.carrier.pid)
+            if self._host_pid is None:
                 raise RunnerError("the slot's processes are gone")
-            self._host_pid = zygote[0]
-        for pid in _children(self._host_pid):
+        for pid in children(self._host_pid):
             if _ns_pids(pid)[-1:] == [inner]:
                 return pid
         raise RunnerError("the slot's worker is gone")
@@ -110,14 +108,6 @@ class Slot(Zygote):
             self.carrier.close()
             self.carrier = None
         self.box.close()
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children", "rb") as fh:
-            return [int(p) for p in fh.read().split()]
-    except OSError:
-        return []
 
 
 def _ns_pids(pid: int) -> list[int]:

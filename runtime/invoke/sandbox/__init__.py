@@ -89,8 +89,7 @@ class Sandbox:
         if self.isolation != NAMESPACES:
             return worker
         if self._action_pid is None:
-            init = _first_child(worker)
-            action = _first_child(init) if init else None
+            action = entered_pid(worker)
             if action is None:
                 return worker
             self._action_pid = action
@@ -127,13 +126,21 @@ class SlotRun(Sandbox):
             on_close()
 
 
-def _first_child(pid: int) -> int | None:
+def entered_pid(worker: int) -> int | None:
+    """The process that ``enter`` returned in, for a ``worker`` that entered the sandbox
+    (worker -> init -> that process), as this process sees it; None while it is not there."""
+    init = children(worker)[:1]
+    entered = children(init[0])[:1] if init else []
+    return entered[0] if entered else None
+
+
+def children(pid: int) -> list[int]:
+    """The pids of ``pid``'s children, eldest first (none once it is gone)."""
     try:
         with open(f"/proc/{pid}/task/{pid}/children", "rb") as fh:
-            first = fh.read().split()[:1]
+            return [int(p) for p in fh.read().split()]
     except OSError:
-        return None
-    return int(first[0]) if first else None
+        return []
 
 
 def supported_platform() -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from runtime.invoke import Runner, RunOptions
-from runtime.invoke.sandbox import probe
+from runtime.invoke.sandbox import children, probe
 
 SUPPORT = probe()
 
@@ -29,14 +29,6 @@ def main(event):
     open("/tmp/left-by-an-earlier-run", "w").close()
     return {"outputFields": {"count": COUNT, "seen": seen, "pid": os.getpid()}}
 """
-
-
-def live_children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            return [int(p) for p in fh.read().split()]
-    except OSError:
-        return []
 
 
 @pytest.mark.parametrize("isolation", ["process", "namespaces"])
@@ -67,13 +59,13 @@ def test_a_closed_runner_leaves_no_worker_waiting(write_action: Callable[..., Pa
         (zygote,) = runner._zygotes.values()
         assert zygote._proc is not None
         pid = zygote._proc.pid
-        waiting = live_children(pid)
+        waiting = children(pid)
         assert waiting  # the slot: the action's sandbox, kept for the next run
         runner._slots.close()
         deadline = time.monotonic() + 5
-        while set(waiting) & set(live_children(pid)) and time.monotonic() < deadline:
+        while set(waiting) & set(children(pid)) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert not set(waiting) & set(live_children(pid))
+        assert not set(waiting) & set(children(pid))
 
 
 @pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
