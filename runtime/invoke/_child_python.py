@@ -1251,8 +1251,10 @@ def become_worker(fds: list[int], zygote_socks: list[socket.socket]) -> NoReturn
         reopen_std_streams()
         chan = Channel(socket.socket(fileno=control_fd))
         if SLOT is not None:
-            # A run in a slot's sandbox: its own /tmp, and the first to go if the sandbox's
-            # memory runs out (the slot's own processes stay).
+            # A run in a slot's sandbox: dumpable again (its /proc files its own, as any
+            # process's), its own /tmp, and the first to go if the sandbox's memory runs out
+            # (the slot's own processes stay).
+            set_dumpable(True)
             try:
                 sandbox_module().private_tmp(SLOT.get("tmp_mb"), SLOT_KEPT)
                 with open("/proc/self/oom_score_adj", "w") as fh:
@@ -1306,10 +1308,22 @@ def become_slot(fds: list[int], zygote_socks: list[socket.socket], spec: Message
         if os.getpid() != 2:  # init's first child in the sandbox's own PID namespace
             PacketChannel(sock).send({"type": "error", "message": "not in a PID namespace"})
             os._exit(1)
+        # Not dumpable: a run (the same user, root of the same user namespace) could
+        # otherwise write into this process's memory (/proc/2/mem, ptrace) and so into every
+        # later run it forks. The kernel then asks for a capability the run does not have
+        # (in the namespace its memory was created in, the machine's).
+        set_dumpable(False)
         SLOT = spec
         zygote_loop(sock)
     finally:
         os._exit(70)
+
+
+def set_dumpable(on: bool) -> None:
+    """``prctl(PR_SET_DUMPABLE)``: whether processes of the same user may read and write
+    this one's memory (through ``/proc`` or ptrace) without a capability."""
+    if _LIBC is not None:
+        _LIBC.prctl(4, 1 if on else 0, 0, 0, 0)  # PR_SET_DUMPABLE
 
 
 def sweep_slot(settle_s: float = 0.0) -> None:

@@ -217,3 +217,32 @@ def test_what_a_run_left_does_not_count_against_the_next_ones_process_limit(
     for result in (first, second):
         assert result.status == "SUCCESS", (result.status, result.error)
         assert result.outputs["started"] == 30
+
+
+@pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
+def test_a_run_cannot_reach_into_its_slot_to_change_later_runs(
+    write_action: Callable[..., Path],
+) -> None:
+    # The slot forks every later run: a run that could write its memory could plant code in
+    # all of them. Same user, root of the same user namespace, and still refused.
+    action = write_action(
+        """\
+        import ctypes, os
+
+        def main(event):
+            slot = os.getppid()
+            try:
+                os.close(os.open(f"/proc/{slot}/mem", os.O_RDWR))
+                memory = "opened"
+            except OSError as exc:
+                memory = exc.strerror
+            libc = ctypes.CDLL(None, use_errno=True)
+            attached = libc.ptrace(16, slot, None, None) == 0  # PTRACE_ATTACH
+            return {"outputFields": {"memory": memory, "attached": attached}}
+        """
+    )
+    with Runner(RunOptions(timeout_s=5, isolation="namespaces")) as runner:
+        results = [runner.run(action) for _ in range(2)]
+    for result in results:
+        assert result.status == "SUCCESS", result
+        assert result.outputs == {"memory": "Permission denied", "attached": False}
