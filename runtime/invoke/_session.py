@@ -170,7 +170,12 @@ def run_job(
         deadline += SANDBOX_SETUP_S
     next_sample = start + FIRST_SAMPLE_S
     next_scan = start + PROCESS_SCAN_EVERY_S
-    channel.send(job)
+    try:
+        channel.send(job)
+    except (BrokenPipeError, ConnectionResetError):
+        # It ended before the job reached it: a spare whose sandbox could not be entered
+        # has already said why (read below), and any other ends as a child that died.
+        pass
     try:
         while outcome.message is None and not channel.closed:
             now = time.monotonic()
