@@ -150,12 +150,21 @@ def create(token: str, *, memory_mb: int, max_processes: int) -> RunCgroup | Non
     return run
 
 
-def adopt(made: tuple[int, str, str | None], *, memory_mb: int, max_processes: int) -> RunCgroup:
+def adopt(
+    made: tuple[int, str, str | None], *, memory_mb: int, max_processes: int
+) -> RunCgroup | None:
     """The cgroup the launcher made and put the one-shot run's process in (``_early``),
     with this run's limits set. The process was moved in as it started, so the cgroup
-    counts all of it, as Lambda's limit does."""
+    counts all of it, as Lambda's limit does.
+
+    None if the memory cap could not be set (cgroup v1 refuses one below what the process
+    already uses): the run is then capped by sampling alone, and its record says so. The
+    folder goes once the process has.
+    """
     run = _wrap(made)
-    set_limits(run, memory_mb=memory_mb, max_processes=max_processes)
+    if not set_limits(run, memory_mb=memory_mb, max_processes=max_processes):
+        run.remove()
+        return None
     return run
 
 

@@ -682,3 +682,41 @@ def test_a_one_shot_run_has_a_cgroup_of_its_own_gone_with_the_command(tmp_path: 
         check=False,
     )
     assert left.stdout.strip() == ""
+
+
+@pytest.mark.skipif(not SUPPORT.cgroup, reason="no cgroup can be made here")
+def test_an_adopted_cgroup_is_a_cap_only_if_the_kernel_took_the_limit(tmp_path: Path) -> None:
+    # A one-shot run's process is in its cgroup before its limit is set. Where the kernel
+    # refuses a cap below what the process already uses (cgroup v1), the run must not be
+    # said to be capped there; where it takes it (v2 reclaims, then kills), the cap holds.
+    from runtime.invoke import _cgroup_fs
+    from runtime.invoke.sandbox import cgroup as cgroups
+
+    made = _cgroup_fs.create("test-" + uuid.uuid4().hex[:8])
+    assert made is not None
+    hog = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; b = bytearray(48 << 20); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+    )
+    try:
+        assert _cgroup_fs.join([f for f in dict.fromkeys(made[1:]) if f], hog.pid)
+        deadline = time.monotonic() + 10
+        version, memory, _pids = made
+        usage = "memory.usage_in_bytes" if version == 1 else "memory.current"
+        while int(Path(memory, usage).read_text()) < 40 << 20 and hog.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        run = cgroups.adopt(made, memory_mb=16, max_processes=8)
+        if run is not None:
+            name = "memory.limit_in_bytes" if version == 1 else "memory.max"
+            assert int((run.memory / name).read_text()) == 16 << 20
+    finally:
+        hog.kill()
+        hog.wait()
+        assert hog.stdin is not None
+        hog.stdin.close()
+        for folder in dict.fromkeys(made[1:]):
+            if folder:
+                deadline = time.monotonic() + 5
+                while not _cgroup_fs.remove(folder) and time.monotonic() < deadline:
+                    time.sleep(0.01)
