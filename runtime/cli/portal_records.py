@@ -118,14 +118,9 @@ def records_search(
     json_out: Annotated[bool, _JSON] = False,
 ) -> None:
     """Live records whose properties equal the given values."""
-    from runtime.errors import UsageError
+    from runtime.contract.manifest import name_value_pairs
 
-    equals: dict[str, str] = {}
-    for item in where:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--where takes property=value, got {item!r}")
-        equals[name.strip()] = value
+    equals = name_value_pairs(where, "--where takes property=value")
     found = _portal().find(object_type, **equals)
     columns = _columns(object_type, properties)
     columns += [n for n in equals if n not in columns]

@@ -410,16 +410,26 @@ def input_pairs(pairs: list[str], declared: Mapping[str, str]) -> tuple[dict[str
     Raises:
         UsageError: a pair without ``=`` or without a name.
     """
+    values = name_value_pairs(pairs, "--input takes NAME=VALUE")
+    warnings = [w for w in (undeclared_input_warning(n, declared) for n in values) if w]
+    return values, warnings
+
+
+def name_value_pairs(pairs: list[str], usage: str) -> dict[str, str]:
+    """``NAME=VALUE`` command-line pairs as a mapping (the value may hold ``=`` itself).
+
+    Raises:
+        UsageError: ``usage``, and the pair, for a pair without ``=`` or without a name.
+    """
     from runtime.errors import UsageError
 
     values: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"--input takes NAME=VALUE, got {pair!r}")
+            raise UsageError(f"{usage}, got {pair!r}")
         values[name.strip()] = value
-    warnings = [w for w in (undeclared_input_warning(n, declared) for n in values) if w]
-    return values, warnings
+    return values
 
 
 def undeclared_input_warning(name: str, declared: Mapping[str, str]) -> str | None:

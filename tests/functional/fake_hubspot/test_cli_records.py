@@ -96,3 +96,8 @@ def test_export_then_import_restores_the_portal(tmp_path: Path) -> None:
     assert code == 0 and "1 records" in out, err
     (kept,) = json.loads(hsrun("portal", "records", "list", "contacts", "--json")[1])
     assert kept["properties"]["email"] == "keep@example.com"
+
+
+def test_search_where_without_a_value_is_a_usage_error() -> None:
+    code, _, err = hsrun("portal", "records", "search", "contacts", "--where", "email")
+    assert code == 2 and "--where takes property=value, got 'email'" in err
