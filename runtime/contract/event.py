@@ -112,46 +112,45 @@ def _extra(data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any] |
     return extra if all(type(k) is str for k in extra) else None
 
 
-class Origin(_Open):
-    _FIELDS = ("portalId", "actionDefinitionId")
+class _Flat(_Open):
+    """A record of scalar fields, each of one type; a field with a default may be left out
+    (HubSpot's defaults, as the pydantic model's), one without it may not."""
+
+    #: Each field, its type and its default (None: required).
+    _TYPES: tuple[tuple[str, type, Any], ...] = ()
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls._FIELDS = tuple(name for name, _kind, _default in cls._TYPES)
+
+    @classmethod
+    def _plain(cls, data: Mapping[str, Any]) -> Any:
+        values = {}
+        for name, kind, default in cls._TYPES:
+            value = data.get(name, default)
+            if type(value) is not kind:
+                return None
+            values[name] = value
+        extra = _extra(data, cls._FIELDS)
+        return None if extra is None else cls._made(values, extra)
+
+    @classmethod
+    def _reference(cls, data: Any) -> Any:
+        from runtime.contract import _schema
+
+        return getattr(_schema, cls.__name__).model_validate(data)
+
+
+class Origin(_Flat):
+    _TYPES = (("portalId", int, None), ("actionDefinitionId", int, 1))
     portalId: int
     actionDefinitionId: int
 
-    @classmethod
-    def _plain(cls, data: Mapping[str, Any]) -> Origin | None:
-        portal, action = data.get("portalId"), data.get("actionDefinitionId", 1)
-        extra = _extra(data, cls._FIELDS)
-        if type(portal) is not int or type(action) is not int or extra is None:
-            return None
-        made: Origin = cls._made({"portalId": portal, "actionDefinitionId": action}, extra)
-        return made
 
-    @classmethod
-    def _reference(cls, data: Any) -> Any:
-        from runtime.contract import _schema
-
-        return _schema.Origin.model_validate(data)
-
-
-class EnrolledObject(_Open):
-    _FIELDS = ("objectType", "objectId")
+class EnrolledObject(_Flat):
+    _TYPES = (("objectType", str, "CONTACT"), ("objectId", int, None))
     objectType: str
     objectId: int
-
-    @classmethod
-    def _plain(cls, data: Mapping[str, Any]) -> EnrolledObject | None:
-        kind, oid = data.get("objectType", "CONTACT"), data.get("objectId")
-        extra = _extra(data, cls._FIELDS)
-        if type(kind) is not str or type(oid) is not int or extra is None:
-            return None
-        made: EnrolledObject = cls._made({"objectType": kind, "objectId": oid}, extra)
-        return made
-
-    @classmethod
-    def _reference(cls, data: Any) -> Any:
-        from runtime.contract import _schema
-
-        return _schema.EnrolledObject.model_validate(data)
 
 
 class Event(_Open):
