@@ -167,28 +167,48 @@ def test_a_run_that_kills_its_slot_only_costs_the_next_run_a_new_one(
 
 
 @pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
-def test_system_v_shared_memory_does_not_outlive_its_run(
-    write_action: Callable[..., Path],
-) -> None:
-    # A System V segment outlives the process that made it: a run has an IPC namespace of
-    # its own, so the next run in the same slot finds none.
+def test_ipc_objects_do_not_outlive_their_run(write_action: Callable[..., Path]) -> None:
+    # System V shared memory, semaphores and message queues, and POSIX message queues,
+    # outlive the process that made them: the next run in the same slot finds none of them,
+    # even when the run left a process holding the segment attached.
     action = write_action(
         """\
-        import ctypes
+        import ctypes, os, time
+
+        IPC_CREAT, O_CREAT, O_RDWR = 0o1000, 0o100, 0o2
 
         def main(event):
             libc = ctypes.CDLL(None, use_errno=True)
             key = 0x4853  # the same key in every run
-            found = libc.shmget(key, 4096, 0)  # no IPC_CREAT: -1 unless it exists
-            made = libc.shmget(key, 4096, 0o1000 | 0o600)  # IPC_CREAT
-            return {"outputFields": {"found": found != -1, "made": made != -1}}
+            found, made = {}, {}
+            for kind, get, args in (
+                ("shm", libc.shmget, (4096,)),
+                ("sem", libc.semget, (1,)),
+                ("msg", libc.msgget, ()),
+            ):
+                found[kind] = get(key, *args, 0) != -1  # no IPC_CREAT: -1 unless it exists
+                made[kind] = get(key, *args, IPC_CREAT | 0o600) != -1
+            libc.mq_open.restype = ctypes.c_int
+            queue = libc.mq_open(b"/hsrun-test", O_RDWR)
+            found["mq"] = queue != -1
+            made["mq"] = libc.mq_open(b"/hsrun-test", O_RDWR | O_CREAT, 0o600, None) != -1
+            # a process of the run keeps the segment attached after the run's end
+            libc.shmat.restype = ctypes.c_void_p
+            libc.shmat(libc.shmget(key, 4096, 0), None, 0)
+            if os.fork() == 0:
+                os.setsid()
+                time.sleep(30)
+                os._exit(0)
+            return {"outputFields": {"found": found, "made": made}}
         """
     )
+    nothing = {"shm": False, "sem": False, "msg": False, "mq": False}
+    everything = {"shm": True, "sem": True, "msg": True, "mq": True}
     with Runner(RunOptions(timeout_s=5, isolation="namespaces")) as runner:
-        results = [runner.run(action) for _ in range(3)]
+        results = [runner.run(action) for _ in range(4)]
     for result in results:
         assert result.status == "SUCCESS", result
-        assert result.outputs == {"found": False, "made": True}
+        assert result.outputs == {"found": nothing, "made": everything}
 
 
 @pytest.mark.skipif(not SUPPORT.namespaces, reason="no kernel sandbox here")
