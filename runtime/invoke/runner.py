@@ -299,7 +299,8 @@ class Runner:
         node = (
             None
             if spec.is_python
-            else resolve_node(_settings_for_libs(), spec.manifest.runtime)  # cached settings
+            # The action's project's Node.js, as its Python libraries (cached settings).
+            else resolve_node(_settings_for_libs(spec.source_path), spec.manifest.runtime)
         )
         # A plain mapping (the common case) is checked first: isinstance() against a
         # runtime-checkable Protocol is slow, and this runs for every invocation.
@@ -499,7 +500,7 @@ class Runner:
             outcome.killed_for = "interrupted"  # it died because we killed it
         if child.sandbox is None and outcome.isolation is None:
             outcome.isolation_reason = sandbox.unavailable_reason(
-                opts.isolation or _settings_for_libs().isolation
+                opts.isolation or _settings_for_libs(prepared.action.source_path).isolation
             )
         if opts.warm and not child.dead:
             with self._lock:
@@ -542,7 +543,8 @@ class Runner:
         if warm is not None:
             return warm
         preload = required_libraries(Path(path), libs)
-        mode = opts.isolation or _settings_for_libs().isolation
+        settings = _settings_for_libs(prepared.action.source_path)  # the action's project
+        mode = opts.isolation or settings.isolation
         if mode != sandbox.PROCESS and sandbox.supported_platform() and _NAMESPACES != [False]:
 
             def start() -> Child:
@@ -568,7 +570,7 @@ class Runner:
             elif not opts.zygote:
                 return start()
             else:
-                key_boxed = _boxed_key(prepared, preload, mode, path)
+                key_boxed = _boxed_key(prepared, path, mode, settings, node.node, preload)
                 return self._node_pool.take(key_boxed, start)
         if mode == sandbox.NAMESPACES:
             raise RunnerError(
@@ -611,27 +613,7 @@ class Runner:
                 raise
             return child
 
-        # What makes two sandboxes interchangeable: the action and its folder, the libraries,
-        # the network policy and the limits (the event, secrets and inputs come with the job),
-        # and what it hides as it is now: a `secrets.env` or state folder that appeared since a
-        # slot (or spare) entered its sandbox is not covered there, so that one is not used.
-        _keep, hidden = _sandbox_paths(prepared, path, settings)
-        boxed = (
-            path,
-            libs,
-            opts.python,
-            mode,
-            opts.hubspot_url,
-            opts.allow_net,
-            opts.live,
-            (*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
-            opts.memory_mb,
-            opts.max_processes,
-            str(prepared.action.manifest_path),
-            settings.home,
-            settings.live_address,
-            tuple(hidden),
-        )
+        boxed = _boxed_key(prepared, path, mode, settings, opts.python)
         if _SLOTS != [False]:
 
             def make() -> Slot:
@@ -709,22 +691,32 @@ def _first_sandboxed(start: Callable[[], Child]) -> Child | None:
         return child
 
 
-def _boxed_key(prepared: PreparedRun, preload: tuple[str, ...], mode: str, path: str) -> Hashable:
-    """What makes two sandboxed Node processes interchangeable: a sandbox belongs to one
-    action and its network, and so does a process waiting in it."""
-    opts, node = prepared.options, prepared.node
-    assert node is not None
+def _boxed_key(
+    prepared: PreparedRun, path: str, mode: str, settings: Settings, *process: Hashable
+) -> Hashable:
+    """What makes two sandboxes interchangeable (a slot's, a spare's, a Node process's
+    waiting in one): the action and its folder, the libraries, the network policy and the
+    limits (the event, secrets and inputs come with the job), what it hides as it is now (a
+    `secrets.env` or state folder that appeared since one was made is not covered there, so
+    that one is not used), and ``process``: what the process in it runs (the interpreter, or
+    node and the libraries it loaded ahead)."""
+    opts = prepared.options
+    _keep, hidden = _sandbox_paths(prepared, path, settings)
     return (
-        node.node,
-        prepared.libs,
-        opts.memory_mb,
-        preload,
         path,
+        prepared.libs,
         mode,
         opts.hubspot_url,
         opts.allow_net,
         opts.live,
         (*prepared.action.manifest.allow_hosts, *opts.allow_hosts),
+        opts.memory_mb,
+        opts.max_processes,
+        str(prepared.action.manifest_path),
+        settings.home,
+        settings.live_address,
+        tuple(hidden),
+        *process,
     )
 
 

@@ -4,11 +4,13 @@ the parent's limits hold (20 s clock, 128 MB of the whole process, processes, lo
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from runtime.invoke import Runner, RunOptions
+from runtime.invoke.sandbox import probe
 
 
 @pytest.mark.slow
@@ -147,3 +149,40 @@ def test_a_node_action_runs_in_the_sandbox_where_the_kernel_allows(
     plain = node_runner.run(action, options=RunOptions(timeout_s=5, isolation="process"))
     assert plain.isolation == "process"
     assert plain.outputs == {"sees_project": True}
+
+
+SUPPORT = probe()
+
+
+@pytest.mark.skipif(not SUPPORT.cgroup, reason="no cgroup can be made here")
+def test_a_process_waiting_in_a_sandbox_serves_only_runs_with_its_limits(
+    node_runtimes: dict[str, object], write_js: Callable[..., Path]
+) -> None:
+    # The pool starts the next process of a kind ahead, inside its sandbox and cgroup: a
+    # run with another process limit must not take it (its cgroup caps the old number).
+    action = write_js(
+        """
+        const { spawn } = require('child_process');
+        exports.main = async (event) => {
+          const wanted = Number(event.inputFields.count);
+          const children = [];
+          for (let i = 0; i < wanted; i++) {
+            const child = spawn('sleep', ['2']);
+            child.on('error', () => {});
+            children.push(child);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          const started = children.filter((c) => c.pid !== undefined && c.exitCode === null);
+          children.forEach((c) => c.kill());
+          return { outputFields: { started: started.length } };
+        };
+        """
+    )
+    few = RunOptions(timeout_s=10, isolation="namespaces", zygote=True, max_processes=4)
+    with Runner(few) as runner:
+        for _ in range(3):  # from the second run of a kind on, one waits for the next
+            runner.run(action, inputs={"count": "0"})
+        many = replace(few, max_processes=64)
+        result = runner.run(action, inputs={"count": "12"}, options=many)
+    assert result.status == "SUCCESS", result
+    assert result.outputs == {"started": 12}
