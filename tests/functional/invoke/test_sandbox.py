@@ -694,18 +694,25 @@ def test_an_adopted_cgroup_is_a_cap_only_if_the_kernel_took_the_limit(tmp_path: 
 
     made = _cgroup_fs.create("test-" + uuid.uuid4().hex[:8])
     assert made is not None
+    # It allocates once it is in the cgroup (v1 leaves what it charged before behind).
     hog = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; b = bytearray(48 << 20); sys.stdin.read()"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.stdin.readline(); b = bytearray(48 << 20); print('ready', flush=True);"
+            " sys.stdin.read()",
+        ],
         stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    assert hog.stdin is not None and hog.stdout is not None
     try:
         assert _cgroup_fs.join([f for f in dict.fromkeys(made[1:]) if f], hog.pid)
-        deadline = time.monotonic() + 10
-        version, memory, _pids = made
-        usage = "memory.usage_in_bytes" if version == 1 else "memory.current"
-        while int(Path(memory, usage).read_text()) < 40 << 20 and hog.poll() is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        hog.stdin.write("go\n")
+        hog.stdin.flush()
+        assert hog.stdout.readline() == "ready\n"
+        version, _memory, _pids = made
         run = cgroups.adopt(made, memory_mb=16, max_processes=8)
         if run is not None:
             name = "memory.limit_in_bytes" if version == 1 else "memory.max"
@@ -713,8 +720,8 @@ def test_an_adopted_cgroup_is_a_cap_only_if_the_kernel_took_the_limit(tmp_path: 
     finally:
         hog.kill()
         hog.wait()
-        assert hog.stdin is not None
         hog.stdin.close()
+        hog.stdout.close()
         for folder in dict.fromkeys(made[1:]):
             if folder:
                 deadline = time.monotonic() + 5
