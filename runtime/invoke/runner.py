@@ -2,7 +2,7 @@
 
 A run has three steps: prepare (manifest, event, secrets — every input error is raised here,
 before any process starts), supervise (``_session.run_job`` in a child process), and judge
-(HubSpot's rules turn the child's raw answer into a ``RunResult``).
+(``_judge``: HubSpot's rules turn the child's raw answer into a ``RunResult``).
 """
 
 from __future__ import annotations
