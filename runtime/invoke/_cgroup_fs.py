@@ -51,6 +51,18 @@ def create(token: str) -> tuple[int, str, str | None] | None:
     return _create_v2(token) or _create_v1(token)
 
 
+def folders(made: tuple[int, str, str | None]) -> list[str]:
+    """The folders of a cgroup :func:`create` made: one per hierarchy (one for v2)."""
+    _version, memory, pids = made
+    return list(dict.fromkeys(f for f in (memory, pids) if f is not None))
+
+
+def discard(made: tuple[int, str, str | None]) -> None:
+    """Remove a cgroup :func:`create` made that no process was put in."""
+    for folder in reversed(folders(made)):
+        remove(folder)
+
+
 def _create_v1(token: str) -> tuple[int, str, str | None] | None:
     memory_own, pids_own = own_path("memory"), own_path("pids")
     if memory_own is None:

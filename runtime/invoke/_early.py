@@ -60,12 +60,10 @@ class Started:
 
             made = _cgroup_fs.create(os.urandom(8).hex())
             if made is not None:
-                folders = [f for f in dict.fromkeys(made[1:]) if f is not None]
-                if _cgroup_fs.join(folders, self.pid):
+                if _cgroup_fs.join(_cgroup_fs.folders(made), self.pid):
                     self._cgroup = made
                 else:
-                    for folder in reversed(folders):
-                        _cgroup_fs.remove(folder)
+                    _cgroup_fs.discard(made)
         except Exception:
             pass
         finally:

@@ -144,8 +144,7 @@ def create(token: str, *, memory_mb: int, max_processes: int) -> RunCgroup | Non
         return None
     run = _wrap(made)
     if not set_limits(run, memory_mb=memory_mb, max_processes=max_processes):
-        for folder in reversed(run.folders):
-            fs.remove(folder)
+        fs.discard(made)
         return None
     return run
 

@@ -708,7 +708,7 @@ def test_an_adopted_cgroup_is_a_cap_only_if_the_kernel_took_the_limit(tmp_path: 
     )
     assert hog.stdin is not None and hog.stdout is not None
     try:
-        assert _cgroup_fs.join([f for f in dict.fromkeys(made[1:]) if f], hog.pid)
+        assert _cgroup_fs.join(_cgroup_fs.folders(made), hog.pid)
         hog.stdin.write("go\n")
         hog.stdin.flush()
         assert hog.stdout.readline() == "ready\n"
@@ -722,8 +722,7 @@ def test_an_adopted_cgroup_is_a_cap_only_if_the_kernel_took_the_limit(tmp_path: 
         hog.wait()
         hog.stdin.close()
         hog.stdout.close()
-        for folder in dict.fromkeys(made[1:]):
-            if folder:
-                deadline = time.monotonic() + 5
-                while not _cgroup_fs.remove(folder) and time.monotonic() < deadline:
-                    time.sleep(0.01)
+        for folder in _cgroup_fs.folders(made):
+            deadline = time.monotonic() + 5
+            while not _cgroup_fs.remove(folder) and time.monotonic() < deadline:
+                time.sleep(0.01)
