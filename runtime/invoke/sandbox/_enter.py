@@ -270,13 +270,11 @@ def _build_root(spec, keep):
     """A new root holding only the kept paths, then pivot into it."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = "/tmp"  # exists everywhere; what was under it stays reachable through ``keep``
-    tmp_mb = int(spec.get("tmp_mb") or 128)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
     # The private folders first: kept paths under /tmp (a test's tmp_path) go inside them.
-    size = "size=%dm,mode=1777" % tmp_mb
     for private in PRIVATE_TMP:
         os.makedirs(root + private, mode=0o755, exist_ok=True)
-        _mount("tmpfs", root + private, "tmpfs", MS_NOSUID | MS_NODEV, size)
+    _mount_private_tmp(root, spec.get("tmp_mb"))
     hide = [os.path.normpath(p) for p in spec.get("hide") or ()] + list(ETC_HIDE)
     kept = sorted(keep, key=lambda p: (p.count("/"), p))
     outer = [p for p in kept if not any(_inside(p, o) and p != o for o in kept)]
@@ -357,6 +355,14 @@ def _lock_mounts():
     libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
+def _mount_private_tmp(root, tmp_mb):
+    """An empty tmpfs of ``tmp_mb`` MB (128 by default) on each private folder under
+    ``root`` ("" for this namespace's own)."""
+    size = "size=%dm,mode=1777" % int(tmp_mb or 128)
+    for path in PRIVATE_TMP:
+        _mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, size)
+
+
 def cover_private_tmp():
     """In a reused sandbox (a slot): make its ``/tmp``, ``/dev/shm`` and ``/var/tmp``
     read-only. Each run mounts its own over them (:func:`private_tmp`); one that unmounts its
@@ -369,14 +375,9 @@ def cover_private_tmp():
 def kept_in_tmp(spec):
     """The kept paths that lie in the private folders (a test's ``tmp_path``), outermost
     only: each run of a slot binds them again into its own (:func:`private_tmp`)."""
+    paths = {os.path.normpath(p) for p in spec.get("keep") or ()}
     under = sorted(
-        {
-            os.path.normpath(p)
-            for p in spec.get("keep") or ()
-            if any(
-                _inside(os.path.normpath(p), t) and os.path.normpath(p) != t for t in PRIVATE_TMP
-            )
-        },
+        (p for p in paths if any(_inside(p, t) and p != t for t in PRIVATE_TMP)),
         key=lambda p: (p.count("/"), p),
     )
     outer = []
@@ -400,9 +401,7 @@ def private_tmp(tmp_mb, kept=()):
             fds[path] = os.open(path, os.O_PATH | os.O_CLOEXEC)
         except OSError:
             pass
-    size = "size=%dm,mode=1777" % int(tmp_mb or 128)
-    for path in PRIVATE_TMP:
-        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, size)
+    _mount_private_tmp("", tmp_mb)
     for path, fd in fds.items():
         _bind_readonly(fd, _mirror("", path, os.path.isdir("/proc/self/fd/%d" % fd)))
         os.close(fd)
