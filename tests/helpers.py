@@ -35,23 +35,23 @@ def hsrun(*args: str | os.PathLike[str], input: str | None = None) -> tuple[int,
     return result.exit_code, result.stdout, result.stderr
 
 
-def wait_until(condition: Callable[[], bool], limit_s: float = 30.0) -> bool:
-    """Whether ``condition()`` became true within ``limit_s`` seconds (polled every 50 ms)."""
+def wait_until(condition: Callable[[], bool], limit_s: float = 10.0) -> bool:
+    """Poll ``condition`` until it holds or ``limit_s`` passes (a deadline, not a timing)."""
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.05)
-    return False
+        time.sleep(0.02)
+    return condition()
 
 
 def gone(pid: int) -> bool:
-    """Whether ``pid`` has exited (a zombie counts: it runs no more)."""
+    """Whether ``pid`` has exited (a zombie counts: its parent may never reap it)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
+    except (OSError, IndexError):
         return True
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
 def ctrl_c_when(
@@ -63,7 +63,7 @@ def ctrl_c_when(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        assert wait_until(ready), what
+        assert wait_until(ready, 30.0), what
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:

@@ -5,37 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from helpers import gone, wait_until
 
 from runtime.config import Settings, get_settings
 from runtime.daemon import DaemonStatus, daemon_status, start_daemon, stop_daemon
 
 
-def gone(pid: int) -> bool:
-    """Whether ``pid`` has exited (a zombie counts: its parent may never reap it)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            return fh.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
-    except (OSError, IndexError):
-        return True
-
-
 def all_gone(status: DaemonStatus) -> bool:
     """Whether a daemon and its zygote have exited."""
     return gone(status.pid) and (status.zygote_pid is None or gone(status.zygote_pid))
-
-
-def wait_until(condition: Callable[[], bool], limit_s: float = 10.0) -> bool:
-    """Poll ``condition`` until it holds or ``limit_s`` passes (a deadline, not a timing)."""
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 @dataclass

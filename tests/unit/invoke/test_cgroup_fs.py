@@ -19,15 +19,35 @@ def _proc(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fs, "PROC_CGROUP", str(proc))
 
 
-def test_v2_makes_a_sibling_of_its_own_cgroup_where_it_is_delegated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _v2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delegated: str) -> Path:
+    """A cgroup v2 tree, this process in ``user.slice/hsrun.service``, the ``delegated``
+    controllers enabled for ``user.slice``'s children; no v1 hierarchy."""
     root = tmp_path / "cgroup"
     (root / "user.slice" / "hsrun.service").mkdir(parents=True)
     (root / "cgroup.controllers").write_text("cpu memory pids\n")
-    (root / "user.slice" / "cgroup.subtree_control").write_text("memory pids\n")
+    (root / "user.slice" / "cgroup.subtree_control").write_text(delegated + "\n")
     monkeypatch.setattr(fs, "V2_ROOTS", (str(root),))
+    monkeypatch.setattr(fs, "V1_ROOT", str(tmp_path / "no-v1"))
     _proc(tmp_path, "0::/user.slice/hsrun.service\n", monkeypatch)
+    return root
+
+
+def _v1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own: str, *hierarchies: str) -> Path:
+    """cgroup v1 ``hierarchies``, this process in ``/app`` of each (``own``: its
+    ``/proc/self/cgroup``); no v2 tree."""
+    root = tmp_path / "cgroup"
+    for hierarchy in hierarchies:
+        (root / hierarchy / "app").mkdir(parents=True)
+    monkeypatch.setattr(fs, "V2_ROOTS", (str(tmp_path / "no-v2"),))
+    monkeypatch.setattr(fs, "V1_ROOT", str(root))
+    _proc(tmp_path, own, monkeypatch)
+    return root
+
+
+def test_v2_makes_a_sibling_of_its_own_cgroup_where_it_is_delegated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _v2(tmp_path, monkeypatch, "memory pids")
 
     made = fs.create("t1")
 
@@ -46,13 +66,7 @@ def test_v2_makes_a_sibling_of_its_own_cgroup_where_it_is_delegated(
 def test_v2_without_the_memory_controller_delegated_makes_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = tmp_path / "cgroup"
-    (root / "user.slice" / "hsrun.service").mkdir(parents=True)
-    (root / "cgroup.controllers").write_text("cpu memory pids\n")
-    (root / "user.slice" / "cgroup.subtree_control").write_text("pids\n")
-    monkeypatch.setattr(fs, "V2_ROOTS", (str(root),))
-    monkeypatch.setattr(fs, "V1_ROOT", str(tmp_path / "no-v1"))
-    _proc(tmp_path, "0::/user.slice/hsrun.service\n", monkeypatch)
+    root = _v2(tmp_path, monkeypatch, "pids")
     assert fs.create("t2") is None
     assert not (root / "user.slice" / "hsrun-t2").exists()
 
@@ -60,12 +74,8 @@ def test_v2_without_the_memory_controller_delegated_makes_none(
 def test_v1_makes_one_under_its_own_in_the_memory_and_pids_hierarchies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = tmp_path / "cgroup"
-    (root / "memory" / "app").mkdir(parents=True)
-    (root / "pids" / "app").mkdir(parents=True)
-    monkeypatch.setattr(fs, "V2_ROOTS", (str(tmp_path / "no-v2"),))
-    monkeypatch.setattr(fs, "V1_ROOT", str(root))
-    _proc(tmp_path, "7:pids:/app\n4:memory:/app\n1:name=systemd:/app\n", monkeypatch)
+    own = "7:pids:/app\n4:memory:/app\n1:name=systemd:/app\n"
+    root = _v1(tmp_path, monkeypatch, own, "memory", "pids")
 
     made = fs.create("t3")
 
@@ -82,11 +92,7 @@ def test_v1_makes_one_under_its_own_in_the_memory_and_pids_hierarchies(
 def test_a_run_cgroup_left_empty_for_a_minute_is_removed_beside_a_new_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = tmp_path / "cgroup"
-    (root / "memory" / "app").mkdir(parents=True)
-    monkeypatch.setattr(fs, "V2_ROOTS", (str(tmp_path / "no-v2"),))
-    monkeypatch.setattr(fs, "V1_ROOT", str(root))
-    _proc(tmp_path, "4:memory:/app\n", monkeypatch)
+    root = _v1(tmp_path, monkeypatch, "4:memory:/app\n", "memory")
     stale, recent, other = (root / "memory" / "app" / n for n in ("hsrun-old", "hsrun-new", "x"))
     for folder in (stale, recent, other):
         folder.mkdir()
